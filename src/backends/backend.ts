@@ -1,0 +1,70 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../database/database.js';
+
+/** Key/value content of one secret as a back-end holds it. */
+export type SecretValues = Record<string, string>;
+/** Tags, labels or other string metadata stored beside a secret. */
+export type SecretMetadata = Record<string, string>;
+
+export interface BackendEntry {
+  name: string;
+  values: SecretValues;
+  metadata: SecretMetadata;
+}
+
+export interface BackendListQuery {
+  /** Only names starting with this text. */
+  namePrefix?: string;
+  /** Only entries whose metadata has every one of these key/value pairs. */
+  metadata?: SecretMetadata;
+  /** Only entries whose metadata lacks this key (e.g. unscoped secrets: no `zenml_scope`). */
+  withoutMetadataKey?: string;
+  pageSize?: number;
+  /** From the previous page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+export interface BackendListPage {
+  entries: Array<{ name: string; metadata: SecretMetadata }>;
+  nextPageToken?: string;
+}
+
+export interface BackendCallOptions {
+  /** The SQL back-end joins the caller's transaction; remote back-ends ignore it. */
+  trx?: Transaction<Database>;
+}
+
+/**
+ * One secret back-end (SQL, local files, AWS, GCP, Azure, Vault, custom), addressed by
+ * backend-native names. Errors: AlreadyExistsError, NotFoundError, BackendUnavailableError,
+ * BackendError (from ../errors.ts), never carrying a value.
+ */
+export interface SecretBackend {
+  readonly kind: string;
+  /** Creates an entry; ALREADY_EXISTS when the name is taken. */
+  create(entry: BackendEntry, options?: BackendCallOptions): Promise<void>;
+  /** The entry, or undefined when absent. */
+  get(name: string, options?: BackendCallOptions): Promise<BackendEntry | undefined>;
+  /** Replaces values (and metadata when given); NOT_FOUND when absent. */
+  update(entry: BackendEntry, options?: BackendCallOptions): Promise<void>;
+  /** Deletes; false when it was absent. */
+  delete(name: string, options?: BackendCallOptions): Promise<boolean>;
+  /** One page of entries (never values). */
+  list(query: BackendListQuery, options?: BackendCallOptions): Promise<BackendListPage>;
+  close?(): Promise<void>;
+}
+
+/** Every page of a listing, followed to the end. */
+export async function listAll(
+  backend: SecretBackend,
+  query: Omit<BackendListQuery, 'pageToken'>,
+): Promise<Array<{ name: string; metadata: SecretMetadata }>> {
+  const entries: Array<{ name: string; metadata: SecretMetadata }> = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await backend.list({ ...query, pageToken });
+    entries.push(...page.entries);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return entries;
+}

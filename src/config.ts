@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Secrets store back-ends the centralized store can use. */
+export const SECRETS_STORE_KINDS = ['sql', 'aws', 'gcp', 'azure', 'hashicorp', 'custom'] as const;
+export const SECRET_VALIDATION_LEVELS = ['SECRET_AND_KEY_EXISTS', 'SECRET_EXISTS', 'NONE'] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every environment variable the gateway reads, with its meaning. */
+const envSchema = z.object({
+  PORT: port.default(4000).describe('HTTP port'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('HTTP listen address'),
+  DATABASE_URL: optionalString
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
+    .describe('Postgres for metadata, audit log and the SQL secrets store; unset: embedded PGlite'),
+  REDIS_URL: optionalString
+    .refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must be a redis:// URL')
+    .describe('Redis for audit and migration events across replicas; unset: in-process events'),
+  SGW_DATA_DIR: z.string().min(1).default('./.sgw').describe('embedded data directory'),
+  SGW_ADMIN_TOKEN: optionalString
+    .refine(
+      (v) => v === undefined || /^sgw_[A-Za-z0-9_-]{43}$/.test(v),
+      'must be sgw_ + 43 base64url characters',
+    )
+    .describe('bootstrap admin token'),
+  SGW_ENCRYPTION_KEYS: optionalString.describe('keyring kid:base64key,…; first is active'),
+  SGW_AUDIT_HMAC_KEY: optionalString.describe('key for HMAC fingerprints of values in audit events'),
+  SGW_SECRETS_STORE: z
+    .enum(SECRETS_STORE_KINDS)
+    .default('sql')
+    .describe('centralized secrets store back-end'),
+  SGW_SECRET_VALIDATION_LEVEL: z
+    .enum(SECRET_VALIDATION_LEVELS)
+    .default('SECRET_AND_KEY_EXISTS')
+    .describe('how secret references are checked at registration'),
+  SGW_REDIS_PREFIX: z.string().default('').describe('prefix for Redis channel names (tests, shared Redis)'),
+  SGW_BACKEND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe('secret back-end call timeout'),
+  SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
+  SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
+});
+
+export type SecretsStoreKind = (typeof SECRETS_STORE_KINDS)[number];
+export type SecretValidationLevel = (typeof SECRET_VALIDATION_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  encryptionKeys: string | undefined;
+  auditHmacKey: string | undefined;
+  secretsStore: SecretsStoreKind;
+  /** `SGW_SECRETS_STORE_<OPTION>` variables, keyed by lower-case option name (e.g. `region_name`). */
+  secretsStoreOptions: Record<string, string>;
+  secretValidationLevel: SecretValidationLevel;
+  redisPrefix: string;
+  backendTimeoutMs: number;
+  migrationParallelism: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** Thrown when the environment is invalid; its message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid ${variable}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const storePrefix = 'SGW_SECRETS_STORE_';
+  const secretsStoreOptions: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(storePrefix) && value !== undefined && value !== '') {
+      secretsStoreOptions[name.slice(storePrefix.length).toLowerCase()] = value;
+    }
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: path.resolve(e.SGW_DATA_DIR),
+    adminToken: e.SGW_ADMIN_TOKEN,
+    encryptionKeys: e.SGW_ENCRYPTION_KEYS,
+    auditHmacKey: e.SGW_AUDIT_HMAC_KEY,
+    secretsStore: e.SGW_SECRETS_STORE,
+    secretsStoreOptions,
+    secretValidationLevel: e.SGW_SECRET_VALIDATION_LEVEL,
+    redisPrefix: e.SGW_REDIS_PREFIX,
+    backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
+    migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
+    logLevel: e.SGW_LOG_LEVEL,
+  };
+}

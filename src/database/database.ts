@@ -1,0 +1,28 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ActiveStacksTable } from './tables/active-stacks-table.js';
+import type { AuditEventsTable, AuditHeadTable } from './tables/audit-events-table.js';
+import type { ComponentsTable } from './tables/components-table.js';
+import type { PrincipalsTable } from './tables/principals-table.js';
+import type { SecretValuesTable } from './tables/secret-values-table.js';
+import type { SecretsTable } from './tables/secrets-table.js';
+import type { StackComponentsTable } from './tables/stack-components-table.js';
+import type { StacksTable } from './tables/stacks-table.js';
+import type { TokensTable } from './tables/tokens-table.js';
+
+/** Every table of the gateway's database. */
+export interface Database {
+  principals: PrincipalsTable;
+  tokens: TokensTable;
+  components: ComponentsTable;
+  stacks: StacksTable;
+  stack_components: StackComponentsTable;
+  active_stacks: ActiveStacksTable;
+  secrets: SecretsTable;
+  secret_values: SecretValuesTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+}
+
+export type Db = Kysely<Database>;
+/** A database handle or a transaction: repositories accept either. */
+export type Executor = Kysely<Database> | Transaction<Database>;

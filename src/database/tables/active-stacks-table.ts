@@ -1,0 +1,4 @@
+export interface ActiveStacksTable {
+  principal_id: string;
+  stack_id: string;
+}

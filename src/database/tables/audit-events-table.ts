@@ -1,0 +1,22 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+export interface AuditEventsTable {
+  /** Gapless, strictly increasing in commit order (assigned under the chain head lock). */
+  id: ColumnType<string, number | string, never>;
+  at: ColumnType<Date, Date, never>;
+  actor: string;
+  action: string;
+  outcome: string;
+  target: ColumnType<Record<string, unknown>, string, never>;
+  value_fingerprints: ColumnType<Record<string, string> | null, string | null, never>;
+  prev_hash: string;
+  hash: string;
+  published: ColumnType<boolean, boolean | undefined, boolean>;
+}
+export type AuditEventRow = Selectable<AuditEventsTable>;
+
+export interface AuditHeadTable {
+  id: number;
+  last_id: ColumnType<string, number | string, number | string>;
+  last_hash: string;
+}

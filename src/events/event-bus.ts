@@ -1,0 +1,10 @@
+/** Publish/subscribe for audit and migration events: Redis across replicas, or in-process. */
+export interface EventBus {
+  /** Publishes one JSON payload; rejects when the transport can't take it (e.g. Redis down). */
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Every payload published on `channel` from now on, until the iterator is returned. */
+  subscribe(channel: string): AsyncIterableIterator<unknown>;
+  /** True when published events reach other replicas' subscribers right now. */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import type { EventBus } from './event-bus.js';
+
+/**
+ * An event bus on Redis pub/sub with two connections: one publishes (fails fast when Redis
+ * is down, so callers know what was not delivered), one subscribes (re-subscribes after a
+ * reconnect). One Redis subscription per channel is shared by every local subscriber.
+ */
+export function createRedisEventBus(url: string): EventBus {
+  const retryStrategy = (times: number) => Math.min(times * 100, 1000);
+  const publishClient = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy,
+    lazyConnect: false,
+  });
+  const subscribeClient = new Redis(url, { retryStrategy, maxRetriesPerRequest: null });
+  // Connection errors are expected while Redis is down; ioredis reconnects by itself.
+  publishClient.on('error', () => {});
+  subscribeClient.on('error', () => {});
+  const pubSub = createPubSub<Record<string, [unknown]>>({
+    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+  });
+  return {
+    async publish(channel, payload) {
+      await publishClient.publish(channel, JSON.stringify(payload));
+    },
+    subscribe: (channel) => pubSub.subscribe(channel)[Symbol.asyncIterator](),
+    isConnected: () => publishClient.status === 'ready' && subscribeClient.status === 'ready',
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  };
+}

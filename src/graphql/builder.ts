@@ -1,0 +1,21 @@
+import SchemaBuilder from '@pothos/core';
+import ZodPlugin from '@pothos/plugin-zod';
+import { BadUserInputError, issuesFromZod } from '../errors.js';
+import type { GraphQLContext } from './context.js';
+
+/** The one schema builder of the gateway. */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: false;
+}>({
+  plugins: [ZodPlugin],
+  defaultFieldNullability: false,
+  zod: {
+    validationError: (error) => new BadUserInputError('Invalid arguments', issuesFromZod(error.issues)),
+  },
+});

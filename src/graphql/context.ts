@@ -1,0 +1,15 @@
+import type { Principal } from '../auth/principal.js';
+import { UnauthenticatedError } from '../errors.js';
+import type { Services } from '../services/services.js';
+
+/** Per-request state: the caller and the services. */
+export interface GraphQLContext {
+  principal: Principal | null;
+  services: Services;
+}
+
+/** The authenticated caller, or UNAUTHENTICATED. */
+export function principalOf(ctx: GraphQLContext): Principal {
+  if (!ctx.principal) throw new UnauthenticatedError();
+  return ctx.principal;
+}

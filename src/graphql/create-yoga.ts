@@ -1,0 +1,52 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { bearerToken } from '../auth/api-token.js';
+import { BackendUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/services.js';
+import type { GraphQLContext } from './context.js';
+import { isUnavailableError, maskError } from './errors.js';
+import { schema } from './schema.js';
+import { useAuthentication } from './use-authentication.js';
+
+export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+/** The GraphQL HTTP handler: auth from the bearer token, masked errors, SSE subscriptions. */
+export function createGatewayYoga(services: Services, log: Logger): GatewayYoga {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: false,
+    maskedErrors: { maskError },
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => log.warn(String(args[0] instanceof Error ? args[0].message : args[0])),
+      error: (...args: unknown[]) => {
+        const error = args[0];
+        log.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+      },
+    },
+    context: async ({
+      request,
+      connectionParams,
+    }: {
+      request?: Request;
+      connectionParams?: Record<string, unknown>;
+    }) => {
+      const header =
+        request?.headers?.get?.('authorization') ??
+        (typeof connectionParams?.authorization === 'string' ? connectionParams.authorization : undefined) ??
+        (typeof connectionParams?.Authorization === 'string' ? connectionParams.Authorization : undefined);
+      try {
+        const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;
+        return { principal, services };
+      } catch (error) {
+        if (isUnavailableError(error))
+          throw new BackendUnavailableError('The database is unavailable; try again');
+        throw error;
+      }
+    },
+    plugins: [useAuthentication(services.audit)],
+  });
+}

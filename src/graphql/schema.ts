@@ -1,0 +1,10 @@
+import { builder } from './builder.js';
+import './scalars.js';
+import './principals.js';
+import './flavors.js';
+import './stacks.js';
+import './secrets.js';
+import './audit.js';
+
+/** The whole GraphQL schema, built from the area files. */
+export const schema = builder.toSchema();

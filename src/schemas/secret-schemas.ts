@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { BadUserInputError, type InputIssue } from '../errors.js';
+import { type FieldSpec, zodForField } from './field-spec.js';
+
+/** A secret schema: a typed set of keys (unknown keys rejected unless arbitrary). */
+export interface SecretSchema {
+  type: string;
+  fields: FieldSpec[];
+  allowsArbitraryKeys: boolean;
+}
+
+const str = (name: string, required = true, sensitive = true): FieldSpec => ({
+  name,
+  type: 'string',
+  required,
+  sensitive,
+});
+
+const BUILT_IN: SecretSchema[] = [
+  { type: 'arbitrary', fields: [], allowsArbitraryKeys: true },
+  {
+    type: 'aws',
+    fields: [str('aws_access_key_id'), str('aws_secret_access_key'), str('aws_session_token', false)],
+    allowsArbitraryKeys: false,
+  },
+  {
+    type: 'gcp',
+    fields: [{ name: 'token', type: 'json_object', required: true, sensitive: true }],
+    allowsArbitraryKeys: false,
+  },
+  {
+    type: 'azure',
+    fields: [
+      str('account_name', false, false),
+      str('account_key', false),
+      str('sas_token', false),
+      str('connection_string', false),
+      str('client_id', false, false),
+      str('client_secret', false),
+      str('tenant_id', false, false),
+    ],
+    allowsArbitraryKeys: false,
+  },
+  { type: 'basic_auth', fields: [str('username', true, false), str('password')], allowsArbitraryKeys: false },
+  {
+    type: 'mysql',
+    fields: [
+      str('user', false, false),
+      str('password', false),
+      str('ssl_ca', false),
+      str('ssl_cert', false),
+      str('ssl_key', false),
+      { name: 'ssl_verify_server_cert', type: 'boolean', required: false, default: false, sensitive: false },
+    ],
+    allowsArbitraryKeys: false,
+  },
+];
+
+function stringifyValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Secret keys are identifiers and may not be `name` (ZenML's rule). */
+export const secretKeySchema = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'keys must be identifiers (letters, digits, _; not starting with a digit)',
+  )
+  .refine((k) => k !== 'name', '"name" is reserved and may not be a key');
+
+/** The schemas known to the gateway, by type name; register custom ones in code. */
+export class SecretSchemaRegistry {
+  private readonly schemas = new Map<string, SecretSchema>();
+
+  constructor(schemas: SecretSchema[] = BUILT_IN) {
+    for (const schema of schemas) this.register(schema);
+  }
+
+  register(schema: SecretSchema): void {
+    this.schemas.set(schema.type, schema);
+  }
+
+  list(): SecretSchema[] {
+    return [...this.schemas.values()];
+  }
+
+  /** The schema, or BAD_USER_INPUT listing the known types. */
+  get(type: string, path = 'schema'): SecretSchema {
+    const schema = this.schemas.get(type);
+    if (!schema) {
+      throw new BadUserInputError(`Unknown secret schema "${type}"`, [
+        { path, message: `unknown schema "${type}"; known: ${[...this.schemas.keys()].join(', ')}` },
+      ]);
+    }
+    return schema;
+  }
+
+  /**
+   * Checks values against a schema (required keys, known keys, types) and returns them
+   * normalized as strings with defaults filled in. Collects every problem into `issues`.
+   */
+  normalize(
+    schema: SecretSchema,
+    values: Record<string, unknown>,
+    issues: InputIssue[],
+    path = 'values',
+  ): Record<string, string> {
+    const out: Record<string, string> = {};
+    const known = new Map(schema.fields.map((f) => [f.name, f]));
+    for (const [key, value] of Object.entries(values)) {
+      const keyCheck = secretKeySchema.safeParse(key);
+      if (!keyCheck.success) {
+        issues.push({ path: `${path}.${key}`, message: keyCheck.error.issues[0].message });
+        continue;
+      }
+      const field = known.get(key);
+      if (!field) {
+        if (schema.allowsArbitraryKeys) {
+          if (typeof value !== 'string') issues.push({ path: `${path}.${key}`, message: 'must be a string' });
+          else out[key] = value;
+        } else {
+          issues.push({
+            path: `${path}.${key}`,
+            message: `unknown key for schema "${schema.type}"; allowed: ${schema.fields.map((f) => f.name).join(', ')}`,
+          });
+        }
+        continue;
+      }
+      if (value === null || value === undefined) continue;
+      const parsed = zodForField(field).safeParse(value);
+      if (!parsed.success) {
+        issues.push({ path: `${path}.${key}`, message: parsed.error.issues[0].message });
+        continue;
+      }
+      out[key] =
+        typeof value === 'string' && field.type === 'json_object' ? value : stringifyValue(parsed.data);
+    }
+    for (const field of schema.fields) {
+      if (out[field.name] !== undefined || issues.some((i) => i.path === `${path}.${field.name}`)) continue;
+      if (field.default !== undefined) out[field.name] = String(field.default);
+      else if (field.required) issues.push({ path: `${path}.${field.name}`, message: 'required' });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { useServer } from 'graphql-ws/use/ws';
+import { sql } from 'kysely';
+import { WebSocketServer } from 'ws';
+import { createSqlCentralStore } from './backends/central-store.js';
+import { createSqlBackend } from './backends/sql/sql-backend.js';
+import type { Config } from './config.js';
+import { loadKeyMaterial } from './crypto/key-material.js';
+import { createDatabase, type DatabaseHandle } from './database/create-database.js';
+import { runMigrations } from './database/run-migrations.js';
+import { createChannels } from './events/channels.js';
+import type { EventBus } from './events/event-bus.js';
+import { createInProcessEventBus } from './events/in-process-event-bus.js';
+import { createRedisEventBus } from './events/redis-event-bus.js';
+import { createGatewayYoga, type GatewayYoga } from './graphql/create-yoga.js';
+import { createLogger, type Logger } from './logger.js';
+import { SecretSchemaRegistry } from './schemas/secret-schemas.js';
+import { createAuditService } from './services/audit/audit-service.js';
+import { createKeyRotationService } from './services/keys/key-rotation-service.js';
+import { createReferencesService } from './services/references/references-service.js';
+import { createSecretsService } from './services/secrets/secrets-service.js';
+import type { Services } from './services/services.js';
+import { createStacksService } from './services/stacks/stacks-service.js';
+import { createTokensService } from './services/tokens/tokens-service.js';
+
+/** A gateway with every dependency built, not yet listening. */
+export interface Gateway {
+  config: Config;
+  services: Services;
+  yoga: GatewayYoga;
+  database: DatabaseHandle;
+  bus: EventBus;
+  log: Logger;
+  /** Set when this start generated the bootstrap admin token (print it once). */
+  generatedAdminToken: string | undefined;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  log?: Logger;
+}
+
+/** Composition root: database, migrations, keys, events, services and the GraphQL handler. */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const keys = await loadKeyMaterial({
+    encryptionKeys: config.encryptionKeys,
+    auditHmacKey: config.auditHmacKey,
+    dataDir: config.dataDir,
+    external: Boolean(config.databaseUrl),
+  });
+  const database = await createDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: path.join(config.dataDir, 'pgdata'),
+  });
+  const { db } = database;
+  const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
+  const channels = createChannels(config.redisPrefix);
+
+  const audit = createAuditService({
+    db,
+    bus,
+    channels,
+    hmacKey: keys.auditHmacKey,
+    log,
+    publishedOnCommit: !config.redisUrl,
+  });
+  const tokens = createTokensService({ db, audit });
+  let generatedAdminToken: string | undefined;
+  try {
+    await runMigrations(db, async (conn) => {
+      generatedAdminToken = await tokens.bootstrapAdmin(conn, config.adminToken);
+    });
+  } catch (error) {
+    await bus.close();
+    await database.close();
+    throw error;
+  }
+
+  const schemas = new SecretSchemaRegistry();
+  const sqlBackend = createSqlBackend(db, keys.keyring);
+  const store = createSqlCentralStore(sqlBackend);
+  const stacks = createStacksService({ db, keyring: keys.keyring, audit });
+  const secrets = createSecretsService({ db, store, schemas, audit });
+  const references = createReferencesService({
+    secrets,
+    stacks,
+    audit,
+    validationLevel: config.secretValidationLevel,
+  });
+  stacks.setReferenceChecker(references.check);
+  const keyRotation = createKeyRotationService({
+    audit,
+    stacks,
+    resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
+    activeKeyId: keys.keyring.activeKeyId,
+  });
+  const services: Services = { audit, tokens, stacks, secrets, references, keys: keyRotation, schemas };
+  audit.startRelay();
+  const yoga = createGatewayYoga(services, log);
+
+  async function ready(): Promise<boolean> {
+    try {
+      await Promise.race([
+        sql`select 1`.execute(db),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
+    } catch {
+      return false;
+    }
+    return !config.redisUrl || bus.isConnected();
+  }
+
+  async function close(): Promise<void> {
+    audit.stop();
+    await bus.close();
+    await database.close();
+  }
+
+  return { config, services, yoga, database, bus, log, generatedAdminToken, ready, close };
+}
+
+export interface RunningServer {
+  gateway: Gateway;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** Serves a gateway over HTTP (GraphQL, SSE, graphql-ws) with /healthz and /readyz. */
+export async function startServer(gateway: Gateway): Promise<RunningServer> {
+  const { yoga, config } = gateway;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    if (url === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url === '/readyz') {
+      gateway.ready().then(
+        (ok) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' }),
+        () => sendJson(res, 503, { status: 'unavailable' }),
+      );
+      return;
+    }
+    yoga(req, res);
+  });
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsCleanup = useServer(
+    {
+      execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
+      subscribe: (args) =>
+        (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          connectionParams: ctx.connectionParams,
+        });
+        const document = parse(params.query);
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wsServer,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    gateway,
+    server,
+    url: `http://${host}:${address.port}`,
+    async close() {
+      await wsCleanup.dispose();
+      wsServer.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.close();
+    },
+  };
+}

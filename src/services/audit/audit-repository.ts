@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../database/database.js';
+import type { AuditEventRow } from '../../database/tables/audit-events-table.js';
+import type { AuditEvent, AuditFilter, AuditOutcome } from './audit-event.js';
+
+export function auditEventFromRow(row: AuditEventRow): AuditEvent {
+  return {
+    id: String(row.id),
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    outcome: row.outcome as AuditOutcome,
+    target: row.target,
+    valueFingerprints: row.value_fingerprints,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** Locks the chain head for this transaction and returns the last id and hash. */
+export async function lockAuditHead(trx: Executor): Promise<{ lastId: number; lastHash: string }> {
+  const head = await trx
+    .selectFrom('audit_head')
+    .select(['last_id', 'last_hash'])
+    .where('id', '=', 1)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return { lastId: Number(head.last_id), lastHash: head.last_hash };
+}
+
+/** Inserts events (already chained) and moves the head to the last one. */
+export async function insertAuditEvents(
+  trx: Executor,
+  events: AuditEvent[],
+  published: boolean,
+): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('audit_events')
+    .values(
+      events.map((e) => ({
+        id: e.id,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        outcome: e.outcome,
+        target: JSON.stringify(e.target),
+        value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+        published,
+      })),
+    )
+    .execute();
+  const last = events[events.length - 1];
+  await trx
+    .updateTable('audit_head')
+    .set({ last_id: last.id, last_hash: last.hash })
+    .where('id', '=', 1)
+    .execute();
+}
+
+export interface AuditPageQuery {
+  filter?: AuditFilter | null;
+  /** Exclusive cursor (event id). */
+  after?: string | null;
+  /** Exclusive upper bound (event id). */
+  before?: string | null;
+  limit: number;
+  newestFirst?: boolean;
+}
+
+/** Events matching a filter, after (or, newest first, before) a cursor. */
+export async function findAuditEvents(db: Executor, q: AuditPageQuery): Promise<AuditEvent[]> {
+  let query = db.selectFrom('audit_events').selectAll();
+  const f = q.filter;
+  if (f?.actions?.length) query = query.where('action', 'in', f.actions);
+  if (f?.actor) query = query.where('actor', '=', f.actor);
+  if (f?.since) query = query.where('at', '>=', f.since);
+  if (f?.migrationId) query = query.where(sql<string>`target->>'migrationId'`, '=', f.migrationId);
+  if (f?.secretName) {
+    const name = f.secretName;
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql<string>`target->>'name'`, '=', name),
+        eb(sql`target->'secrets'`, '@>', sql`${JSON.stringify([{ name }])}::jsonb`),
+      ]),
+    );
+  }
+  if (q.newestFirst) {
+    if (q.after) query = query.where('id', '<', q.after);
+    query = query.orderBy('id', 'desc');
+  } else {
+    if (q.after) query = query.where('id', '>', q.after);
+    if (q.before) query = query.where('id', '<', q.before);
+    query = query.orderBy('id', 'asc');
+  }
+  const rows = await query.limit(q.limit).execute();
+  return rows.map(auditEventFromRow);
+}
+
+/** The id of the newest committed event ('0' when none). */
+export async function lastAuditEventId(db: Executor): Promise<string> {
+  const head = await db
+    .selectFrom('audit_head')
+    .select('last_id')
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  return String(head.last_id);
+}
+
+/** Events not yet published on the live feed, oldest first, locked for this relay. */
+export async function claimUnpublishedAuditEvents(trx: Executor, limit: number): Promise<AuditEvent[]> {
+  const rows = await trx
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('published', '=', false)
+    .orderBy('id', 'asc')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map(auditEventFromRow);
+}
+
+export async function markAuditEventsPublished(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('audit_events').set({ published: true }).where('id', 'in', ids).execute();
+}
+
+export async function readAuditHead(db: Executor): Promise<{ lastId: string; lastHash: string }> {
+  const head = await db
+    .selectFrom('audit_head')
+    .select(['last_id', 'last_hash'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
+  return { lastId: String(head.last_id), lastHash: head.last_hash };
+}

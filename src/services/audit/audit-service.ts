@@ -1,0 +1,314 @@
+import type { Transaction } from 'kysely';
+import type { Principal } from '../../auth/principal.js';
+import { type Permission, roleAllows } from '../../auth/roles.js';
+import { fingerprintValues } from '../../crypto/fingerprint.js';
+import type { Database, Db } from '../../database/database.js';
+import { BadUserInputError, ForbiddenError, type InputIssue } from '../../errors.js';
+import type { Channels } from '../../events/channels.js';
+import type { EventBus } from '../../events/event-bus.js';
+import type { Logger } from '../../logger.js';
+import {
+  type AuditEntry,
+  type AuditEvent,
+  type AuditEventMessage,
+  type AuditFilter,
+  auditEventMatches,
+  fromAuditMessage,
+  toAuditMessage,
+} from './audit-event.js';
+import { auditEventHash, GENESIS_HASH } from './audit-hash.js';
+import {
+  claimUnpublishedAuditEvents,
+  findAuditEvents,
+  insertAuditEvents,
+  lastAuditEventId,
+  lockAuditHead,
+  markAuditEventsPublished,
+  readAuditHead,
+} from './audit-repository.js';
+
+export interface AuditServiceDeps {
+  db: Db;
+  bus: EventBus;
+  channels: Channels;
+  hmacKey: Buffer;
+  log: Logger;
+  /** In-process buses can't lose an event after commit: rows are stored as published. */
+  publishedOnCommit: boolean;
+}
+
+/** Records one audit event inside the caller's transaction; call it last, it takes the chain lock. */
+export type RecordAudit = (entry: AuditEntry) => Promise<AuditEvent>;
+
+export interface AuditChainReport {
+  ok: boolean;
+  checked: number;
+  firstBrokenId: string | null;
+}
+
+const PAGE = 1000;
+
+/**
+ * The audit trail: every secret access goes through `audited` (change and audit row in one
+ * transaction, published after commit) or `record`; Postgres is the record, the bus the feed.
+ */
+export function createAuditService(deps: AuditServiceDeps) {
+  const { db, bus, channels, log } = deps;
+  let relayTimer: NodeJS.Timeout | undefined;
+  let relayRunning = false;
+  const publishedIds: string[] = [];
+  let markTimer: NodeJS.Timeout | undefined;
+
+  function scheduleMarking(id: string): void {
+    publishedIds.push(id);
+    markTimer ??= setTimeout(() => {
+      markTimer = undefined;
+      const ids = publishedIds.splice(0);
+      markAuditEventsPublished(db, ids).catch(() => {
+        // The relay will publish these again: at least once, consumers dedupe by id.
+      });
+    }, 100);
+  }
+
+  async function publish(events: AuditEvent[]): Promise<void> {
+    for (const event of events) {
+      try {
+        await bus.publish(channels.audit, toAuditMessage(event));
+        if (!deps.publishedOnCommit) scheduleMarking(event.id);
+      } catch {
+        log.warn('audit event not published; the relay will retry', { id: event.id });
+        return; // keep order: later events wait for the relay too
+      }
+    }
+  }
+
+  /** Inserts one event into the chain inside `trx`. */
+  async function insertEvent(trx: Transaction<Database>, entry: AuditEntry): Promise<AuditEvent> {
+    const head = await lockAuditHead(trx);
+    const base = {
+      id: String(head.lastId + 1),
+      at: new Date(),
+      actor: entry.actor,
+      action: entry.action,
+      outcome: entry.outcome ?? 'SUCCESS',
+      target: entry.target,
+      valueFingerprints: entry.values ? fingerprintValues(deps.hmacKey, entry.values) : null,
+    };
+    const event: AuditEvent = { ...base, prevHash: head.lastHash, hash: auditEventHash(head.lastHash, base) };
+    await insertAuditEvents(trx, [event], deps.publishedOnCommit);
+    return event;
+  }
+
+  /** Runs `work` in a transaction with an audit recorder; events are published after commit. */
+  async function audited<T>(
+    work: (trx: Transaction<Database>, record: RecordAudit) => Promise<T>,
+  ): Promise<T> {
+    const events: AuditEvent[] = [];
+    const result = await db.transaction().execute((trx) =>
+      work(trx, async (entry) => {
+        const event = await insertEvent(trx, entry);
+        events.push(event);
+        return event;
+      }),
+    );
+    void publish(events);
+    return result;
+  }
+
+  /** Records one event in its own transaction. */
+  function record(entry: AuditEntry): Promise<AuditEvent> {
+    return audited((_trx, rec) => rec(entry));
+  }
+
+  /** Throws FORBIDDEN (after recording a DENIED event) unless the principal has the permission. */
+  async function authorize(
+    principal: Principal,
+    permission: Permission,
+    attempt: { action: string; target: Record<string, unknown> },
+  ): Promise<void> {
+    if (roleAllows(principal.role, permission)) return;
+    await record({
+      actor: principal.name,
+      action: attempt.action,
+      outcome: 'DENIED',
+      target: attempt.target,
+    });
+    throw new ForbiddenError(
+      `Role ${principal.role} may not ${permission.replace('.', ' ')} (${attempt.action})`,
+    );
+  }
+
+  /** Publishes committed events the live feed missed (Redis was down), oldest first. */
+  async function relayOnce(): Promise<number> {
+    if (!bus.isConnected()) return 0;
+    let total = 0;
+    for (;;) {
+      const sent = await db.transaction().execute(async (trx) => {
+        const events = await claimUnpublishedAuditEvents(trx, 500);
+        const ids: string[] = [];
+        for (const event of events) {
+          try {
+            await bus.publish(channels.audit, toAuditMessage(event));
+            ids.push(event.id);
+          } catch {
+            break;
+          }
+        }
+        await markAuditEventsPublished(trx, ids);
+        return ids.length;
+      });
+      total += sent;
+      if (sent < 500) return total;
+    }
+  }
+
+  function startRelay(intervalMs = 1000): void {
+    if (deps.publishedOnCommit || relayTimer) return;
+    relayTimer = setInterval(() => {
+      if (relayRunning) return;
+      relayRunning = true;
+      relayOnce()
+        .catch((error) => log.warn('audit relay failed', { error: (error as Error).message }))
+        .finally(() => {
+          relayRunning = false;
+        });
+    }, intervalMs);
+    relayTimer.unref();
+  }
+
+  function stop(): void {
+    if (relayTimer) clearInterval(relayTimer);
+    relayTimer = undefined;
+    if (markTimer) clearTimeout(markTimer);
+    markTimer = undefined;
+  }
+
+  /** Walks the whole chain; reports the first event whose link or hash does not hold. */
+  async function verifyChain(): Promise<AuditChainReport> {
+    let prevHash = GENESIS_HASH;
+    let expectedId = 1;
+    let checked = 0;
+    let after: string | null = null;
+    for (;;) {
+      const events = await findAuditEvents(db, { after, limit: PAGE });
+      for (const event of events) {
+        const id = Number(event.id);
+        if (id !== expectedId) return { ok: false, checked, firstBrokenId: String(expectedId) };
+        if (event.prevHash !== prevHash || auditEventHash(prevHash, event) !== event.hash) {
+          return { ok: false, checked, firstBrokenId: event.id };
+        }
+        prevHash = event.hash;
+        expectedId = id + 1;
+        checked += 1;
+      }
+      if (events.length < PAGE) break;
+      after = events[events.length - 1].id;
+    }
+    const head = await readAuditHead(db);
+    if (Number(head.lastId) !== expectedId - 1 || head.lastHash !== prevHash) {
+      return { ok: false, checked, firstBrokenId: String(expectedId) };
+    }
+    return { ok: true, checked, firstBrokenId: null };
+  }
+
+  /**
+   * Events after `after` (replayed from Postgres), then live ones, in id order, with no gap
+   * and no duplicate: ids are gapless, so a jump in the live feed is filled from Postgres.
+   */
+  async function* subscribe(
+    filter: AuditFilter | null | undefined,
+    after?: string | null,
+  ): AsyncGenerator<AuditEvent> {
+    const live = bus.subscribe(channels.audit);
+    try {
+      let cursor = after ?? (await lastAuditEventId(db));
+      const catchUp = async function* (until: string | null) {
+        for (;;) {
+          const events = await findAuditEvents(db, { after: cursor, before: until, limit: PAGE });
+          for (const event of events) {
+            cursor = event.id;
+            if (auditEventMatches(event, filter)) yield event;
+          }
+          if (events.length < PAGE) return;
+        }
+      };
+      yield* catchUp(null);
+      for (;;) {
+        const next = await live.next();
+        if (next.done) return;
+        const event = fromAuditMessage(next.value as AuditEventMessage);
+        if (Number(event.id) <= Number(cursor)) continue;
+        if (Number(event.id) > Number(cursor) + 1) yield* catchUp(event.id);
+        cursor = event.id;
+        if (auditEventMatches(event, filter)) yield event;
+      }
+    } finally {
+      await live.return?.();
+    }
+  }
+
+  function checkCursor(value: string | null | undefined, path: string, issues: InputIssue[]): void {
+    if (value != null && !/^\d{1,18}$/.test(value))
+      issues.push({ path, message: 'must be an audit event id' });
+  }
+
+  /** One page of the log for ADMIN and AUDITOR. */
+  async function listEvents(
+    principal: Principal,
+    args: {
+      filter?: AuditFilter | null;
+      first?: number | null;
+      after?: string | null;
+      newestFirst?: boolean;
+    },
+  ): Promise<{ events: AuditEvent[]; hasNextPage: boolean }> {
+    await authorize(principal, 'audit.read', { action: 'audit.list', target: { kind: 'audit' } });
+    const first = args.first ?? 50;
+    const issues: InputIssue[] = [];
+    if (!Number.isInteger(first) || first < 1 || first > PAGE)
+      issues.push({ path: 'first', message: `must be between 1 and ${PAGE}` });
+    checkCursor(args.after, 'after', issues);
+    if (issues.length) throw new BadUserInputError('Invalid audit query', issues);
+    const events = await findAuditEvents(db, {
+      filter: args.filter,
+      after: args.after,
+      limit: first + 1,
+      newestFirst: args.newestFirst,
+    });
+    return { events: events.slice(0, first), hasNextPage: events.length > first };
+  }
+
+  async function verifyChainFor(principal: Principal): Promise<AuditChainReport> {
+    await authorize(principal, 'audit.read', { action: 'audit.verify', target: { kind: 'audit' } });
+    return verifyChain();
+  }
+
+  /** The subscription for ADMIN and AUDITOR (checked before anything is sent). */
+  async function subscribeFor(
+    principal: Principal,
+    filter: AuditFilter | null,
+    after: string | null,
+  ): Promise<AsyncGenerator<AuditEvent>> {
+    await authorize(principal, 'audit.read', { action: 'audit.subscribe', target: { kind: 'audit' } });
+    const issues: InputIssue[] = [];
+    checkCursor(after, 'after', issues);
+    if (issues.length) throw new BadUserInputError('Invalid audit subscription', issues);
+    return subscribe(filter, after);
+  }
+
+  return {
+    audited,
+    record,
+    authorize,
+    verifyChain,
+    verifyChainFor,
+    listEvents,
+    subscribe,
+    subscribeFor,
+    relayOnce,
+    startRelay,
+    stop,
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

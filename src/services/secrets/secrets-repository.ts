@@ -1,0 +1,110 @@
+import type { Executor } from '../../database/database.js';
+import type { SecretRow } from '../../database/tables/secrets-table.js';
+import type { SecretScope } from './secret.js';
+
+export interface SecretLookup {
+  name: string;
+  scope: SecretScope;
+  /** Owner for USER scope. */
+  ownerId: string;
+}
+
+/** The secret with this name in a scope (USER: of this owner). */
+export function findSecret(
+  db: Executor,
+  lookup: SecretLookup,
+  forUpdate = false,
+): Promise<SecretRow | undefined> {
+  let query = db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('name', '=', lookup.name)
+    .where('scope', '=', lookup.scope);
+  if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+export interface NewSecret {
+  id: string;
+  name: string;
+  scope: SecretScope;
+  ownerId: string;
+  schema: string;
+  keys: string[];
+  origin: Record<string, unknown> | null;
+  store: string;
+}
+
+/** Inserts a secret; undefined when the name is already taken in its scope. */
+export async function insertSecret(db: Executor, s: NewSecret): Promise<SecretRow | undefined> {
+  return db
+    .insertInto('secrets')
+    .values({
+      id: s.id,
+      name: s.name,
+      scope: s.scope,
+      owner_id: s.ownerId,
+      schema: s.schema,
+      keys: JSON.stringify(s.keys),
+      version: 1,
+      origin: s.origin ? JSON.stringify(s.origin) : null,
+      store: s.store,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateSecretMeta(
+  db: Executor,
+  id: string,
+  changes: { name?: string; keys?: string[]; schema?: string; origin?: Record<string, unknown> | null },
+): Promise<SecretRow> {
+  return db
+    .updateTable('secrets')
+    .set((eb) => ({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.keys !== undefined ? { keys: JSON.stringify(changes.keys) } : {}),
+      ...(changes.schema !== undefined ? { schema: changes.schema } : {}),
+      ...(changes.origin !== undefined
+        ? { origin: changes.origin ? JSON.stringify(changes.origin) : null }
+        : {}),
+      version: eb('version', '+', 1),
+      updated_at: new Date(),
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteSecret(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('secrets').where('id', '=', id).execute();
+}
+
+export interface SecretListQuery {
+  viewerId: string;
+  /** Admins see every user's USER-scoped secrets. */
+  seesAllUsers: boolean;
+  name?: string | null;
+  scope?: SecretScope | null;
+  after?: { name: string; id: string } | null;
+  limit: number;
+}
+
+/** Secrets visible to the viewer, ordered by name then id. */
+export function listSecrets(db: Executor, q: SecretListQuery): Promise<SecretRow[]> {
+  let query = db.selectFrom('secrets').selectAll();
+  if (q.name) query = query.where('name', '=', q.name);
+  if (q.scope) query = query.where('scope', '=', q.scope);
+  if (!q.seesAllUsers) {
+    query = query.where((eb) => eb.or([eb('scope', '=', 'WORKSPACE'), eb('owner_id', '=', q.viewerId)]));
+  }
+  if (q.after) {
+    const { name, id } = q.after;
+    query = query.where((eb) =>
+      eb.or([eb('name', '>', name), eb.and([eb('name', '=', name), eb('id', '>', id)])]),
+    );
+  }
+  return query.orderBy('name').orderBy('id').limit(q.limit).execute();
+}

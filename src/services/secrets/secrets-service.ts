@@ -1,0 +1,417 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Principal } from '../../auth/principal.js';
+import type { BackendCallOptions, SecretValues } from '../../backends/backend.js';
+import type { CentralStore } from '../../backends/central-store.js';
+import type { Db, Executor } from '../../database/database.js';
+import {
+  AlreadyExistsError,
+  BadUserInputError,
+  ConflictError,
+  type InputIssue,
+  issuesFromZod,
+  NotFoundError,
+} from '../../errors.js';
+import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
+import type { AuditService, RecordAudit } from '../audit/audit-service.js';
+import { SECRET_SCOPES, type Secret, type SecretScope, secretFromRow } from './secret.js';
+import * as repo from './secrets-repository.js';
+
+export const secretNameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'may contain letters, digits, _ and - only')
+  .refine((n) => n !== 'name', '"name" is reserved and may not be a secret name');
+
+export interface SecretsServiceDeps {
+  db: Db;
+  store: CentralStore;
+  schemas: SecretSchemaRegistry;
+  audit: Pick<AuditService, 'audited' | 'authorize'>;
+}
+
+export interface CreateSecretInput {
+  name: string;
+  scope?: SecretScope | null;
+  values?: unknown;
+  schema?: string | null;
+  origin?: Record<string, unknown> | null;
+}
+
+export interface UpdateSecretInput {
+  name: string;
+  scope?: SecretScope | null;
+  values?: unknown;
+  removeKeys?: string[] | null;
+  replace?: boolean | null;
+  expectedVersion?: number | null;
+}
+
+export interface SecretPage {
+  secrets: Secret[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+const MAX_PAGE = 10_000;
+const DEFAULT_PAGE = 50;
+
+function encodeCursor(secret: Secret): string {
+  return Buffer.from(JSON.stringify([secret.name, secret.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { name: string; id: string } {
+  try {
+    const [name, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof name === 'string' && typeof id === 'string') return { name, id };
+  } catch {}
+  throw new BadUserInputError('Invalid cursor', [{ path: 'after', message: 'not a cursor from this API' }]);
+}
+
+function checkScope(scope: unknown, issues: InputIssue[]): void {
+  if (scope != null && !SECRET_SCOPES.includes(scope as SecretScope)) {
+    issues.push({ path: 'scope', message: `must be one of ${SECRET_SCOPES.join(', ')}` });
+  }
+}
+
+function secretTarget(
+  secret: Pick<Secret, 'id' | 'name' | 'scope' | 'keys'>,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    kind: 'secret',
+    secretId: secret.id,
+    name: secret.name,
+    scope: secret.scope,
+    keys: secret.keys,
+    ...extra,
+  };
+}
+
+function asValues(input: unknown, issues: InputIssue[], allowNull: boolean): Record<string, string | null> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    issues.push({ path: 'values', message: 'must be a JSON object of string values' });
+    return {};
+  }
+  const out: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+    else
+      issues.push({
+        path: `values.${key}`,
+        message: allowNull ? 'must be a string or null' : 'must be a string',
+      });
+  }
+  return out;
+}
+
+/** The centralized secrets store: metadata in Postgres, values in the configured back-end. */
+export function createSecretsService(deps: SecretsServiceDeps) {
+  const { db, store, schemas, audit } = deps;
+  const backend = store.backend;
+  const remote = store.kind !== 'sql';
+
+  function canSee(principal: Principal, secret: Secret): boolean {
+    return secret.scope === 'WORKSPACE' || secret.ownerId === principal.id || principal.role === 'ADMIN';
+  }
+
+  /** Looks a secret up by name: the given scope, or USER first then WORKSPACE. */
+  async function lookup(
+    executor: Executor,
+    principal: Principal,
+    name: string,
+    scope?: SecretScope | null,
+    forUpdate = false,
+  ) {
+    const scopes: SecretScope[] = scope ? [scope] : ['USER', 'WORKSPACE'];
+    for (const s of scopes) {
+      const row = await repo.findSecret(executor, { name, scope: s, ownerId: principal.id }, forUpdate);
+      if (row) return secretFromRow(row);
+    }
+    return undefined;
+  }
+
+  async function require(
+    executor: Executor,
+    principal: Principal,
+    name: string,
+    scope?: SecretScope | null,
+    forUpdate = false,
+  ) {
+    const secret = await lookup(executor, principal, name, scope, forUpdate);
+    if (!secret) throw new NotFoundError(`Secret "${name}" not found${scope ? ` in scope ${scope}` : ''}`);
+    return secret;
+  }
+
+  async function readEntryValues(secret: Secret, options?: BackendCallOptions): Promise<SecretValues> {
+    const entry = await backend.get(store.entryName(secret.id), options);
+    if (!entry)
+      throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+    return entry.values;
+  }
+
+  /** The secret's metadata (no values); undefined when absent or not visible. */
+  async function getSecret(
+    principal: Principal,
+    name: string,
+    scope?: SecretScope | null,
+  ): Promise<Secret | undefined> {
+    await audit.authorize(principal, 'secret.read', {
+      action: 'secret.get',
+      target: { kind: 'secret', name, scope },
+    });
+    const issues: InputIssue[] = [];
+    checkScope(scope, issues);
+    if (issues.length) throw new BadUserInputError('Invalid secret lookup', issues);
+    return lookup(db, principal, name, scope);
+  }
+
+  /** A secret's values; needs value access; one `secret.read` event committed before they return. */
+  async function readValues(principal: Principal, secret: Secret): Promise<SecretValues> {
+    await audit.authorize(principal, 'secret.values', {
+      action: 'secret.read',
+      target: secretTarget(secret),
+    });
+    if (!canSee(principal, secret)) throw new NotFoundError(`Secret "${secret.name}" not found`);
+    return audit.audited(async (trx, record) => {
+      const values = await readEntryValues(secret, { trx });
+      await record({ actor: principal.name, action: 'secret.read', target: secretTarget(secret), values });
+      return values;
+    });
+  }
+
+  /** A visible secret by name (USER then WORKSPACE), with values when asked; the caller audits. */
+  async function getSecretForResolution(
+    principal: Principal,
+    name: string,
+    withValues: boolean,
+  ): Promise<{ secret: Secret; values?: SecretValues } | undefined> {
+    const secret = await lookup(db, principal, name);
+    if (!secret) return undefined;
+    return { secret, values: withValues ? await readEntryValues(secret) : undefined };
+  }
+
+  async function listSecrets(
+    principal: Principal,
+    args: { name?: string | null; scope?: SecretScope | null; first?: number | null; after?: string | null },
+  ): Promise<SecretPage> {
+    await audit.authorize(principal, 'secret.read', { action: 'secret.list', target: { kind: 'secret' } });
+    const issues: InputIssue[] = [];
+    checkScope(args.scope, issues);
+    const first = args.first ?? DEFAULT_PAGE;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+      issues.push({ path: 'first', message: `must be between 1 and ${MAX_PAGE}` });
+    }
+    if (issues.length) throw new BadUserInputError('Invalid secret listing', issues);
+    const rows = await repo.listSecrets(db, {
+      viewerId: principal.id,
+      seesAllUsers: principal.role === 'ADMIN',
+      name: args.name,
+      scope: args.scope,
+      after: args.after ? decodeCursor(args.after) : null,
+      limit: first + 1,
+    });
+    const secrets = rows.slice(0, first).map(secretFromRow);
+    return {
+      secrets,
+      hasNextPage: rows.length > first,
+      endCursor: secrets.length ? encodeCursor(secrets[secrets.length - 1]) : null,
+    };
+  }
+
+  /** Creates a secret; `record` lets a caller (migration) add to the same audit transaction. */
+  async function createSecret(principal: Principal, input: CreateSecretInput): Promise<Secret> {
+    const scope = input.scope ?? 'WORKSPACE';
+    await audit.authorize(principal, 'secret.write', {
+      action: 'secret.create',
+      target: { kind: 'secret', name: input.name, scope },
+    });
+    const issues: InputIssue[] = [];
+    const nameCheck = secretNameSchema.safeParse(input.name);
+    if (!nameCheck.success) issues.push(...issuesFromZod(nameCheck.error.issues, 'name'));
+    checkScope(scope, issues);
+    const raw = asValues(input.values, issues, false);
+    let values: SecretValues = {};
+    const schemaType = input.schema ?? 'arbitrary';
+    try {
+      values = schemas.normalize(schemas.get(schemaType), raw, issues);
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      issues.push(...error.issues);
+    }
+    if (issues.length) throw new BadUserInputError('Invalid secret', issues);
+    return createValidated(principal, {
+      name: input.name,
+      scope,
+      schema: schemaType,
+      values,
+      origin: input.origin ?? null,
+    });
+  }
+
+  async function createValidated(
+    principal: Principal,
+    s: {
+      name: string;
+      scope: SecretScope;
+      schema: string;
+      values: SecretValues;
+      origin: Record<string, unknown> | null;
+    },
+    extraRecord?: (secret: Secret, record: RecordAudit) => Promise<void>,
+  ): Promise<Secret> {
+    const id = randomUUID();
+    const entryName = store.entryName(id);
+    let wroteRemote = false;
+    try {
+      return await audit.audited(async (trx, record) => {
+        const row = await repo.insertSecret(trx, {
+          id,
+          name: s.name,
+          scope: s.scope,
+          ownerId: principal.id,
+          schema: s.schema,
+          keys: Object.keys(s.values).sort(),
+          origin: s.origin,
+          store: store.kind,
+        });
+        if (!row) throw new AlreadyExistsError(`A ${s.scope} secret named "${s.name}" already exists`);
+        const secret = secretFromRow(row);
+        await backend.create(
+          {
+            name: entryName,
+            values: s.values,
+            metadata: store.entryMetadata({ ...secret, ownerId: principal.id }),
+          },
+          { trx },
+        );
+        wroteRemote = remote;
+        await record({
+          actor: principal.name,
+          action: 'secret.create',
+          target: secretTarget(secret),
+          values: s.values,
+        });
+        if (extraRecord) await extraRecord(secret, record);
+        return secret;
+      });
+    } catch (error) {
+      if (wroteRemote) await backend.delete(entryName).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function updateSecret(principal: Principal, input: UpdateSecretInput): Promise<Secret> {
+    await audit.authorize(principal, 'secret.write', {
+      action: 'secret.update',
+      target: { kind: 'secret', name: input.name, scope: input.scope },
+    });
+    const issues: InputIssue[] = [];
+    checkScope(input.scope, issues);
+    const changes = asValues(input.values, issues, true);
+    if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+    return audit.audited(async (trx, record) => {
+      const secret = await require(trx, principal, input.name, input.scope, true);
+      if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
+        throw new ConflictError(
+          `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+        );
+      }
+      const current = await readEntryValues(secret, { trx });
+      const next: Record<string, unknown> = input.replace ? {} : { ...current };
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) delete next[key];
+        else next[key] = value;
+      }
+      for (const key of input.removeKeys ?? []) delete next[key];
+      const values = schemas.normalize(schemas.get(secret.schema), next, issues);
+      if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+      const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
+      const removed = Object.keys(current).filter((k) => !(k in values));
+      const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() });
+      const updated = secretFromRow(row);
+      await backend.update(
+        { name: store.entryName(secret.id), values, metadata: store.entryMetadata(updated) },
+        { trx },
+      );
+      await record({
+        actor: principal.name,
+        action: 'secret.update',
+        target: secretTarget(updated, {
+          changedKeys: Object.keys(changed).sort(),
+          removedKeys: removed.sort(),
+        }),
+        values: changed,
+      });
+      return updated;
+    });
+  }
+
+  async function renameSecret(
+    principal: Principal,
+    name: string,
+    scope: SecretScope | null | undefined,
+    newName: string,
+  ) {
+    await audit.authorize(principal, 'secret.write', {
+      action: 'secret.rename',
+      target: { kind: 'secret', name, scope, newName },
+    });
+    const issues: InputIssue[] = [];
+    checkScope(scope, issues);
+    const nameCheck = secretNameSchema.safeParse(newName);
+    if (!nameCheck.success) issues.push(...issuesFromZod(nameCheck.error.issues, 'newName'));
+    if (issues.length) throw new BadUserInputError('Invalid rename', issues);
+    return audit.audited(async (trx, record) => {
+      const secret = await require(trx, principal, name, scope, true);
+      if (await repo.findSecret(trx, { name: newName, scope: secret.scope, ownerId: secret.ownerId })) {
+        throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
+      }
+      const updated = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
+      await record({
+        actor: principal.name,
+        action: 'secret.rename',
+        target: secretTarget(updated, { previousName: name }),
+      });
+      return updated;
+    });
+  }
+
+  async function deleteSecret(
+    principal: Principal,
+    name: string,
+    scope?: SecretScope | null,
+  ): Promise<boolean> {
+    await audit.authorize(principal, 'secret.write', {
+      action: 'secret.delete',
+      target: { kind: 'secret', name, scope },
+    });
+    const issues: InputIssue[] = [];
+    checkScope(scope, issues);
+    if (issues.length) throw new BadUserInputError('Invalid secret lookup', issues);
+    return audit.audited(async (trx, record) => {
+      const secret = await require(trx, principal, name, scope, true);
+      await repo.deleteSecret(trx, secret.id);
+      await backend.delete(store.entryName(secret.id), { trx });
+      await record({ actor: principal.name, action: 'secret.delete', target: secretTarget(secret) });
+      return true;
+    });
+  }
+
+  return {
+    getSecret,
+    readValues,
+    getSecretForResolution,
+    listSecrets,
+    createSecret,
+    createValidated,
+    updateSecret,
+    renameSecret,
+    deleteSecret,
+    canSee,
+  };
+}
+
+export type SecretsService = ReturnType<typeof createSecretsService>;

@@ -1,0 +1,18 @@
+import type { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
+import type { AuditService } from './audit/audit-service.js';
+import type { KeyRotationService } from './keys/key-rotation-service.js';
+import type { ReferencesService } from './references/references-service.js';
+import type { SecretsService } from './secrets/secrets-service.js';
+import type { StacksService } from './stacks/stacks-service.js';
+import type { TokensService } from './tokens/tokens-service.js';
+
+/** Every service, as wired by the composition root. */
+export interface Services {
+  audit: AuditService;
+  tokens: TokensService;
+  stacks: StacksService;
+  secrets: SecretsService;
+  references: ReferencesService;
+  keys: KeyRotationService;
+  schemas: SecretSchemaRegistry;
+}
