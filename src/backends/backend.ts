@@ -68,3 +68,10 @@ export async function listAll(
   } while (pageToken);
   return entries;
 }
+
+/**
+ * Key under which JSON-payload back-ends (aws, gcp, azure) return a payload that is not a
+ * JSON object of strings (e.g. ZenML's legacy one-secret-per-key layouts); writing an entry
+ * whose only key is this one stores the value as the raw payload.
+ */
+export const RAW_VALUE_KEY = '__raw__';
