@@ -41,6 +41,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   log?: Logger;
+  /** Overrides the PGlite directory (tests use `memory://`). */
+  pgliteDir?: string;
 }
 
 /** Composition root: database, migrations, keys, events, services and the GraphQL handler. */
@@ -54,7 +56,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
-    pgliteDir: path.join(config.dataDir, 'pgdata'),
+    pgliteDir: options.pgliteDir ?? path.join(config.dataDir, 'pgdata'),
   });
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();

@@ -27,13 +27,18 @@ export function isUnavailableError(error: unknown): boolean {
   );
 }
 
+/** A GraphQLError from any copy of graphql-js (duck-typed: CJS and ESM copies differ). */
+function isGraphQLErrorLike(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError';
+}
+
 /** The public error for any failure: stable `extensions.code`, no stack, no internals. */
 export function toPublicError(error: unknown): { message: string; extensions: Record<string, unknown> } {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const original = isGraphQLErrorLike(error) && error.originalError ? error.originalError : error;
   if (original instanceof AppError) {
     return { message: original.message, extensions: { ...original.extensions, code: original.code } };
   }
-  if (original instanceof GraphQLError) {
+  if (isGraphQLErrorLike(original)) {
     const code = original.extensions?.code;
     if (!original.path)
       return {
@@ -55,7 +60,7 @@ export function toPublicError(error: unknown): { message: string; extensions: Re
 /** graphql-yoga `maskError`: every error leaves through here. */
 export function maskError(error: unknown): Error {
   const { message, extensions } = toPublicError(error);
-  const source = error instanceof GraphQLError ? error : undefined;
+  const source = isGraphQLErrorLike(error) ? error : undefined;
   const status = extensions.code === 'UNAUTHENTICATED' ? 401 : undefined;
   return new GraphQLError(message, {
     nodes: source?.nodes,

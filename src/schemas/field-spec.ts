@@ -19,43 +19,45 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 't']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'f']);
 
 /** Pydantic-like boolean: true/false or the usual words and digits. */
-export const lenientBoolean = z.union([
-  z.boolean(),
-  z
-    .number()
-    .refine((n) => n === 0 || n === 1, 'must be a boolean')
-    .transform((n) => n === 1),
-  z
-    .string()
-    .refine(
-      (s) => TRUE_WORDS.has(s.trim().toLowerCase()) || FALSE_WORDS.has(s.trim().toLowerCase()),
-      'must be a boolean',
-    )
-    .transform((s) => TRUE_WORDS.has(s.trim().toLowerCase())),
-]);
+export const lenientBoolean = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  const word =
+    typeof value === 'number' || typeof value === 'string' ? String(value).trim().toLowerCase() : '';
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  ctx.addIssue({ code: 'custom', message: 'must be a boolean (true/false)' });
+  return z.NEVER;
+});
 
 /** Pydantic-like integer: a number or digits in a string. */
-export const lenientInteger = z.union([
-  z.number().int(),
-  z
-    .string()
-    .regex(/^\s*-?\d+\s*$/, 'must be an integer')
-    .transform((s) => Number.parseInt(s, 10)),
-]);
+export const lenientInteger = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number.parseInt(value, 10);
+  ctx.addIssue({ code: 'custom', message: 'must be an integer' });
+  return z.NEVER;
+});
 
 /** A JSON object, given as an object or as text that parses to one. */
-export const jsonObject = z.union([
-  z.record(z.string(), z.unknown()),
-  z.string().transform((s, ctx) => {
+export const jsonObject = z.unknown().transform((value, ctx) => {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
     try {
-      const parsed: unknown = JSON.parse(s);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-        return parsed as Record<string, unknown>;
-    } catch {}
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-    return z.NEVER;
-  }),
-]);
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>;
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+  return z.NEVER;
+});
+
+const text = z.unknown().transform((value, ctx) => {
+  if (typeof value === 'string') return value;
+  ctx.addIssue({ code: 'custom', message: 'must be a string' });
+  return z.NEVER;
+});
 
 /** The zod type that validates and coerces one field's value. */
 export function zodForField(field: FieldSpec): z.ZodType {
@@ -69,6 +71,6 @@ export function zodForField(field: FieldSpec): z.ZodType {
     case 'string_list':
       return z.array(z.string());
     default:
-      return z.string();
+      return text;
   }
 }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      secretsStore: 'sql',
+      secretValidationLevel: 'SECRET_AND_KEY_EXISTS',
+    });
+    expect(config.dataDir.endsWith('.sgw')).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'http://x'],
+    ['SGW_SECRETS_STORE', 'dropbox'],
+    ['SGW_SECRET_VALIDATION_LEVEL', 'SOMETIMES'],
+    ['SGW_ADMIN_TOKEN', 'not-a-token'],
+  ])('a bad %s stops start-up with one line naming it', (variable, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message.startsWith(`Invalid ${variable}:`)).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+
+  it('collects SGW_SECRETS_STORE_<OPTION> variables by lower-case option name', () => {
+    const config = loadConfig({ SGW_SECRETS_STORE: 'aws', SGW_SECRETS_STORE_REGION_NAME: 'eu-west-1' });
+    expect(config.secretsStoreOptions).toEqual({ region_name: 'eu-west-1' });
+  });
+});
