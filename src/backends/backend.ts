@@ -75,3 +75,50 @@ export async function listAll(
  * whose only key is this one stores the value as the raw payload.
  */
 export const RAW_VALUE_KEY = '__raw__';
+
+/** True when an entry's name and metadata satisfy a listing's prefix and metadata filters. */
+export function matchesListQuery(
+  entry: { name: string; metadata: SecretMetadata },
+  query: Pick<BackendListQuery, 'namePrefix' | 'metadata' | 'withoutMetadataKey'>,
+): boolean {
+  if (query.namePrefix && !entry.name.startsWith(query.namePrefix)) return false;
+  for (const [key, value] of Object.entries(query.metadata ?? {})) {
+    if (!Object.hasOwn(entry.metadata, key) || entry.metadata[key] !== value) return false;
+  }
+  return !(query.withoutMetadataKey && Object.hasOwn(entry.metadata, query.withoutMetadataKey));
+}
+
+/**
+ * The text payload JSON back-ends (aws, gcp, azure) store: the values as a JSON object, or
+ * the raw text when RAW_VALUE_KEY is the only key.
+ */
+export function payloadFromValues(values: SecretValues): string {
+  const keys = Object.keys(values);
+  if (keys.length === 1 && keys[0] === RAW_VALUE_KEY) return values[RAW_VALUE_KEY];
+  return JSON.stringify(values);
+}
+
+/**
+ * Values from a stored text payload: a JSON object of scalars becomes a string map (numbers and
+ * booleans as their JSON text, nulls dropped); anything else comes back under RAW_VALUE_KEY.
+ */
+export function valuesFromPayload(payload: string): SecretValues {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return { [RAW_VALUE_KEY]: payload };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { [RAW_VALUE_KEY]: payload };
+  const values: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === null) continue;
+    if (typeof value === 'string') values.push([key, value]);
+    else if (typeof value === 'number' || typeof value === 'boolean')
+      values.push([key, JSON.stringify(value)]);
+    else return { [RAW_VALUE_KEY]: payload };
+  }
+  // fromEntries defines own properties, so a `__proto__` key stays a plain key.
+  return Object.fromEntries(values);
+}

@@ -1,12 +1,13 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { bearerToken } from '../auth/api-token.js';
-import { BackendUnavailableError } from '../errors.js';
+import { AppError, BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { GraphQLContext } from './context.js';
 import { isUnavailableError, maskError } from './errors.js';
 import { schema } from './schema.js';
 import { useAuthentication } from './use-authentication.js';
+import { useStableErrorCodes } from './use-stable-error-codes.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -24,7 +25,12 @@ export function createGatewayYoga(services: Services, log: Logger): GatewayYoga 
       warn: (...args: unknown[]) => log.warn(String(args[0] instanceof Error ? args[0].message : args[0])),
       error: (...args: unknown[]) => {
         const error = args[0];
-        log.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+        const original =
+          error instanceof Error && 'originalError' in error ? (error.originalError ?? error) : error;
+        if (original instanceof AppError) return; // expected failures are answered, not logged
+        log.error('request failed', {
+          error: original instanceof Error ? original.message : String(original),
+        });
       },
     },
     context: async ({
@@ -47,6 +53,6 @@ export function createGatewayYoga(services: Services, log: Logger): GatewayYoga 
         throw error;
       }
     },
-    plugins: [useAuthentication(services.audit)],
+    plugins: [useStableErrorCodes(), useAuthentication(services.audit)],
   });
 }

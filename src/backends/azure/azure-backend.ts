@@ -1,0 +1,196 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
+import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
+import {
+  matchesListQuery,
+  payloadFromValues,
+  type SecretBackend,
+  type SecretMetadata,
+  valuesFromPayload,
+} from '../backend.js';
+
+export interface AzureBackendOptions {
+  /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
+  vaultUrl: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Allows a plain-http vault URL (local emulators only). */
+  allowInsecure?: boolean;
+  /** A ready credential (e.g. from @azure/identity); wins over the options above. */
+  credential?: TokenCredential;
+  /** Bound of every request, in milliseconds. */
+  timeoutMs: number;
+}
+
+const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
+const MAX_TAGS = 15;
+const MAX_PAGE_SIZE = 25;
+/** Delete-poll interval: Key Vault usually finishes a soft delete within a second or two. */
+const DELETE_POLL_MS = 250;
+/** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
+const KEY_VAULT_HOSTS =
+  /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)$/i;
+
+function statusOf(error: unknown): number | undefined {
+  const status =
+    typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function checkName(name: string): void {
+  if (!NAME_RULE.test(name)) {
+    throw new BadUserInputError(
+      `"${name}" is not a valid Azure Key Vault secret name: 1-127 characters of 0-9 a-z A-Z -`,
+      [{ path: 'name', message: 'Azure Key Vault secret names are 1-127 characters of [0-9a-zA-Z-]' }],
+    );
+  }
+}
+
+function checkTags(metadata: SecretMetadata): void {
+  const entries = Object.entries(metadata);
+  const issues = [];
+  if (entries.length > MAX_TAGS)
+    issues.push({ path: 'metadata', message: `Azure Key Vault allows at most ${MAX_TAGS} tags per secret` });
+  for (const [key, value] of entries) {
+    if (key.length < 1 || key.length > 512)
+      issues.push({ path: `metadata.${key}`, message: 'Azure tag names are 1-512 characters' });
+    if (value.length > 256)
+      issues.push({ path: `metadata.${key}`, message: 'Azure tag values are at most 256 characters' });
+  }
+  if (issues.length > 0)
+    throw new BadUserInputError('Metadata does not fit Azure Key Vault tag rules', issues);
+}
+
+/**
+ * A credential handing out one fixed bearer token. Key Vault rejects it unless a token was
+ * configured out of band; local fakes accept any token.
+ */
+function staticTokenCredential(token: string): TokenCredential {
+  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+}
+
+function credentialFor(options: AzureBackendOptions): TokenCredential {
+  if (options.credential) return options.credential;
+  // TODO: with tenantId/clientId/clientSecret, use ClientSecretCredential from @azure/identity
+  // (not installed here) or an OAuth2 client-credentials request for the
+  // https://vault.azure.net/.default scope. Until then a static token is sent, which only local
+  // emulators accept; the client secret itself is never sent to the vault.
+  return staticTokenCredential('sgw-static-token');
+}
+
+const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(properties.tags ?? {}) });
+
+/**
+ * The `azure` back-end (Azure Key Vault): the value is the JSON of the values (or the raw
+ * payload under RAW_VALUE_KEY), tags = metadata. Deleting purges the soft-deleted secret so the
+ * name can be re-created; listing pages with the service's continuation tokens and filters tags
+ * client-side (Key Vault has no server-side filter).
+ */
+export function createAzureBackend(options: AzureBackendOptions): SecretBackend {
+  const url = new URL(options.vaultUrl);
+  if (url.protocol !== 'https:' && !options.allowInsecure)
+    throw new Error(`vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`);
+  const client = new SecretClient(options.vaultUrl, credentialFor(options), {
+    // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches it.
+    disableChallengeResourceVerification: !KEY_VAULT_HOSTS.test(url.hostname),
+    allowInsecureConnection: Boolean(options.allowInsecure),
+    retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  });
+  const signal = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
+
+  async function exists(name: string): Promise<boolean> {
+    try {
+      await client.getSecret(name, signal());
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  return {
+    kind: 'azure',
+    async create(entry) {
+      checkName(entry.name);
+      checkTags(entry.metadata);
+      // setSecret overwrites; Key Vault has no create-only call, so check first.
+      if (await exists(entry.name))
+        throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
+      try {
+        await client.setSecret(entry.name, payloadFromValues(entry.values), {
+          tags: { ...entry.metadata },
+          ...signal(),
+        });
+      } catch (error) {
+        // Deleted by another tool but not purged: the name stays taken until purged or recovered.
+        if (statusOf(error) === 409)
+          throw new AlreadyExistsError(
+            `Secret entry "${entry.name}" is deleted but recoverable in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
+          );
+        throw error;
+      }
+    },
+    async get(name) {
+      if (!NAME_RULE.test(name)) return undefined;
+      try {
+        const secret = await client.getSecret(name, signal());
+        return {
+          name: secret.name,
+          values: valuesFromPayload(secret.value ?? ''),
+          metadata: metadataOf(secret.properties),
+        };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async update(entry) {
+      checkName(entry.name);
+      checkTags(entry.metadata);
+      if (!(await exists(entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+      // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
+      await client.setSecret(entry.name, payloadFromValues(entry.values), {
+        tags: { ...entry.metadata },
+        ...signal(),
+      });
+    },
+    async delete(name) {
+      if (!NAME_RULE.test(name)) return false;
+      try {
+        const poller = await client.beginDeleteSecret(name, { intervalInMs: DELETE_POLL_MS, ...signal() });
+        await poller.pollUntilDone();
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+      try {
+        // Purge, so the name can be re-created at once (a soft-deleted name stays taken).
+        await client.purgeDeletedSecret(name, signal());
+      } catch (error) {
+        // 403: purge protection or no purge permission; the secret is deleted all the same.
+        if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
+      }
+      return true;
+    },
+    async list(query) {
+      const maxPageSize = Math.max(1, Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
+      const pages = client
+        .listPropertiesOfSecrets(signal())
+        .byPage({ continuationToken: query.pageToken, maxPageSize });
+      const first = await pages.next();
+      const page = (first.done ? [] : first.value) as SecretProperties[] & { continuationToken?: string };
+      const entries = page
+        // Secrets backing Key Vault certificates are managed by the vault, not by us.
+        .filter((properties) => !properties.managed)
+        .map((properties) => ({ name: properties.name, metadata: metadataOf(properties) }))
+        .filter((entry) => matchesListQuery(entry, query));
+      return { entries, nextPageToken: page.continuationToken || undefined };
+    },
+  };
+}
