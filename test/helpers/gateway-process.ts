@@ -12,12 +12,13 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` as a real process and waits until it says it is listening. */
+/** Starts `src/main.ts` (or another script) as a real process and waits until it says it is listening. */
 export async function startGatewayProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
+  script = 'src/main.ts',
 ): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
