@@ -7,7 +7,7 @@ import { maskError } from './errors.js';
 
 /** Refuses every operation without a valid token (UNAUTHENTICATED), recording the attempt. */
 export function useAuthentication(audit: Pick<AuditService, 'record'>): Plugin<GraphQLContext> {
-  const refuse = async (context: GraphQLContext, operationName: string | null | undefined) => {
+  const refuse = async (operationName: string | null | undefined) => {
     await audit
       .record({
         actor: ANONYMOUS,
@@ -22,12 +22,12 @@ export function useAuthentication(audit: Pick<AuditService, 'record'>): Plugin<G
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext;
       if (context.principal) return;
-      return refuse(context, args.operationName).then((result) => setResultAndStopExecution(result)) as never;
+      return refuse(args.operationName).then((result) => setResultAndStopExecution(result)) as never;
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext;
       if (context.principal) return;
-      return refuse(context, args.operationName).then((result) => setResultAndStopExecution(result)) as never;
+      return refuse(args.operationName).then((result) => setResultAndStopExecution(result)) as never;
     },
   };
 }

@@ -205,7 +205,7 @@ describe('bad input', () => {
     });
     const error = result.errors?.[0];
     expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
-    const paths = (error?.extensions?.issues as Array<{ path: string }>).map((i) => i.path).sort();
+    const paths = (error!.extensions!.issues as Array<{ path: string }>).map((i) => i.path).sort();
     expect(paths).toEqual(['name', 'values.9lives', 'values.aws_secret_access_key', 'values.unknown_key']);
     const unknownSchema = await t.gql(CREATE, { name: 'ok', schema: 'nope', values: { a: 'b' } });
     expect(unknownSchema.errors?.[0].extensions?.issues[0]).toMatchObject({ path: 'schema' });
