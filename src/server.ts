@@ -19,6 +19,8 @@ import { createLogger, type Logger } from './logger.js';
 import { SecretSchemaRegistry } from './schemas/secret-schemas.js';
 import { createAuditService } from './services/audit/audit-service.js';
 import { createKeyRotationService } from './services/keys/key-rotation-service.js';
+import { createManagedSecretsService } from './services/managed-secrets/managed-secrets-service.js';
+import { managerSecretSource } from './services/managed-secrets/manager-secret-source.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
 import type { Services } from './services/services.js';
@@ -87,11 +89,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const store = createSqlCentralStore(sqlBackend);
   const stacks = createStacksService({ db, keyring: keys.keyring, audit });
   const secrets = createSecretsService({ db, store, schemas, audit });
+  const managedSecrets = createManagedSecretsService({
+    stacks,
+    audit,
+    schemas,
+    dataDir: config.dataDir,
+    timeoutMs: config.backendTimeoutMs,
+  });
   const references = createReferencesService({
     secrets,
     stacks,
     audit,
     validationLevel: config.secretValidationLevel,
+    managerSecrets: managerSecretSource(managedSecrets),
   });
   stacks.setReferenceChecker(references.check);
   const keyRotation = createKeyRotationService({
@@ -100,7 +110,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
     activeKeyId: keys.keyring.activeKeyId,
   });
-  const services: Services = { audit, tokens, stacks, secrets, references, keys: keyRotation, schemas };
+  const services: Services = {
+    audit,
+    tokens,
+    stacks,
+    secrets,
+    references,
+    keys: keyRotation,
+    schemas,
+    managedSecrets,
+  };
   audit.startRelay();
   const yoga = createGatewayYoga(services, log);
 

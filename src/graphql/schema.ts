@@ -5,6 +5,7 @@ import './flavors.js';
 import './stacks.js';
 import './secrets.js';
 import './audit.js';
+import './managed-secrets.js';
 
 /** The whole GraphQL schema, built from the area files. */
 export const schema = builder.toSchema();

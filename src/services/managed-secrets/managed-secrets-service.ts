@@ -1,0 +1,341 @@
+import type { Principal } from '../../auth/principal.js';
+import { listAll, type SecretBackend, type SecretValues } from '../../backends/backend.js';
+import { AlreadyExistsError, BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
+import type { SecretsManagerScope } from '../../flavors/component-types.js';
+import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
+import {
+  type FlavorScoping,
+  type ScopeContext,
+  type ScopedEntry,
+  scopingFor,
+} from '../../scoping/scoping.js';
+import type { AuditService } from '../audit/audit-service.js';
+import type { Component } from '../stacks/component.js';
+import type { Stack, StacksService } from '../stacks/stacks-service.js';
+import { backendForComponent } from './component-backend.js';
+
+/** A stack's secrets manager, ready to use: its component, scoping, scope context and back-end. */
+export interface SecretsManager {
+  stack: Stack;
+  component: Component;
+  scoping: FlavorScoping;
+  ctx: ScopeContext;
+  backend: SecretBackend;
+}
+
+/** A secret inside a secrets manager, loaded once. */
+export interface ManagedSecret {
+  name: string;
+  schema: string;
+  keys: string[];
+  /** Internal: handed out only through `readValues` (authorized and audited). */
+  values: SecretValues;
+  manager: SecretsManager;
+}
+
+/** A managed secret known by name, loaded from the back-end on first use. */
+export interface ManagedSecretRef {
+  name: string;
+  load(): Promise<ManagedSecret>;
+}
+
+export interface ManagedSecretsServiceDeps {
+  stacks: Pick<StacksService, 'stackOrActive'>;
+  audit: Pick<AuditService, 'authorize' | 'record'>;
+  schemas: SecretSchemaRegistry;
+  dataDir: string;
+  timeoutMs: number;
+  /** Builds the back-end of a component (tests and benchmarks may wrap it). */
+  backendFor?: (component: Component) => SecretBackend;
+}
+
+function asValues(input: unknown, issues: InputIssue[], allowNull: boolean): Record<string, string | null> {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    issues.push({ path: 'values', message: 'must be a JSON object of string values' });
+    return {};
+  }
+  const out: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+    else issues.push({ path: `values.${key}`, message: 'must be a string' });
+  }
+  return out;
+}
+
+/** Secrets inside a stack's secrets manager component, scoped exactly as ZenML did. */
+export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
+  const { stacks, audit, schemas } = deps;
+  const backends = new Map<string, { updatedAt: number; backend: SecretBackend }>();
+
+  function backendOf(component: Component): SecretBackend {
+    if (deps.backendFor) return deps.backendFor(component);
+    const cached = backends.get(component.id);
+    if (cached && cached.updatedAt === component.updatedAt.getTime()) return cached.backend;
+    const backend = backendForComponent(component, deps.dataDir, deps.timeoutMs);
+    backends.set(component.id, { updatedAt: component.updatedAt.getTime(), backend });
+    return backend;
+  }
+
+  /** The secrets manager of a stack (default: the caller's active stack). */
+  async function managerOf(principal: Principal, stackName?: string | null): Promise<SecretsManager> {
+    const stack = await stacks.stackOrActive(principal, stackName);
+    return managerOfStack(stack);
+  }
+
+  function managerOfStack(stack: Stack): SecretsManager {
+    const component = stack.components.find((c) => c.type === 'SECRETS_MANAGER');
+    if (!component) {
+      throw new BadUserInputError(`Stack "${stack.name}" has no secrets manager`, [
+        {
+          path: 'stack',
+          message: `stack "${stack.name}" has no SECRETS_MANAGER component; register one and add it`,
+        },
+      ]);
+    }
+    const c = component.configuration;
+    const ctx: ScopeContext = {
+      scope: (c.scope as SecretsManagerScope | undefined) ?? 'none',
+      namespace: typeof c.namespace === 'string' ? c.namespace : undefined,
+      componentId: component.id,
+      componentName: component.name,
+    };
+    return { stack, component, scoping: scopingFor(component.flavor), ctx, backend: backendOf(component) };
+  }
+
+  function target(manager: SecretsManager, name: string, extra: Record<string, unknown> = {}) {
+    return {
+      kind: 'managed_secret',
+      name,
+      stack: manager.stack.name,
+      componentId: manager.component.id,
+      component: manager.component.name,
+      flavor: manager.component.flavor,
+      scope: manager.ctx.scope,
+      ...(manager.ctx.namespace ? { namespace: manager.ctx.namespace } : {}),
+      ...extra,
+    };
+  }
+
+  /** The backend entries holding one secret (empty when absent). */
+  async function entriesOf(manager: SecretsManager, name: string): Promise<ScopedEntry[]> {
+    const { scoping, ctx, backend } = manager;
+    const lookup = scoping.entryLookup(ctx, name);
+    const names =
+      lookup.by === 'name'
+        ? lookup.names
+        : (await listAll(backend, lookup.query))
+            .filter((e) => scoping.secretNameOf(ctx, e) === name)
+            .map((e) => e.name);
+    const entries = await Promise.all(names.map((n) => backend.get(n)));
+    return entries.filter((e): e is ScopedEntry => e !== undefined && scoping.secretNameOf(ctx, e) === name);
+  }
+
+  /** Loads one secret; undefined when absent. No audit: callers audit value access. */
+  async function load(manager: SecretsManager, name: string): Promise<ManagedSecret | undefined> {
+    manager.scoping.validateName(manager.ctx, name);
+    const entries = await entriesOf(manager, name);
+    if (entries.length === 0) return undefined;
+    const { schema, values } = manager.scoping.fromEntries(entries);
+    return { name, schema, values, keys: Object.keys(values).sort(), manager };
+  }
+
+  async function require(manager: SecretsManager, name: string): Promise<ManagedSecret> {
+    const secret = await load(manager, name);
+    if (!secret) {
+      throw new NotFoundError(
+        `Secret "${name}" not found in secrets manager "${manager.component.name}" (stack ${manager.stack.name})`,
+      );
+    }
+    return secret;
+  }
+
+  /** Names of every secret of the manager's scope, sorted (real pagination on the wire). */
+  async function listNames(manager: SecretsManager): Promise<string[]> {
+    const entries = await listAll(manager.backend, manager.scoping.listQuery(manager.ctx));
+    const names = new Set<string>();
+    for (const entry of entries) {
+      const name = manager.scoping.secretNameOf(manager.ctx, entry);
+      if (name !== undefined) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  async function getSecret(
+    principal: Principal,
+    name: string,
+    stackName?: string | null,
+  ): Promise<ManagedSecretRef | undefined> {
+    await audit.authorize(principal, 'secret.read', {
+      action: 'managed_secret.get',
+      target: { kind: 'managed_secret', name },
+    });
+    const secret = await load(await managerOf(principal, stackName), name);
+    return secret && { name, load: async () => secret };
+  }
+
+  /** Every secret of the manager's scope by name; each loads from the back-end on first use. */
+  async function listSecrets(principal: Principal, stackName?: string | null): Promise<ManagedSecretRef[]> {
+    await audit.authorize(principal, 'secret.read', {
+      action: 'managed_secret.list',
+      target: { kind: 'managed_secret' },
+    });
+    const manager = await managerOf(principal, stackName);
+    return (await listNames(manager)).map((name) => {
+      let loaded: Promise<ManagedSecret> | undefined;
+      return {
+        name,
+        load: () => {
+          loaded ??= require(manager, name);
+          return loaded;
+        },
+      };
+    });
+  }
+
+  /** A managed secret's values; needs value access; one `managed_secret.read` event before they return. */
+  async function readValues(principal: Principal, secret: ManagedSecret): Promise<SecretValues> {
+    const t = target(secret.manager, secret.name, { keys: secret.keys });
+    await audit.authorize(principal, 'secret.values', { action: 'managed_secret.read', target: t });
+    await audit.record({
+      actor: principal.name,
+      action: 'managed_secret.read',
+      target: t,
+      values: secret.values,
+    });
+    return secret.values;
+  }
+
+  async function register(
+    principal: Principal,
+    input: { name: string; schema?: string | null; values?: unknown; stack?: string | null },
+  ): Promise<ManagedSecret> {
+    const schemaType = input.schema ?? 'arbitrary';
+    await audit.authorize(principal, 'secret.write', {
+      action: 'managed_secret.create',
+      target: { kind: 'managed_secret', name: input.name, stack: input.stack },
+    });
+    const manager = await managerOf(principal, input.stack);
+    const issues: InputIssue[] = [];
+    const raw = asValues(input.values, issues, false);
+    let values: SecretValues = {};
+    try {
+      values = schemas.normalize(schemas.get(schemaType), raw, issues);
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      issues.push(...error.issues);
+    }
+    try {
+      manager.scoping.validateName(manager.ctx, input.name);
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      issues.push(...error.issues);
+    }
+    if (Object.keys(values).length === 0 && issues.length === 0)
+      issues.push({ path: 'values', message: 'at least one key is required' });
+    if (issues.length) throw new BadUserInputError('Invalid secret', issues);
+    if ((await entriesOf(manager, input.name)).length) {
+      throw new AlreadyExistsError(
+        `Secret "${input.name}" already exists in secrets manager "${manager.component.name}"`,
+      );
+    }
+    const entries = manager.scoping.toEntries(manager.ctx, input.name, schemaType, values);
+    const written: string[] = [];
+    try {
+      for (const entry of entries) {
+        await manager.backend.create(entry);
+        written.push(entry.name);
+      }
+      await audit.record({
+        actor: principal.name,
+        action: 'managed_secret.create',
+        target: target(manager, input.name, { keys: Object.keys(values).sort(), schema: schemaType }),
+        values,
+      });
+    } catch (error) {
+      // Nothing half-written: undo the entries this call created.
+      await Promise.all(written.map((n) => manager.backend.delete(n).catch(() => false)));
+      throw error;
+    }
+    return { name: input.name, schema: schemaType, values, keys: Object.keys(values).sort(), manager };
+  }
+
+  /** Merges new keys into a secret (a null value removes a key); keeps its schema. */
+  async function update(
+    principal: Principal,
+    input: { name: string; values?: unknown; stack?: string | null },
+  ): Promise<ManagedSecret> {
+    await audit.authorize(principal, 'secret.write', {
+      action: 'managed_secret.update',
+      target: { kind: 'managed_secret', name: input.name, stack: input.stack },
+    });
+    const manager = await managerOf(principal, input.stack);
+    const issues: InputIssue[] = [];
+    const changes = asValues(input.values, issues, true);
+    if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+    const current = await require(manager, input.name);
+    const next: Record<string, unknown> = { ...current.values };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    const values = schemas.normalize(schemas.get(current.schema), next, issues);
+    if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+    const entries = manager.scoping.toEntries(manager.ctx, input.name, current.schema, values);
+    const existing = new Set((await entriesOf(manager, input.name)).map((e) => e.name));
+    for (const entry of entries) {
+      if (existing.has(entry.name)) await manager.backend.update(entry);
+      else await manager.backend.create(entry);
+      existing.delete(entry.name);
+    }
+    for (const stale of existing) await manager.backend.delete(stale);
+    const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current.values[k] !== v));
+    await audit.record({
+      actor: principal.name,
+      action: 'managed_secret.update',
+      target: target(manager, input.name, {
+        keys: Object.keys(values).sort(),
+        changedKeys: Object.keys(changed).sort(),
+        removedKeys: current.keys.filter((k) => !(k in values)),
+      }),
+      values: changed,
+    });
+    return { name: input.name, schema: current.schema, values, keys: Object.keys(values).sort(), manager };
+  }
+
+  async function remove(principal: Principal, name: string, stackName?: string | null): Promise<boolean> {
+    await audit.authorize(principal, 'secret.write', {
+      action: 'managed_secret.delete',
+      target: { kind: 'managed_secret', name, stack: stackName },
+    });
+    const manager = await managerOf(principal, stackName);
+    manager.scoping.validateName(manager.ctx, name);
+    const entries = await entriesOf(manager, name);
+    if (entries.length === 0)
+      throw new NotFoundError(`Secret "${name}" not found in secrets manager "${manager.component.name}"`);
+    for (const entry of entries) await manager.backend.delete(entry.name);
+    await audit.record({
+      actor: principal.name,
+      action: 'managed_secret.delete',
+      target: target(manager, name),
+    });
+    return true;
+  }
+
+  return {
+    managerOf,
+    managerOfStack,
+    load,
+    listNames,
+    entriesOf,
+    getSecret,
+    listSecrets,
+    readValues,
+    register,
+    update,
+    remove,
+    target,
+  };
+}
+
+export type ManagedSecretsService = ReturnType<typeof createManagedSecretsService>;
