@@ -47,6 +47,7 @@ const envSchema = z.object({
     .default(5000)
     .describe('secret back-end call timeout'),
   SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
+  SGW_MIGRATION_LEASE_MS: z.coerce.number().int().min(500).default(10_000).describe('migration job lease'),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -69,6 +70,7 @@ export interface Config {
   redisPrefix: string;
   backendTimeoutMs: number;
   migrationParallelism: number;
+  migrationLeaseMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.SGW_REDIS_PREFIX,
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
+    migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
     logLevel: e.SGW_LOG_LEVEL,
   };
 }

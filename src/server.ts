@@ -21,6 +21,8 @@ import { createAuditService } from './services/audit/audit-service.js';
 import { createKeyRotationService } from './services/keys/key-rotation-service.js';
 import { createManagedSecretsService } from './services/managed-secrets/managed-secrets-service.js';
 import { managerSecretSource } from './services/managed-secrets/manager-secret-source.js';
+import { createMigrationService } from './services/migration/migration-service.js';
+import { createMigrationWorker, type MigrationWorker } from './services/migration/migration-worker.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
 import type { Services } from './services/services.js';
@@ -110,6 +112,29 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
     activeKeyId: keys.keyring.activeKeyId,
   });
+  let worker: MigrationWorker | undefined;
+  const migrations = createMigrationService({
+    db,
+    bus,
+    channels,
+    audit,
+    managedSecrets,
+    secrets,
+    onQueued: () => worker?.kick(),
+  });
+  worker = createMigrationWorker({
+    db,
+    log,
+    audit,
+    secrets,
+    managedSecrets,
+    stacks,
+    tokens,
+    migrations,
+    parallelism: config.migrationParallelism,
+    leaseMs: config.migrationLeaseMs,
+  });
+  worker.start();
   const services: Services = {
     audit,
     tokens,
@@ -119,6 +144,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     keys: keyRotation,
     schemas,
     managedSecrets,
+    migrations,
   };
   audit.startRelay();
   const yoga = createGatewayYoga(services, log);
@@ -136,6 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
 
   async function close(): Promise<void> {
+    await worker?.stop();
     audit.stop();
     await bus.close();
     await database.close();

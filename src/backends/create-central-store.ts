@@ -199,13 +199,13 @@ function zenmlMetadata(
   kind: RemoteStoreKind,
   secret: { id: string; name: string; scope: string; ownerId: string },
 ): SecretMetadata {
-  const fit = TAG_VALUE[kind];
+  const fitted = TAG_VALUE[kind];
   return {
     zenml: 'true',
-    zenml_secret_id: fit(secret.id),
-    zenml_secret_name: fit(secret.name),
-    zenml_secret_scope: fit(secret.scope.toLowerCase()),
-    zenml_secret_user: fit(secret.ownerId),
+    zenml_secret_id: fitted(secret.id),
+    zenml_secret_name: fitted(secret.name),
+    zenml_secret_scope: fitted(secret.scope.toLowerCase()),
+    zenml_secret_user: fitted(secret.ownerId),
   };
 }
 

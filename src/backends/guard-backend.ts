@@ -38,8 +38,12 @@ const NETWORK_CODES = new Set([
 /** Error names of aborted or timed-out requests (AWS SDK, Azure core, DOM AbortSignal). */
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 
-/** gRPC status codes that mean the service is down or did not answer. */
+/**
+ * gRPC status codes that mean the service is down or did not answer. CANCELLED too: the
+ * adapters never cancel calls themselves, so it comes from a connection dropped mid-call.
+ */
 const GRPC_UNAVAILABLE = new Map([
+  [1, 'CANCELLED'],
   [4, 'DEADLINE_EXCEEDED'],
   [14, 'UNAVAILABLE'],
 ]);
@@ -133,7 +137,9 @@ export function scrubBackendMessage(message: string, sensitive: Array<string | u
     if (secret && secret.length >= 4) text = text.split(secret).join('[redacted]');
   }
   text = text
-    .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '[redacted]')
+    // Quoted text; a single quote opens only after a non-word character, so "can't" is no quote.
+    .replace(/(^|[^\p{L}\p{N}_])'[^']*'/gu, '$1[redacted]')
+    .replace(/"[^"]*"|`[^`]*`/g, '[redacted]')
     .replace(/\b(Bearer|Basic)\s+\S+/gi, '$1 [redacted]')
     .replace(/(https?:\/\/[^\s?#]+)\?\S*/g, '$1')
     .replace(/\b([A-Za-z_-]*(?:token|secret|password|key|signature|sig)[A-Za-z_-]*)=\S+/gi, '$1=[redacted]');

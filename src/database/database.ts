@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
 import type { AuditEventsTable, AuditHeadTable } from './tables/audit-events-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
+import type { MigrationItemsTable } from './tables/migration-items-table.js';
+import type { MigrationJobsTable } from './tables/migration-jobs-table.js';
 import type { PrincipalsTable } from './tables/principals-table.js';
 import type { SecretValuesTable } from './tables/secret-values-table.js';
 import type { SecretsTable } from './tables/secrets-table.js';
@@ -21,6 +23,8 @@ export interface Database {
   secret_values: SecretValuesTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  migration_jobs: MigrationJobsTable;
+  migration_items: MigrationItemsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -6,6 +6,7 @@ import './stacks.js';
 import './secrets.js';
 import './audit.js';
 import './managed-secrets.js';
+import './migration.js';
 
 /** The whole GraphQL schema, built from the area files. */
 export const schema = builder.toSchema();

@@ -2,6 +2,7 @@ import type { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
 import type { AuditService } from './audit/audit-service.js';
 import type { KeyRotationService } from './keys/key-rotation-service.js';
 import type { ManagedSecretsService } from './managed-secrets/managed-secrets-service.js';
+import type { MigrationService } from './migration/migration-service.js';
 import type { ReferencesService } from './references/references-service.js';
 import type { SecretsService } from './secrets/secrets-service.js';
 import type { StacksService } from './stacks/stacks-service.js';
@@ -17,4 +18,5 @@ export interface Services {
   keys: KeyRotationService;
   schemas: SecretSchemaRegistry;
   managedSecrets: ManagedSecretsService;
+  migrations: MigrationService;
 }

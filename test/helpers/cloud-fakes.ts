@@ -17,6 +17,8 @@ export interface CloudFakes {
     flavor: ManagerFlavor,
     scope?: { scope?: string; namespace?: string },
   ): Record<string, unknown>;
+  /** Writes a global-scope secret straight into a fake, in ZenML's format. */
+  seedGlobal(flavor: ManagerFlavor, name: string, values: Record<string, string>, schema?: string): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,24 @@ export async function startCloudFakes(options: { delayMs?: number } = {}): Promi
           return { url: vault.url, token: vault.token, ...common };
         default:
           return { ...common };
+      }
+    },
+    seedGlobal(flavor, name, values, schema = 'arbitrary') {
+      const content = { ...values, zenml_schema_name: schema };
+      const payload = JSON.stringify(content);
+      const tags = { zenml_scope: 'global', zenml_secret_name: name, zenml_secret_schema: schema };
+      if (flavor === 'aws') {
+        aws.put(`zenml/global/${name}`, payload, {
+          tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        });
+      } else if (flavor === 'gcp') {
+        gcp.put(`projects/test-project/secrets/zenml-global-${name}`, { labels: tags, versions: [payload] });
+      } else if (flavor === 'azure') {
+        azure.put(`zenml-global-${name}`, payload, { tags });
+      } else if (flavor === 'vault') {
+        vault.put('secret', `zenml/global/${name}`, content);
+      } else {
+        throw new Error(`seedGlobal: ${flavor} is not a cloud flavor`);
       }
     },
     async close() {

@@ -47,7 +47,7 @@ function errorName(error: unknown): string | undefined {
 function checkName(name: string): void {
   if (!NAME_RULE.test(name)) {
     throw new BadUserInputError(
-      `"${name}" is not a valid AWS Secrets Manager name: 1-512 characters of A-Z a-z 0-9 / _ + = . @ -`,
+      `"${name}" is not a valid AWS Secrets Manager name: 1-512 characters of [A-Za-z0-9/_+=.@-]`,
       [{ path: 'name', message: 'AWS secret names are 1-512 characters of [A-Za-z0-9/_+=.@-]' }],
     );
   }
@@ -207,6 +207,8 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
     },
     async delete(name) {
       if (!NAME_RULE.test(name)) return false;
+      // A forced delete of an unknown name succeeds, so look first to answer false for it.
+      const exists = (await describe(name)) !== undefined;
       try {
         // Without a recovery window: AWS keeps a deleted secret's name reserved for 7-30 days
         // otherwise, and the gateway must be able to re-create a secret under the same name
@@ -215,11 +217,13 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
           new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
           signal(),
         );
-        return true;
       } catch (error) {
         if (errorName(error) === 'ResourceNotFoundException') return false;
+        // Already scheduled for deletion by another tool: gone as far as the gateway is concerned.
+        if (!exists && errorName(error) === 'InvalidRequestException') return false;
         throw error;
       }
+      return exists;
     },
     async list(query) {
       const pageSize = Math.max(1, Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
 import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
 import {
@@ -46,7 +48,7 @@ function codeOf(error: unknown): string | undefined {
 function checkName(name: string): void {
   if (!NAME_RULE.test(name)) {
     throw new BadUserInputError(
-      `"${name}" is not a valid Azure Key Vault secret name: 1-127 characters of 0-9 a-z A-Z -`,
+      `"${name}" is not a valid Azure Key Vault secret name: 1-127 characters of [0-9a-zA-Z-]`,
       [{ path: 'name', message: 'Azure Key Vault secret names are 1-127 characters of [0-9a-zA-Z-]' }],
     );
   }
@@ -84,6 +86,31 @@ function credentialFor(options: AzureBackendOptions): TokenCredential {
   return staticTokenCredential('sgw-static-token');
 }
 
+/** Where a listing call collects the `nextLink` of the page it fetched. */
+const listingPage = new AsyncLocalStorage<{ nextLink?: string }>();
+
+/**
+ * Reads `nextLink` off list responses. SecretClient's `byPage` drops the continuation token
+ * when it maps items to SecretProperties (4.11), so the token is taken from the wire instead;
+ * AsyncLocalStorage ties each response to the listing call that asked for it.
+ */
+const nextLinkPolicy: PipelinePolicy = {
+  name: 'sgwListNextLink',
+  async sendRequest(request, next) {
+    const response = await next(request);
+    const page = listingPage.getStore();
+    if (page && request.method === 'GET' && response.status === 200 && response.bodyAsText) {
+      try {
+        const body = JSON.parse(response.bodyAsText) as { nextLink?: unknown };
+        if (typeof body.nextLink === 'string' && body.nextLink !== '') page.nextLink = body.nextLink;
+      } catch {
+        // not a JSON list page
+      }
+    }
+    return response;
+  },
+};
+
 const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(properties.tags ?? {}) });
 
 /**
@@ -93,14 +120,25 @@ const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(prop
  * client-side (Key Vault has no server-side filter).
  */
 export function createAzureBackend(options: AzureBackendOptions): SecretBackend {
-  const url = new URL(options.vaultUrl);
+  let url: URL;
+  try {
+    url = new URL(options.vaultUrl);
+  } catch {
+    throw new BadUserInputError(`vault URL "${options.vaultUrl}" is not a URL`, [
+      { path: 'vault_url', message: 'must be a URL such as https://<name>.vault.azure.net' },
+    ]);
+  }
   if (url.protocol !== 'https:' && !options.allowInsecure)
-    throw new Error(`vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`);
+    throw new BadUserInputError(
+      `vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`,
+      [{ path: 'vault_url', message: 'must be https unless allow_insecure is set' }],
+    );
   const client = new SecretClient(options.vaultUrl, credentialFor(options), {
     // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches it.
     disableChallengeResourceVerification: !KEY_VAULT_HOSTS.test(url.hostname),
     allowInsecureConnection: Boolean(options.allowInsecure),
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+    additionalPolicies: [{ policy: nextLinkPolicy, position: 'perCall' }],
   });
   const signal = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
 
@@ -183,14 +221,15 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
       const pages = client
         .listPropertiesOfSecrets(signal())
         .byPage({ continuationToken: query.pageToken, maxPageSize });
-      const first = await pages.next();
-      const page = (first.done ? [] : first.value) as SecretProperties[] & { continuationToken?: string };
+      const listing: { nextLink?: string } = {};
+      const first = await listingPage.run(listing, () => pages.next());
+      const page: SecretProperties[] = first.done ? [] : first.value;
       const entries = page
         // Secrets backing Key Vault certificates are managed by the vault, not by us.
         .filter((properties) => !properties.managed)
         .map((properties) => ({ name: properties.name, metadata: metadataOf(properties) }))
         .filter((entry) => matchesListQuery(entry, query));
-      return { entries, nextPageToken: page.continuationToken || undefined };
+      return { entries, nextPageToken: listing.nextLink };
     },
   };
 }

@@ -43,10 +43,9 @@ function grpcCode(error: unknown): number | undefined {
 
 function checkSecretId(name: string): void {
   if (!SECRET_ID_RULE.test(name)) {
-    throw new BadUserInputError(
-      `"${name}" is not a valid GCP secret id: 1-255 characters of A-Z a-z 0-9 _ -`,
-      [{ path: 'name', message: 'GCP secret ids are 1-255 characters of [A-Za-z0-9_-]' }],
-    );
+    throw new BadUserInputError(`"${name}" is not a valid GCP secret id: 1-255 characters of [A-Za-z0-9_-]`, [
+      { path: 'name', message: 'GCP secret ids are 1-255 characters of [A-Za-z0-9_-]' },
+    ]);
   }
 }
 
@@ -71,6 +70,9 @@ function checkLabels(metadata: SecretMetadata): void {
   if (issues.length > 0) throw new BadUserInputError('Metadata does not fit GCP label rules', issues);
 }
 
+/** Label keys safe to name in a filter: `-` would read as an operator in the filter grammar. */
+const FILTERABLE_KEY = /^[a-z][a-z0-9_]{0,62}$/;
+
 const quote = (text: string) => `"${text.replace(/["\\]/g, '\\$&')}"`;
 
 /** A ListSecrets filter narrowing the listing server-side; results are re-checked exactly. */
@@ -83,9 +85,9 @@ function filterFor(query: {
   if (query.namePrefix && SECRET_ID_RULE.test(query.namePrefix))
     terms.push(`name:${quote(query.namePrefix)}`);
   for (const [key, value] of Object.entries(query.metadata ?? {})) {
-    if (LABEL_KEY_RULE.test(key) && LABEL_VALUE_RULE.test(value)) terms.push(`labels.${key}=${quote(value)}`);
+    if (FILTERABLE_KEY.test(key) && LABEL_VALUE_RULE.test(value)) terms.push(`labels.${key}=${quote(value)}`);
   }
-  if (query.withoutMetadataKey && LABEL_KEY_RULE.test(query.withoutMetadataKey))
+  if (query.withoutMetadataKey && FILTERABLE_KEY.test(query.withoutMetadataKey))
     terms.push(`NOT labels.${query.withoutMetadataKey}:*`);
   return terms.join(' AND ');
 }

@@ -27,20 +27,6 @@ export interface LocalBackendOptions {
 type StoredSecret = Record<string, unknown>;
 type StoredFile = Record<string, StoredSecret>;
 
-/** Per-file queue: read-modify-write cycles on one file run one after another in this process. */
-const fileLocks = new Map<string, Promise<unknown>>();
-
-function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
-  const previous = fileLocks.get(file) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const tail = run.catch(() => undefined);
-  fileLocks.set(file, tail);
-  void tail.then(() => {
-    if (fileLocks.get(file) === tail) fileLocks.delete(file);
-  });
-  return run;
-}
-
 /** Sets an own enumerable property, also for a name like `__proto__`. */
 function setOwn<T>(target: Record<string, T>, key: string, value: NoInfer<T>): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -50,10 +36,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-const decode = (text: string) => Buffer.from(text, 'base64').toString('utf8');
-
-/** ZenML's layout: every value base64, `zenml_schema_name` plain; metadata under a reserved key. */
+/**
+ * Values stored verbatim (the local scoping applies ZenML's base64 encoding); metadata under
+ * a reserved key.
+ */
 function toStored(entry: BackendEntry): StoredSecret {
   if (Object.hasOwn(entry.values, LOCAL_METADATA_KEY)) {
     throw new BadUserInputError(`"${LOCAL_METADATA_KEY}" is reserved by the local secrets file`, [
@@ -62,7 +48,7 @@ function toStored(entry: BackendEntry): StoredSecret {
   }
   const stored: StoredSecret = {};
   for (const [key, value] of Object.entries(entry.values)) {
-    setOwn(stored, key, key === SCHEMA_NAME_KEY ? value : encode(value));
+    setOwn(stored, key, value);
   }
   if (Object.keys(entry.metadata).length > 0) stored[LOCAL_METADATA_KEY] = { ...entry.metadata };
   return stored;
@@ -83,9 +69,158 @@ function fromStored(name: string, stored: StoredSecret): BackendEntry {
   for (const [key, value] of Object.entries(stored)) {
     if (key === LOCAL_METADATA_KEY || value === null || value === undefined) continue;
     const text = scalarText(value);
-    values.push([key, key === SCHEMA_NAME_KEY ? text : decode(text)]);
+    values.push([key, text]);
   }
   return { name, values: Object.fromEntries(values) as SecretValues, metadata: metadataOf(stored) };
+}
+
+/** Last parse of each file: YAML parsing dominates reads of a large file that did not change. */
+const parsedFiles = new Map<string, { text: string; secrets: StoredFile }>();
+
+/** The parsed file (a copy the caller may change); an absent file is empty. */
+async function load(file: string): Promise<StoredFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw fileError(file, 'read', error);
+  }
+  const cached = parsedFiles.get(file);
+  if (cached?.text === text) return structuredClone(cached.secrets);
+  const secrets = parseFile(file, text);
+  parsedFiles.set(file, { text, secrets });
+  return structuredClone(secrets);
+}
+
+function parseFile(file: string, text: string): StoredFile {
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch {
+    throw new BackendError(`local secrets file ${file} is not valid YAML`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (!isRecord(parsed)) throw new BackendError(`local secrets file ${file} is not a YAML map`);
+  const secrets: StoredFile = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    setOwn(secrets, name, isRecord(value) ? value : {});
+  }
+  return secrets;
+}
+
+/** A file-system failure as BACKEND_ERROR naming the file and the error code (never content). */
+function fileError(file: string, action: 'read' | 'written', error: unknown): BackendError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new BackendError(`local secrets file ${file} could not be ${action} (${code})`);
+}
+
+/** Replaces the file atomically: temp file in the same directory, fsync, rename, fsync the directory. */
+async function save(file: string, secrets: StoredFile): Promise<void> {
+  try {
+    await writeAtomically(file, Object.keys(secrets).length === 0 ? '{}\n' : stringify(secrets));
+  } catch (error) {
+    throw fileError(file, 'written', error);
+  }
+}
+
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  // Make the rename itself durable; not every platform lets a directory be fsynced.
+  try {
+    const dirHandle = await open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+interface PendingChange {
+  change: (secrets: StoredFile) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Changes waiting for their file, per resolved path; shared by every back-end object on the file. */
+const fileQueues = new Map<string, PendingChange[]>();
+
+/**
+ * Applies `change` to the file's content and writes it back. Changes to one file are serialized
+ * in this process, and those that queue up while a write is under way are applied in order and
+ * written together (group commit); each settles once the write holding it is durable. A change
+ * that throws leaves the content untouched and rejects alone.
+ */
+function modifyFile<T>(file: string, change: (secrets: StoredFile) => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const queued = fileQueues.get(file);
+    const pending: PendingChange = { change, resolve: resolve as (value: unknown) => void, reject };
+    if (queued) {
+      queued.push(pending);
+      return;
+    }
+    const queue = [pending];
+    fileQueues.set(file, queue);
+    void drain(file, queue);
+  });
+}
+
+async function drain(file: string, queue: PendingChange[]): Promise<void> {
+  while (queue.length > 0) {
+    const batch = queue.splice(0);
+    let secrets: StoredFile;
+    try {
+      secrets = await load(file);
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      continue;
+    }
+    const outcomes = batch.map((pending) => {
+      try {
+        return { ok: true as const, value: pending.change(secrets) };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    let failure: unknown;
+    let saved = false;
+    if (outcomes.some((outcome) => outcome.ok)) {
+      try {
+        await save(file, secrets);
+        saved = true;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index];
+      if (!outcome.ok) pending.reject(outcome.error);
+      else if (saved) pending.resolve(outcome.value);
+      else pending.reject(failure);
+    });
+  }
+  fileQueues.delete(file);
 }
 
 /**
@@ -97,73 +232,7 @@ function fromStored(name: string, stored: StoredSecret): BackendEntry {
 export function createLocalBackend(options: LocalBackendOptions): SecretBackend {
   const file = path.resolve(options.file);
 
-  async function load(): Promise<StoredFile> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw error;
-    }
-    let parsed: unknown;
-    try {
-      parsed = parse(text);
-    } catch {
-      throw new BackendError(`local secrets file ${file} is not valid YAML`);
-    }
-    if (parsed === null || parsed === undefined) return {};
-    if (!isRecord(parsed)) throw new BackendError(`local secrets file ${file} is not a YAML map`);
-    const secrets: StoredFile = {};
-    for (const [name, value] of Object.entries(parsed)) {
-      setOwn(secrets, name, isRecord(value) ? value : {});
-    }
-    return secrets;
-  }
-
-  async function save(secrets: StoredFile): Promise<void> {
-    const dir = path.dirname(file);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = path.join(
-      dir,
-      `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-    );
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(Object.keys(secrets).length === 0 ? '{}\n' : stringify(secrets), 'utf8');
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    try {
-      await rename(temp, file);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    // Make the rename itself durable; not every platform lets a directory be fsynced.
-    try {
-      const dirHandle = await open(dir, 'r');
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
-    } catch {
-      // best effort
-    }
-  }
-
-  function modify<T>(change: (secrets: StoredFile) => T): Promise<T> {
-    return withFileLock(file, async () => {
-      const secrets = await load();
-      const result = change(secrets);
-      await save(secrets);
-      return result;
-    });
-  }
+  const modify = <T>(change: (secrets: StoredFile) => T) => modifyFile(file, change);
 
   return {
     kind: 'local',
@@ -176,7 +245,7 @@ export function createLocalBackend(options: LocalBackendOptions): SecretBackend 
       });
     },
     async get(name) {
-      const secrets = await load();
+      const secrets = await load(file);
       return Object.hasOwn(secrets, name) ? fromStored(name, secrets[name]) : undefined;
     },
     async update(entry) {
@@ -189,7 +258,7 @@ export function createLocalBackend(options: LocalBackendOptions): SecretBackend 
     },
     async delete(name) {
       // Read first so deleting a missing name does not rewrite (or create) the file.
-      if (!Object.hasOwn(await load(), name)) return false;
+      if (!Object.hasOwn(await load(file), name)) return false;
       return modify((secrets) => {
         if (!Object.hasOwn(secrets, name)) return false;
         delete secrets[name];
@@ -198,7 +267,7 @@ export function createLocalBackend(options: LocalBackendOptions): SecretBackend 
     },
     async list(query) {
       const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
-      const secrets = await load();
+      const secrets = await load(file);
       const matching = Object.keys(secrets)
         .sort()
         .filter((name) => !query.pageToken || name > query.pageToken)

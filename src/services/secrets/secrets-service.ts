@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.js';
 import type { BackendCallOptions, SecretValues } from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
-import type { Db, Executor } from '../../database/database.js';
+import type { Database, Db, Executor } from '../../database/database.js';
 import {
   AlreadyExistsError,
   BadUserInputError,
@@ -260,7 +261,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       values: SecretValues;
       origin: Record<string, unknown> | null;
     },
-    extraRecord?: (secret: Secret, record: RecordAudit) => Promise<void>,
+    extraRecord?: (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => Promise<void>,
   ): Promise<Secret> {
     const id = randomUUID();
     const entryName = store.entryName(id);
@@ -294,7 +295,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
           target: secretTarget(secret),
           values: s.values,
         });
-        if (extraRecord) await extraRecord(secret, record);
+        if (extraRecord) await extraRecord(secret, trx, record);
         return secret;
       });
     } catch (error) {
@@ -347,6 +348,48 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       });
       return updated;
     });
+  }
+
+  /**
+   * Replaces a secret's values, schema and origin (migration OVERWRITE), recording
+   * `secret.update`; `extraRecord` runs in the same transaction (e.g. to save progress).
+   */
+  async function replaceValidated(
+    principal: Principal,
+    secret: Secret,
+    next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
+    extraRecord?: (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => Promise<void>,
+  ): Promise<Secret> {
+    return audit.audited(async (trx, record) => {
+      const row = await repo.updateSecretMeta(trx, secret.id, {
+        keys: Object.keys(next.values).sort(),
+        schema: next.schema,
+        origin: next.origin,
+      });
+      const updated = secretFromRow(row);
+      await backend.update(
+        { name: store.entryName(secret.id), values: next.values, metadata: store.entryMetadata(updated) },
+        { trx },
+      );
+      await record({
+        actor: principal.name,
+        action: 'secret.update',
+        target: secretTarget(updated, { replaced: true }),
+        values: next.values,
+      });
+      if (extraRecord) await extraRecord(updated, trx, record);
+      return updated;
+    });
+  }
+
+  /** The stored values of a secret (no authorization, no audit: internal callers audit). */
+  function storedValues(secret: Secret, trx?: Transaction<Database>): Promise<SecretValues> {
+    return readEntryValues(secret, trx ? { trx } : undefined);
+  }
+
+  /** A secret by name in one scope, as seen by `principal` (no authorization). */
+  function findInScope(principal: Principal, name: string, scope: SecretScope): Promise<Secret | undefined> {
+    return lookup(db, principal, name, scope);
   }
 
   async function renameSecret(
@@ -407,6 +450,9 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     listSecrets,
     createSecret,
     createValidated,
+    replaceValidated,
+    storedValues,
+    findInScope,
     updateSecret,
     renameSecret,
     deleteSecret,

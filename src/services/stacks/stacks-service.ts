@@ -274,6 +274,12 @@ export function createStacksService(deps: StacksServiceDeps) {
     return row && toComponent(row);
   }
 
+  /** A component by id (no permission check: internal callers). */
+  async function componentById(id: string): Promise<Component | undefined> {
+    const row = await repo.findComponentById(db, id);
+    return row && toComponent(row);
+  }
+
   async function listComponents(principal: Principal, type?: ComponentType | null): Promise<Component[]> {
     await audit.authorize(principal, 'stack.read', {
       action: 'component.list',
@@ -423,6 +429,7 @@ export function createStacksService(deps: StacksServiceDeps) {
     deleteComponent,
     getComponent,
     listComponents,
+    componentById,
     registerStack,
     updateStack,
     deleteStack,
