@@ -1,9 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { benchAuditFanout } from './audit-fanout.js';
 import type { BenchFigure } from './bench-report.js';
+import { benchMigrationThroughput } from './migration-throughput.js';
 
 /** `npm run bench`: every benchmark, printed as a table and written to bench/results.json. */
-const benches: Array<[string, () => Promise<BenchFigure[]>]> = [['audit-fanout', benchAuditFanout]];
+const benches: Array<[string, () => Promise<BenchFigure[]>]> = [
+  ['audit-fanout', benchAuditFanout],
+  ['migration', benchMigrationThroughput],
+];
 
 const only = process.argv[2];
 const results: Record<string, BenchFigure[]> = {};

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { useServer } from 'graphql-ws/use/ws';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
-import { createSqlCentralStore } from './backends/central-store.js';
+import { createCentralStore } from './backends/create-central-store.js';
 import { createSqlBackend } from './backends/sql/sql-backend.js';
 import type { Config } from './config.js';
 import { loadKeyMaterial } from './crypto/key-material.js';
@@ -88,7 +88,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const schemas = new SecretSchemaRegistry();
   const sqlBackend = createSqlBackend(db, keys.keyring);
-  const store = createSqlCentralStore(sqlBackend);
+  let store: Awaited<ReturnType<typeof createCentralStore>>;
+  try {
+    store = await createCentralStore(config, { sqlBackend });
+  } catch (error) {
+    await bus.close();
+    await database.close();
+    throw error;
+  }
   const stacks = createStacksService({ db, keyring: keys.keyring, audit });
   const secrets = createSecretsService({ db, store, schemas, audit });
   const managedSecrets = createManagedSecretsService({

@@ -37,8 +37,8 @@ export interface AuditServiceDeps {
   publishedOnCommit: boolean;
 }
 
-/** Records one audit event inside the caller's transaction; call it last, it takes the chain lock. */
-export type RecordAudit = (entry: AuditEntry) => Promise<AuditEvent>;
+/** Records one audit event in the caller's transaction (appended when the work is done). */
+export type RecordAudit = (entry: AuditEntry) => Promise<void>;
 
 export interface AuditChainReport {
   ok: boolean;
@@ -82,41 +82,56 @@ export function createAuditService(deps: AuditServiceDeps) {
     }
   }
 
-  /** Inserts one event into the chain inside `trx`. */
-  async function insertEvent(trx: Transaction<Database>, entry: AuditEntry): Promise<AuditEvent> {
+  /**
+   * Appends entries to the chain inside `trx`, in one statement: the head lock is taken here,
+   * at the very end of the caller's work, so concurrent transactions wait on it only briefly.
+   */
+  async function insertEvents(trx: Transaction<Database>, entries: AuditEntry[]): Promise<AuditEvent[]> {
+    if (entries.length === 0) return [];
     const head = await lockAuditHead(trx);
-    const base = {
-      id: String(head.lastId + 1),
-      at: new Date(),
-      actor: entry.actor,
-      action: entry.action,
-      outcome: entry.outcome ?? 'SUCCESS',
-      target: entry.target,
-      valueFingerprints: entry.values ? fingerprintValues(deps.hmacKey, entry.values) : null,
-    };
-    const event: AuditEvent = { ...base, prevHash: head.lastHash, hash: auditEventHash(head.lastHash, base) };
-    await insertAuditEvents(trx, [event], deps.publishedOnCommit);
-    return event;
+    let prevHash = head.lastHash;
+    const at = new Date();
+    const events = entries.map((entry, index) => {
+      const base = {
+        id: String(head.lastId + 1 + index),
+        at,
+        actor: entry.actor,
+        action: entry.action,
+        outcome: entry.outcome ?? 'SUCCESS',
+        target: entry.target,
+        valueFingerprints: entry.values ? fingerprintValues(deps.hmacKey, entry.values) : null,
+      };
+      const event: AuditEvent = { ...base, prevHash, hash: auditEventHash(prevHash, base) };
+      prevHash = event.hash;
+      return event;
+    });
+    await insertAuditEvents(trx, events, deps.publishedOnCommit);
+    return events;
   }
 
-  /** Runs `work` in a transaction with an audit recorder; events are published after commit. */
+  /**
+   * Runs `work` in a transaction with an audit recorder. Recorded entries are appended to the
+   * chain when `work` is done, in the same transaction (so they commit with the change, or
+   * not at all), and published after commit.
+   */
   async function audited<T>(
     work: (trx: Transaction<Database>, record: RecordAudit) => Promise<T>,
   ): Promise<T> {
-    const events: AuditEvent[] = [];
-    const result = await db.transaction().execute((trx) =>
-      work(trx, async (entry) => {
-        const event = await insertEvent(trx, entry);
-        events.push(event);
-        return event;
-      }),
-    );
+    let events: AuditEvent[] = [];
+    const result = await db.transaction().execute(async (trx) => {
+      const entries: AuditEntry[] = [];
+      const value = await work(trx, async (entry) => {
+        entries.push(entry);
+      });
+      events = await insertEvents(trx, entries);
+      return value;
+    });
     void publish(events);
     return result;
   }
 
   /** Records one event in its own transaction. */
-  function record(entry: AuditEntry): Promise<AuditEvent> {
+  function record(entry: AuditEntry): Promise<void> {
     return audited((_trx, rec) => rec(entry));
   }
 

@@ -103,8 +103,8 @@ export async function renewLease(db: Executor, id: string, owner: string, leaseM
   return row?.cancel_requested;
 }
 
-/** Records an item's outcome and counts it done; returns the job row (locked). */
-export async function saveItem(db: Executor, jobId: string, item: MigrationItem) {
+/** Records a pending item's outcome; false when it was no longer pending (already counted). */
+export async function saveItem(db: Executor, jobId: string, item: MigrationItem): Promise<boolean> {
   const updated = await db
     .updateTable('migration_items')
     .set({ status: item.status, error: item.error, target_name: item.targetName, updated_at: new Date() })
@@ -112,19 +112,25 @@ export async function saveItem(db: Executor, jobId: string, item: MigrationItem)
     .where('name', '=', item.name)
     .where('status', '=', 'PENDING')
     .executeTakeFirst();
-  const counted = Number(updated.numUpdatedRows) > 0;
-  return db
-    .updateTable('migration_jobs')
-    .set((eb) => ({ done: counted ? eb('done', '+', 1) : eb.ref('done') }))
-    .where('id', '=', jobId)
-    .returningAll()
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** How many items of a job are finished (not pending). */
+export async function countDone(db: Executor, jobId: string): Promise<number> {
+  const row = await db
+    .selectFrom('migration_items')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('job_id', '=', jobId)
+    .where('status', '!=', 'PENDING')
     .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function finishJob(db: Executor, id: string, status: string, error: string | null) {
+  const done = await countDone(db, id);
   return db
     .updateTable('migration_jobs')
-    .set({ status, error, finished_at: new Date(), lease_owner: null, lease_expires_at: null })
+    .set({ status, error, done, finished_at: new Date(), lease_owner: null, lease_expires_at: null })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -190,11 +190,19 @@ export function createMigrationService(deps: MigrationServiceDeps) {
     return migration;
   }
 
+  /** A job with `done` counted from its items while it runs (the row holds it once finished). */
+  async function withDone(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): Promise<Migration> {
+    const migration = migrationFromRow(row);
+    return TERMINAL.has(migration.status)
+      ? migration
+      : { ...migration, done: await repo.countDone(db, migration.id) };
+  }
+
   async function requireJob(id: string): Promise<Migration> {
     if (!z.uuid().safeParse(id).success) throw new NotFoundError(`Migration ${id} not found`);
     const row = await repo.findJob(db, id);
     if (!row) throw new NotFoundError(`Migration ${id} not found`);
-    return migrationFromRow(row);
+    return withDone(row);
   }
 
   async function get(principal: Principal, id: string): Promise<Migration | undefined> {
@@ -204,7 +212,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
     });
     if (!z.uuid().safeParse(id).success) return undefined;
     const row = await repo.findJob(db, id);
-    return row && migrationFromRow(row);
+    return row && withDone(row);
   }
 
   async function list(principal: Principal): Promise<Migration[]> {
@@ -212,7 +220,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
       action: 'migration.list',
       target: { kind: 'migration' },
     });
-    return (await repo.listJobs(db)).map(migrationFromRow);
+    return Promise.all((await repo.listJobs(db)).map(withDone));
   }
 
   async function items(id: string): Promise<MigrationItem[]> {

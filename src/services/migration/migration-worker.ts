@@ -59,14 +59,15 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
   let running: Promise<void> | undefined;
   let stopped = false;
 
+  /** Saves an item's outcome with its `migration.progress` event (in `executor`'s transaction if given). */
   async function saveItem(
     job: Migration,
     item: MigrationItem,
     values: SecretValues | undefined,
     executor?: { trx: Transaction<Database>; record: RecordAudit },
-  ): Promise<Migration> {
+  ): Promise<MigrationItem> {
     const write = async (trx: Transaction<Database>, record: RecordAudit) => {
-      const row = await repo.saveItem(trx, job.id, item);
+      await repo.saveItem(trx, job.id, item);
       await record({
         actor: `migration:${job.id}`,
         action: 'migration.progress',
@@ -74,6 +75,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         target: {
           kind: 'migration',
           migrationId: job.id,
+          worker: owner,
           name: item.name,
           targetName: item.targetName,
           status: item.status,
@@ -81,7 +83,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         },
         values,
       });
-      return migrationFromRow(row);
+      return item;
     };
     if (executor) return write(executor.trx, executor.record);
     return deps.audit.audited((trx, record) => write(trx, record));
@@ -93,7 +95,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     owner: Principal,
     manager: SecretsManager,
     pending: MigrationItem,
-  ): Promise<Migration> {
+  ): Promise<MigrationItem> {
     const item: MigrationItem = { ...pending };
     const renamed = item.targetName !== item.name;
     const origin = {
@@ -111,14 +113,14 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
       const existing = await deps.secrets.findInScope(owner, item.targetName, job.targetScope);
       const ours = existing?.origin?.migrationId === job.id;
       let status: MigrationItemStatus;
-      let saved: Migration | undefined;
+      let saved: MigrationItem | undefined;
       const onCopied =
         (copied: MigrationItemStatus, values: SecretValues) =>
         async (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => {
           const readBack = await deps.secrets.storedValues(secret, trx);
           if (!sameValues(readBack, values))
             throw new VerificationError('the copy read back from the store differs from the source');
-          saved = await saveItem(job, { ...item, status: copied }, values, { trx, record });
+          saved = await saveItem(job, { ...item, status: copied, error: null }, values, { trx, record });
         };
       if (!source) {
         if (!ours) throw new VerificationError('the source secret no longer exists');
@@ -212,17 +214,15 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         updatedAt: new Date(),
       });
       const queue = (await repo.listItems(db, job.id, 'PENDING')).map(itemFromRow);
+      job = { ...job, status: 'RUNNING', done: job.total - queue.length };
       const worker = async () => {
         for (;;) {
           if (cancelled || leaseLost || stopped) return;
           const next = queue.shift();
           if (!next) return;
-          const state = await runItem(job, principal, manager, next);
-          if (state.done > job.done) job = { ...job, done: state.done };
-          await deps.migrations.publish({
-            migration: { ...state, done: Math.max(state.done, job.done) },
-            item: await itemState(job.id, next.name),
-          });
+          const item = await runItem(job, principal, manager, next);
+          job = { ...job, done: job.done + 1 };
+          await deps.migrations.publish({ migration: job, item });
         }
       };
       await Promise.all(Array.from({ length: deps.parallelism }, worker));
@@ -245,16 +245,6 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     } finally {
       clearInterval(heartbeat);
     }
-  }
-
-  async function itemState(jobId: string, name: string): Promise<MigrationItem | null> {
-    const row = await db
-      .selectFrom('migration_items')
-      .selectAll()
-      .where('job_id', '=', jobId)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row ? itemFromRow(row) : null;
   }
 
   /** Claims and runs jobs until none is left. */
