@@ -27,8 +27,8 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
+      max: options.poolSize ?? 20,
+      connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its server (Postgres restart) must not crash the process.

@@ -36,7 +36,7 @@ async function storeValues(t: TestGateway): Promise<Map<string, Record<string, s
   let after: string | null = null;
   for (;;) {
     const page: any = await t.ok(
-      `query($after: String) { secrets(first: 1000, after: $after) { edges { node { name values } } pageInfo { hasNextPage endCursor } } }`,
+      `query($after: String) { secrets(first: 200, after: $after) { edges { node { name values } } pageInfo { hasNextPage endCursor } } }`,
       { after },
     );
     for (const edge of page.secrets.edges) {
