@@ -23,7 +23,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz')
     .addColumn('finished_at', 'timestamptz')
     .execute();
-  await sql`create index migration_jobs_runnable on migration_jobs (created_at) where status in ('PENDING', 'RUNNING')`.execute(db);
+  await sql`create index migration_jobs_runnable on migration_jobs (created_at) where status in ('PENDING', 'RUNNING')`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('migration_items')
