@@ -3,6 +3,7 @@ import { listAll, type SecretBackend, type SecretValues } from '../../backends/b
 import { AlreadyExistsError, BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
 import type { SecretsManagerScope } from '../../flavors/component-types.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
+import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import {
   type FlavorScoping,
   type ScopeContext,
@@ -47,20 +48,6 @@ export interface ManagedSecretsServiceDeps {
   timeoutMs: number;
   /** Builds the back-end of a component (tests and benchmarks may wrap it). */
   backendFor?: (component: Component) => SecretBackend;
-}
-
-function asValues(input: unknown, issues: InputIssue[], allowNull: boolean): Record<string, string | null> {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    issues.push({ path: 'values', message: 'must be a JSON object of string values' });
-    return {};
-  }
-  const out: Record<string, string | null> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
-    else issues.push({ path: `values.${key}`, message: 'must be a string' });
-  }
-  return out;
 }
 
 /** Secrets inside a stack's secrets manager component, scoped exactly as ZenML did. */
@@ -217,7 +204,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     });
     const manager = await managerOf(principal, input.stack);
     const issues: InputIssue[] = [];
-    const raw = asValues(input.values, issues, false);
+    const raw = secretValuesInput(input.values, issues, false);
     let values: SecretValues = {};
     try {
       values = schemas.normalize(schemas.get(schemaType), raw, issues);
@@ -271,7 +258,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     });
     const manager = await managerOf(principal, input.stack);
     const issues: InputIssue[] = [];
-    const changes = asValues(input.values, issues, true);
+    const changes = secretValuesInput(input.values, issues, true);
     if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
     const current = await require(manager, input.name);
     const next: Record<string, unknown> = { ...current.values };

@@ -4,6 +4,7 @@ import type { Db } from '../../database/database.js';
 import { BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
+import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ManagedSecretsService } from '../managed-secrets/managed-secrets-service.js';
 import { SECRET_SCOPES, type SecretScope } from '../secrets/secret.js';
@@ -45,11 +46,6 @@ export interface StartMigrationInput {
   onConflict?: ConflictPolicy | null;
   renames?: unknown;
   deleteSource?: boolean | null;
-}
-
-function sameValues(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Server-side migration of secrets-manager secrets into the centralized store. */
@@ -111,7 +107,10 @@ export function createMigrationService(deps: MigrationServiceDeps) {
       }
       const source = await managedSecrets.load(manager, name);
       const stored = await secrets.storedValues(existing);
-      out.push({ name, status: source && sameValues(source.values, stored) ? 'IDENTICAL' : 'CONFLICT' });
+      out.push({
+        name,
+        status: source && sameSecretValues(source.values, stored) ? 'IDENTICAL' : 'CONFLICT',
+      });
     }
     return out;
   }

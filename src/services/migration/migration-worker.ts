@@ -6,6 +6,7 @@ import type { SecretValues } from '../../backends/backend.js';
 import type { Database, Db } from '../../database/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
 import type { ManagedSecretsService, SecretsManager } from '../managed-secrets/managed-secrets-service.js';
 import type { Secret } from '../secrets/secret.js';
@@ -37,11 +38,6 @@ export interface MigrationWorkerDeps {
 }
 
 const COPIED: ReadonlySet<MigrationItemStatus> = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
-
-function sameValues(a: SecretValues, b: SecretValues): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
 
 /** Thrown inside an item's transaction when the copy read back differs from the source. */
 class VerificationError extends Error {}
@@ -118,7 +114,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         (copied: MigrationItemStatus, values: SecretValues) =>
         async (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => {
           const readBack = await deps.secrets.storedValues(secret, trx);
-          if (!sameValues(readBack, values))
+          if (!sameSecretValues(readBack, values))
             throw new VerificationError('the copy read back from the store differs from the source');
           saved = await saveItem(job, { ...item, status: copied, error: null }, values, { trx, record });
         };
@@ -140,7 +136,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         );
       } else {
         const stored = await deps.secrets.storedValues(existing);
-        if (sameValues(stored, source.values))
+        if (sameSecretValues(stored, source.values))
           status = ours ? (renamed ? 'RENAMED' : 'MIGRATED') : 'IDENTICAL';
         else if (ours || job.onConflict === 'OVERWRITE') {
           status = ours ? (renamed ? 'RENAMED' : 'MIGRATED') : 'OVERWRITTEN';

@@ -14,6 +14,7 @@ import {
   NotFoundError,
 } from '../../errors.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
+import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
 import { SECRET_SCOPES, type Secret, type SecretScope, secretFromRow } from './secret.js';
 import * as repo from './secrets-repository.js';
@@ -88,24 +89,6 @@ function secretTarget(
     keys: secret.keys,
     ...extra,
   };
-}
-
-function asValues(input: unknown, issues: InputIssue[], allowNull: boolean): Record<string, string | null> {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    issues.push({ path: 'values', message: 'must be a JSON object of string values' });
-    return {};
-  }
-  const out: Record<string, string | null> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
-    else
-      issues.push({
-        path: `values.${key}`,
-        message: allowNull ? 'must be a string or null' : 'must be a string',
-      });
-  }
-  return out;
 }
 
 /** The centralized secrets store: metadata in Postgres, values in the configured back-end. */
@@ -233,7 +216,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     const nameCheck = secretNameSchema.safeParse(input.name);
     if (!nameCheck.success) issues.push(...issuesFromZod(nameCheck.error.issues, 'name'));
     checkScope(scope, issues);
-    const raw = asValues(input.values, issues, false);
+    const raw = secretValuesInput(input.values, issues, false);
     let values: SecretValues = {};
     const schemaType = input.schema ?? 'arbitrary';
     try {
@@ -311,7 +294,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     });
     const issues: InputIssue[] = [];
     checkScope(input.scope, issues);
-    const changes = asValues(input.values, issues, true);
+    const changes = secretValuesInput(input.values, issues, true);
     if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
     return audit.audited(async (trx, record) => {
       const secret = await require(trx, principal, input.name, input.scope, true);
