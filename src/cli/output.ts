@@ -56,6 +56,17 @@ export class Output {
     this.line(formatTable(headers, rows));
   }
 
+  /** A secret's keys and values, sorted by key (the values shown as given: callers mask). */
+  valuesTable(values: Record<string, string> | null | undefined): void {
+    const shown = values ?? {};
+    this.table(
+      ['key', 'value'],
+      Object.keys(shown)
+        .sort()
+        .map((key) => [key, shown[key]]),
+    );
+  }
+
   /** The raw data for scripts, pretty-printed. */
   data(value: unknown): void {
     this.line(JSON.stringify(value, null, 2));

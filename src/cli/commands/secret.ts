@@ -133,13 +133,7 @@ const get: Command = {
       context.out.line(
         `Secret ${secret.name} (${secret.scope.toLowerCase()} scope, schema ${secret.schema}, version ${secret.version}, owner ${secret.owner.name})`,
       );
-      const values = secret.values ?? {};
-      context.out.table(
-        ['key', 'value'],
-        Object.keys(values)
-          .sort()
-          .map((key) => [key, values[key]]),
-      );
+      context.out.valuesTable(secret.values);
     });
   },
 };

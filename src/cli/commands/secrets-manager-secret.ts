@@ -91,13 +91,7 @@ const get: Command = {
     const secret = await findManagedSecret(context, context.positionals[0], true);
     context.out.result(secret, () => {
       context.out.line(`Secret ${secret.name} (schema ${secret.schema})`);
-      const values = secret.values ?? {};
-      context.out.table(
-        ['key', 'value'],
-        Object.keys(values)
-          .sort()
-          .map((key) => [key, values[key]]),
-      );
+      context.out.valuesTable(secret.values);
     });
   },
 };
