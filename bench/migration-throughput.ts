@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createAwsBackend } from '../src/backends/aws/aws-backend.js';
 import { listAll } from '../src/backends/backend.js';
 import { createSqlBackend } from '../src/backends/sql/sql-backend.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { scopingFor } from '../src/scoping/scoping.js';
-import { startCloudFakes } from '../test/helpers/cloud-fakes.js';
 import { startTestGateway } from '../test/helpers/test-gateway.js';
 import { type BenchFigure, figure } from './bench-report.js';
 
@@ -21,25 +22,43 @@ async function pool<T>(items: T[], parallelism: number, work: (item: T) => Promi
   );
 }
 
+/** Starts bench/seeded-fake-process.ts: an AWS fake in its own process, seeded, with a delay. */
+async function startSeededAwsFake(secrets: number, delayMs: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/seeded-fake-process.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      BENCH_FAKE_FLAVOR: 'aws',
+      BENCH_FAKE_SECRETS: String(secrets),
+      BENCH_FAKE_DELAY_MS: String(delayMs),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = await createInterface({ input: child.stdout! })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((r) => [r.value]);
+  if (!line) throw new Error('the seeded fake did not start');
+  const { config } = JSON.parse(line) as { config: Record<string, string> };
+  return { config, stop: () => child.kill('SIGTERM') };
+}
+
 /**
  * Migration throughput: SECRETS secrets from an AWS fake that adds 5 ms to every call, at
- * parallelism 8, vs a raw loop doing the same copy (SDK read + seal + insert) with no job.
+ * parallelism 8, vs a raw loop doing the same copy (listing, batched SDK reads, seal + insert)
+ * with no job, no verification, no audit and no progress events.
  */
 export async function benchMigrationThroughput(): Promise<BenchFigure[]> {
-  const fakes = await startCloudFakes();
+  const fake = await startSeededAwsFake(SECRETS, DELAY_MS);
   const t = await startTestGateway({
     env: { SGW_LOG_LEVEL: 'error', SGW_MIGRATION_PARALLELISM: String(PARALLELISM) },
   });
   try {
-    for (let i = 0; i < SECRETS; i += 1) {
-      fakes.seedGlobal('aws', `bench-${i}`, { username: `u${i}`, password: `p${i}` }, 'basic_auth');
-    }
-    fakes.aws.delayMs = DELAY_MS;
-
-    // Raw baseline: list, then read + seal + insert each secret, 8 at a time.
+    // Raw baseline: list, then read 20 at a time (BatchGetSecretValue, as the gateway does),
+    // seal and insert each secret; 8 batches at a time.
     const aws = createAwsBackend({
       region: 'us-east-1',
-      endpoint: fakes.aws.url,
+      endpoint: fake.config.endpoint_url,
       accessKeyId: 'x',
       secretAccessKey: 'y',
       timeoutMs: 30_000,
@@ -48,10 +67,14 @@ export async function benchMigrationThroughput(): Promise<BenchFigure[]> {
     const scoping = scopingFor('aws');
     const rawStart = performance.now();
     const entries = await listAll(aws, { namePrefix: 'zenml/global/' });
-    await pool(entries, PARALLELISM, async (entry) => {
-      const got = await aws.get(entry.name);
-      const { values } = scoping.fromEntries([got!]);
-      await sql.create({ name: `raw-${entry.name}`, values, metadata: {} });
+    const batches: Array<typeof entries> = [];
+    for (let i = 0; i < entries.length; i += 20) batches.push(entries.slice(i, i + 20));
+    await pool(batches, PARALLELISM, async (batch) => {
+      const values = await aws.getValues!(batch.map((entry) => entry.name));
+      for (const entry of batch) {
+        const secret = scoping.fromEntries([{ ...entry, values: values.get(entry.name)! }]);
+        await sql.create({ name: `raw-${entry.name}`, values: secret.values, metadata: {} });
+      }
     });
     const rawRate = entries.length / ((performance.now() - rawStart) / 1000);
 
@@ -60,7 +83,7 @@ export async function benchMigrationThroughput(): Promise<BenchFigure[]> {
         registerComponent(type: SECRETS_MANAGER, name: "bench-aws", flavor: "aws", configuration: $c) { component { id } }
         registerStack(name: "bench-aws", components: ["bench-aws"]) { id }
       }`,
-      { c: fakes.managerConfig('aws', { scope: 'global' }) },
+      { c: fake.config },
     );
     const start = performance.now();
     const id = (await t.ok('mutation { startSecretsMigration(stack: "bench-aws") { id } }'))
@@ -83,6 +106,6 @@ export async function benchMigrationThroughput(): Promise<BenchFigure[]> {
     ];
   } finally {
     await t.close();
-    await fakes.close();
+    fake.stop();
   }
 }

@@ -45,6 +45,11 @@ export interface SecretBackend {
   create(entry: BackendEntry, options?: BackendCallOptions): Promise<void>;
   /** The entry, or undefined when absent. */
   get(name: string, options?: BackendCallOptions): Promise<BackendEntry | undefined>;
+  /**
+   * Values (not metadata) of many entries in few calls, where the back-end has a batch read
+   * (AWS BatchGetSecretValue); absent entries are left out of the map.
+   */
+  getValues?(names: string[], options?: BackendCallOptions): Promise<Map<string, SecretValues>>;
   /** Replaces values (and metadata when given); NOT_FOUND when absent. */
   update(entry: BackendEntry, options?: BackendCallOptions): Promise<void>;
   /** Deletes; false when it was absent. */

@@ -196,6 +196,10 @@ export function guardBackend(backend: SecretBackend, options: GuardOptions): Sec
     kind: backend.kind,
     create: (entry, callOptions) => guarded(() => backend.create(entry, callOptions)),
     get: (name, callOptions) => guarded(() => backend.get(name, callOptions)),
+    getValues: backend.getValues
+      ? (names, callOptions) =>
+          guarded(() => backend.getValues?.(names, callOptions) ?? Promise.resolve(new Map()))
+      : undefined,
     update: (entry, callOptions) => guarded(() => backend.update(entry, callOptions)),
     delete: (name, callOptions) => guarded(() => backend.delete(name, callOptions)),
     list: (query, callOptions) => guarded(() => backend.list(query, callOptions)),

@@ -15,6 +15,8 @@ export function createRedisEventBus(url: string): EventBus {
     maxRetriesPerRequest: 1,
     retryStrategy,
     lazyConnect: false,
+    // Publishes issued in the same tick leave in one write.
+    enableAutoPipelining: true,
   });
   const subscribeClient = new Redis(url, { retryStrategy, maxRetriesPerRequest: null });
   // Connection errors are expected while Redis is down; ioredis reconnects by itself.

@@ -461,6 +461,8 @@ function randomSuffix(): string {
 /** The state and operations of the service, independent of HTTP. */
 class SecretsManagerBackend {
   readonly secrets = new Map<string, AwsSecret>();
+  /** Secrets scheduled for deletion, so a purge does not scan every secret. */
+  private readonly pendingDeletion = new Set<AwsSecret>();
   private readonly order = new WeakMap<AwsSecret, number>();
   private sequence = 0;
 
@@ -469,6 +471,7 @@ class SecretsManagerBackend {
   readonly handlers: Record<string, Handler> = {
     CreateSecret: (input, region) => this.createSecret(input, region),
     GetSecretValue: (input) => this.getSecretValue(input),
+    BatchGetSecretValue: (input) => this.batchGetSecretValue(input),
     PutSecretValue: (input) => this.putSecretValue(input),
     UpdateSecret: (input) => this.updateSecret(input),
     DescribeSecret: (input) => this.describeSecret(input),
@@ -485,9 +488,14 @@ class SecretsManagerBackend {
 
   /** Drops secrets whose recovery window has run out. */
   purgeExpired(): void {
+    if (this.pendingDeletion.size === 0) return;
     const now = nowSeconds();
-    for (const secret of [...this.secrets.values()]) {
-      if (secret.deletionDate !== undefined && secret.deletionDate <= now) this.secrets.delete(secret.name);
+    for (const secret of [...this.pendingDeletion]) {
+      if (secret.deletionDate === undefined) this.pendingDeletion.delete(secret);
+      else if (secret.deletionDate <= now) {
+        this.pendingDeletion.delete(secret);
+        if (this.secrets.get(secret.name) === secret) this.secrets.delete(secret.name);
+      }
     }
   }
 
@@ -583,6 +591,45 @@ class SecretsManagerBackend {
     };
   }
 
+  /**
+   * Values of up to 20 secrets named in `SecretIdList`, or of the secrets matching `Filters`
+   * (paged by `MaxResults` ≤ 20); a secret that cannot be read is listed in `Errors`.
+   */
+  private batchGetSecretValue(input: Json): Json {
+    const ids = optArray(input, 'SecretIdList');
+    const filters = optArray(input, 'Filters');
+    if ((ids === undefined) === (filters === undefined)) {
+      throw invalidParameter('Either SecretIdList or Filters must be specified, but not both.');
+    }
+    if (ids) {
+      if (ids.length < 1 || ids.length > 20) {
+        throw validation('secretIdList', ids.length, 'Member must have length between 1 and 20');
+      }
+      const values: Json[] = [];
+      const errors: Json[] = [];
+      for (const id of ids) {
+        try {
+          values.push(this.getSecretValue({ SecretId: id }));
+        } catch (error) {
+          if (!(error instanceof AwsError)) throw error;
+          errors.push({ SecretId: id, ErrorCode: error.type, Message: error.message });
+        }
+      }
+      return { SecretValues: values, Errors: errors };
+    }
+    const maxResults = optNumber(input, 'MaxResults') ?? 20;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 20) {
+      throw validation('maxResults', maxResults, 'Member must have value between 1 and 20');
+    }
+    const listed = this.listSecrets({ Filters: filters, MaxResults: maxResults, NextToken: input.NextToken });
+    const page = listed.SecretList as Json[];
+    return {
+      SecretValues: page.map((summary) => this.getSecretValue({ SecretId: summary.Name })),
+      Errors: [],
+      NextToken: listed.NextToken,
+    };
+  }
+
   private putSecretValue(input: Json): Json {
     const secret = this.requireLive(input);
     const value = readValue(input);
@@ -637,6 +684,7 @@ class SecretsManagerBackend {
     }
     secret.deletedDate = now;
     secret.deletionDate = now + (windowDays ?? 30) * DAY_SECONDS;
+    this.pendingDeletion.add(secret);
     return { ARN: secret.arn, Name: secret.name, DeletionDate: secret.deletionDate };
   }
 

@@ -1,4 +1,5 @@
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
@@ -18,6 +19,7 @@ import {
   RAW_VALUE_KEY,
   type SecretBackend,
   type SecretMetadata,
+  type SecretValues,
   valuesFromPayload,
 } from '../backend.js';
 
@@ -37,6 +39,7 @@ const NAME_RULE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const MAX_TAGS = 50;
 const MAX_PAGE_SIZE = 100;
 const MAX_FILTERS = 10;
+const MAX_BATCH_GET = 20;
 /** What ListSecrets accepts as a filter value (longer or other values are checked client-side only). */
 const FILTER_VALUE_RULE = /^[a-zA-Z0-9 :_@/+=.\-!]{1,512}$/;
 
@@ -92,6 +95,13 @@ function filtersFor(query: {
   if (query.withoutMetadataKey && usable(query.withoutMetadataKey))
     filters.push({ Key: 'tag-key', Values: [`!${query.withoutMetadataKey}`] });
   return filters.slice(0, MAX_FILTERS);
+}
+
+/** Values of a GetSecretValue/BatchGetSecretValue answer (binary: the raw payload in base64). */
+function valuesOf(value: { SecretString?: string; SecretBinary?: Uint8Array }): SecretValues {
+  if (value.SecretString !== undefined) return valuesFromPayload(value.SecretString);
+  if (value.SecretBinary) return { [RAW_VALUE_KEY]: Buffer.from(value.SecretBinary).toString('base64') };
+  return valuesFromPayload('');
 }
 
 /**
@@ -159,20 +169,37 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
           client.send(new GetSecretValueCommand({ SecretId: name }), signal()),
           client.send(new DescribeSecretCommand({ SecretId: name }), signal()),
         ]);
-        const payload =
-          value.SecretString ??
-          (value.SecretBinary ? Buffer.from(value.SecretBinary).toString('base64') : undefined);
-        const values =
-          value.SecretString === undefined && payload !== undefined
-            ? { [RAW_VALUE_KEY]: payload }
-            : valuesFromPayload(payload ?? '');
-        return { name: value.Name ?? name, values, metadata: metadataOf(described.Tags) };
+        return { name: value.Name ?? name, values: valuesOf(value), metadata: metadataOf(described.Tags) };
       } catch (error) {
         if (errorName(error) === 'ResourceNotFoundException') return undefined;
         // Marked for deletion: gone as far as the gateway is concerned.
         if (errorName(error) === 'InvalidRequestException') return undefined;
         throw error;
       }
+    },
+    async getValues(names) {
+      const valid = names.filter((name) => NAME_RULE.test(name));
+      const chunks: string[][] = [];
+      for (let i = 0; i < valid.length; i += MAX_BATCH_GET) chunks.push(valid.slice(i, i + MAX_BATCH_GET));
+      const found = new Map<string, SecretValues>();
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const batch = await client.send(new BatchGetSecretValueCommand({ SecretIdList: chunk }), signal());
+          // Missing or marked-for-deletion secrets come back in Errors: absent, like get().
+          const failed = (batch.Errors ?? []).filter(
+            (e) => e.ErrorCode !== 'ResourceNotFoundException' && e.ErrorCode !== 'InvalidRequestException',
+          );
+          if (failed.length > 0) {
+            throw Object.assign(new Error(failed[0].Message ?? 'BatchGetSecretValue failed'), {
+              name: failed[0].ErrorCode,
+            });
+          }
+          for (const value of batch.SecretValues ?? []) {
+            if (value.Name) found.set(value.Name, valuesOf(value));
+          }
+        }),
+      );
+      return found;
     },
     async update(entry) {
       checkName(entry.name);

@@ -46,6 +46,18 @@ export function createSqlBackend(
         .executeTakeFirst();
       return row && open(row);
     },
+    async getValues(names, options) {
+      const found = new Map<string, Record<string, string>>();
+      for (let i = 0; i < names.length; i += 1000) {
+        const rows = await executor(options)
+          .selectFrom('secret_values')
+          .selectAll()
+          .where('name', 'in', names.slice(i, i + 1000))
+          .execute();
+        for (const row of rows) found.set(row.name, open(row).values);
+      }
+      return found;
+    },
     async update(entry, options) {
       const sealed = keyring.seal(JSON.stringify(entry.values), entry.name);
       const result = await executor(options)

@@ -71,13 +71,16 @@ export function createAuditService(deps: AuditServiceDeps) {
   }
 
   async function publish(events: AuditEvent[]): Promise<void> {
-    for (const event of events) {
+    // Sent together (one connection keeps their order), then confirmed in order.
+    const sent = events.map((event) => bus.publish(channels.audit, toAuditMessage(event)));
+    for (const [index, delivery] of sent.entries()) {
       try {
-        await bus.publish(channels.audit, toAuditMessage(event));
-        if (!deps.publishedOnCommit) scheduleMarking(event.id);
+        await delivery;
+        if (!deps.publishedOnCommit) scheduleMarking(events[index].id);
       } catch {
-        log.warn('audit event not published; the relay will retry', { id: event.id });
-        return; // keep order: later events wait for the relay too
+        log.warn('audit event not published; the relay will retry', { id: events[index].id });
+        await Promise.allSettled(sent); // later events wait for the relay too
+        return;
       }
     }
   }

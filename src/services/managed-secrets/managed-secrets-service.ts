@@ -1,5 +1,10 @@
 import type { Principal } from '../../auth/principal.js';
-import { listAll, type SecretBackend, type SecretValues } from '../../backends/backend.js';
+import {
+  listAll,
+  type SecretBackend,
+  type SecretMetadata,
+  type SecretValues,
+} from '../../backends/backend.js';
 import { AlreadyExistsError, BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
 import type { SecretsManagerScope } from '../../flavors/component-types.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
@@ -125,6 +130,50 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     if (entries.length === 0) return undefined;
     const { schema, values } = manager.scoping.fromEntries(entries);
     return { name, schema, values, keys: Object.keys(values).sort(), manager };
+  }
+
+  /**
+   * Loads many secrets of one manager; absent ones are left out. A back-end with a batch read
+   * (`getValues`) is listed once (the metadata that shows an entry belongs to the scope) and
+   * then read in batches; otherwise each secret is loaded on its own.
+   */
+  function batchLoader(manager: SecretsManager): (names: string[]) => Promise<Map<string, ManagedSecret>> {
+    const { scoping, ctx, backend } = manager;
+    let listing: Promise<Map<string, SecretMetadata>> | undefined;
+    const loadEach = async (names: string[]) => {
+      const loaded = await Promise.all(names.map((name) => load(manager, name)));
+      return new Map(loaded.filter((s) => s !== undefined).map((s) => [s.name, s]));
+    };
+    return async (names) => {
+      const lookups = names.map((name) => {
+        scoping.validateName(ctx, name);
+        return { name, lookup: scoping.entryLookup(ctx, name) };
+      });
+      if (!backend.getValues || lookups.some(({ lookup }) => lookup.by !== 'name')) return loadEach(names);
+      listing ??= listAll(backend, scoping.listQuery(ctx)).then(
+        (entries) => new Map(entries.map((e) => [e.name, e.metadata])),
+      );
+      const listed = await listing;
+      const entryNames = lookups.flatMap(({ lookup }) => (lookup.by === 'name' ? lookup.names : []));
+      const values = await backend.getValues(entryNames);
+      const found = new Map<string, ManagedSecret>();
+      const unlisted: string[] = [];
+      for (const { name, lookup } of lookups) {
+        if (lookup.by !== 'name') continue;
+        const entries = lookup.names.flatMap((entryName) => {
+          const entryValues = values.get(entryName);
+          const metadata = listed.get(entryName);
+          return entryValues && metadata ? [{ name: entryName, values: entryValues, metadata }] : [];
+        });
+        const mine = entries.filter((e) => scoping.secretNameOf(ctx, e) === name);
+        if (mine.length > 0) {
+          const secret = scoping.fromEntries(mine);
+          found.set(name, { name, ...secret, keys: Object.keys(secret.values).sort(), manager });
+        } else if (lookup.names.some((n) => values.has(n))) unlisted.push(name); // created after the listing
+      }
+      for (const [name, secret] of await loadEach(unlisted)) found.set(name, secret);
+      return found;
+    };
   }
 
   async function require(manager: SecretsManager, name: string): Promise<ManagedSecret> {
@@ -313,6 +362,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     managerOf,
     managerOfStack,
     load,
+    batchLoader,
     listNames,
     entriesOf,
     getSecret,

@@ -103,16 +103,26 @@ export async function renewLease(db: Executor, id: string, owner: string, leaseM
   return row?.cancel_requested;
 }
 
-/** Records a pending item's outcome; false when it was no longer pending (already counted). */
-export async function saveItem(db: Executor, jobId: string, item: MigrationItem): Promise<boolean> {
-  const updated = await db
-    .updateTable('migration_items')
-    .set({ status: item.status, error: item.error, target_name: item.targetName, updated_at: new Date() })
-    .where('job_id', '=', jobId)
-    .where('name', '=', item.name)
-    .where('status', '=', 'PENDING')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
+/** Records the outcomes of pending items, one statement per distinct status and error. */
+export async function saveItems(db: Executor, jobId: string, items: MigrationItem[]): Promise<void> {
+  const groups = new Map<string, MigrationItem[]>();
+  for (const item of items) {
+    const key = JSON.stringify([item.status, item.error]);
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  for (const group of groups.values()) {
+    await db
+      .updateTable('migration_items')
+      .set({ status: group[0].status, error: group[0].error, updated_at: new Date() })
+      .where('job_id', '=', jobId)
+      .where(
+        'name',
+        'in',
+        group.map((item) => item.name),
+      )
+      .where('status', '=', 'PENDING')
+      .execute();
+  }
 }
 
 /** How many items of a job are finished (not pending). */

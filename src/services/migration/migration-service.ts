@@ -29,7 +29,7 @@ export interface MigrationServiceDeps {
   channels: Channels;
   audit: Pick<AuditService, 'authorize' | 'audited'>;
   managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listNames' | 'load'>;
-  secrets: Pick<SecretsService, 'findInScope' | 'storedValues'>;
+  secrets: Pick<SecretsService, 'findManyInScope' | 'storedValues'>;
   /** Wakes this process's worker when a job is queued. */
   onQueued?: () => void;
 }
@@ -98,9 +98,10 @@ export function createMigrationService(deps: MigrationServiceDeps) {
     if (issues.length) throw new BadUserInputError('Invalid migration plan', issues);
     const manager = await managedSecrets.managerOf(principal, args.stack);
     const names = await sourceNames(manager, args.names);
+    const found = await secrets.findManyInScope(principal, names, args.targetScope);
     const out: MigrationPlanItem[] = [];
     for (const name of names) {
-      const existing = await secrets.findInScope(principal, name, args.targetScope);
+      const existing = found.get(name);
       if (!existing) {
         out.push({ name, status: 'NEW' });
         continue;

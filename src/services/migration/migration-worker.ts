@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
@@ -8,7 +8,11 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
-import type { ManagedSecretsService, SecretsManager } from '../managed-secrets/managed-secrets-service.js';
+import type {
+  ManagedSecret,
+  ManagedSecretsService,
+  SecretsManager,
+} from '../managed-secrets/managed-secrets-service.js';
 import type { Secret } from '../secrets/secret.js';
 import type { SecretsService } from '../secrets/secrets-service.js';
 import type { StacksService } from '../stacks/stacks-service.js';
@@ -27,8 +31,11 @@ export interface MigrationWorkerDeps {
   db: Db;
   log: Logger;
   audit: Pick<AuditService, 'audited'>;
-  secrets: Pick<SecretsService, 'findInScope' | 'storedValues' | 'createValidated' | 'replaceValidated'>;
-  managedSecrets: Pick<ManagedSecretsService, 'managerOfStack' | 'load' | 'entriesOf' | 'target'>;
+  secrets: Pick<
+    SecretsService,
+    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createIn' | 'replaceIn' | 'discardEntries'
+  >;
+  managedSecrets: Pick<ManagedSecretsService, 'managerOfStack' | 'batchLoader' | 'entriesOf'>;
   stacks: Pick<StacksService, 'componentById'>;
   tokens: Pick<TokensService, 'findPrincipal'>;
   migrations: Pick<MigrationService, 'publish'>;
@@ -37,7 +44,17 @@ export interface MigrationWorkerDeps {
   pollMs?: number;
 }
 
+/** Items per transaction when the source back-end reads in batches (AWS BatchGetSecretValue: 20). */
+const BATCH_SIZE = 20;
+
 const COPIED: ReadonlySet<MigrationItemStatus> = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
+
+/** An item's decided outcome; `written` is the copy to verify, `values` the source's. */
+interface ItemOutcome {
+  item: MigrationItem;
+  values?: SecretValues;
+  written?: Secret;
+}
 
 /** Thrown inside an item's transaction when the copy read back differs from the source. */
 class VerificationError extends Error {}
@@ -55,15 +72,19 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  /** Saves an item's outcome with its `migration.progress` event (in `executor`'s transaction if given). */
-  async function saveItem(
+  /** Records items' outcomes and one `migration.progress` event per item in `trx`. */
+  async function saveItems(
+    trx: Transaction<Database>,
+    record: RecordAudit,
     job: Migration,
-    item: MigrationItem,
-    values: SecretValues | undefined,
-    executor?: { trx: Transaction<Database>; record: RecordAudit },
-  ): Promise<MigrationItem> {
-    const write = async (trx: Transaction<Database>, record: RecordAudit) => {
-      await repo.saveItem(trx, job.id, item);
+    outcomes: ItemOutcome[],
+  ): Promise<MigrationItem[]> {
+    await repo.saveItems(
+      trx,
+      job.id,
+      outcomes.map((o) => o.item),
+    );
+    for (const { item, values } of outcomes) {
       await record({
         actor: `migration:${job.id}`,
         action: 'migration.progress',
@@ -77,23 +98,36 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
           status: item.status,
           error: item.error,
         },
-        values,
+        values: item.status === 'FAILED' ? undefined : values,
       });
-      return item;
-    };
-    if (executor) return write(executor.trx, executor.record);
-    return deps.audit.audited((trx, record) => write(trx, record));
+    }
+    return outcomes.map((o) => o.item);
   }
 
-  /** Copies one secret and verifies it; returns the saved job state. */
-  async function runItem(
-    job: Migration,
-    owner: Principal,
-    manager: SecretsManager,
+  /**
+   * Decides one item and writes its copy inside the batch's transaction. A conflict under
+   * FAIL is the item's outcome, not an error; a written copy is verified by the caller.
+   */
+  async function writeItem(
+    trx: Transaction<Database>,
+    record: RecordAudit,
+    ctx: { job: Migration; principal: Principal; manager: SecretsManager; created: string[] },
     pending: MigrationItem,
-  ): Promise<MigrationItem> {
-    const item: MigrationItem = { ...pending };
-    const renamed = item.targetName !== item.name;
+    source: ManagedSecret | undefined,
+    existing: Secret | undefined,
+  ): Promise<ItemOutcome> {
+    const { job, principal, manager } = ctx;
+    const migrated: MigrationItemStatus = pending.targetName !== pending.name ? 'RENAMED' : 'MIGRATED';
+    const ours = existing?.origin?.migrationId === job.id;
+    const outcome = (status: MigrationItemStatus, error: string | null = null, written?: Secret) => ({
+      item: { ...pending, status, error },
+      values: source?.values,
+      written,
+    });
+    if (!source) {
+      // Copied and the source deleted by an earlier attempt, or gone before it was copied.
+      return ours ? outcome(migrated) : outcome('FAILED', 'the source secret no longer exists');
+    }
     const origin = {
       migrationId: job.id,
       stack: job.stackName,
@@ -102,72 +136,98 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
       flavor: manager.component.flavor,
       scope: manager.ctx.scope,
       ...(manager.ctx.namespace ? { namespace: manager.ctx.namespace } : {}),
-      secretName: item.name,
+      secretName: pending.name,
     };
+    const next = { schema: source.schema, values: source.values, origin };
+    if (!existing) {
+      const id = randomUUID();
+      ctx.created.push(id);
+      const written = await deps.secrets.createIn(trx, record, principal, {
+        ...next,
+        id,
+        name: pending.targetName,
+        scope: job.targetScope,
+      });
+      return outcome(migrated, null, written);
+    }
+    if (sameSecretValues(await deps.secrets.storedValues(existing, trx), source.values))
+      return outcome(ours ? migrated : 'IDENTICAL');
+    if (ours || job.onConflict === 'OVERWRITE') {
+      const written = await deps.secrets.replaceIn(trx, record, principal, existing, next);
+      return outcome(ours ? migrated : 'OVERWRITTEN', null, written);
+    }
+    if (job.onConflict === 'SKIP') return outcome('SKIPPED');
+    return outcome(
+      'FAILED',
+      `a ${job.targetScope} secret named "${pending.targetName}" exists with other values`,
+    );
+  }
+
+  /**
+   * Runs a batch of items in one transaction: writes every copy, reads them all back from the
+   * store and compares, then saves the outcomes and their audit events, so they commit
+   * together. Verified sources are deleted afterwards when asked. When the batch fails, each
+   * item runs on its own, so one bad item fails alone.
+   */
+  async function runBatch(
+    job: Migration,
+    principal: Principal,
+    manager: SecretsManager,
+    loadMany: (names: string[]) => Promise<Map<string, ManagedSecret>>,
+    batch: MigrationItem[],
+  ): Promise<MigrationItem[]> {
+    const ctx = { job, principal, manager, created: [] as string[] };
     try {
-      const source = await deps.managedSecrets.load(manager, item.name);
-      const existing = await deps.secrets.findInScope(owner, item.targetName, job.targetScope);
-      const ours = existing?.origin?.migrationId === job.id;
-      let status: MigrationItemStatus;
-      let saved: MigrationItem | undefined;
-      const onCopied =
-        (copied: MigrationItemStatus, values: SecretValues) =>
-        async (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => {
-          const readBack = await deps.secrets.storedValues(secret, trx);
-          if (!sameSecretValues(readBack, values))
+      const sources = await loadMany(batch.map((item) => item.name));
+      const existing = await deps.secrets.findManyInScope(
+        principal,
+        batch.map((item) => item.targetName),
+        job.targetScope,
+      );
+      const saved = await deps.audit.audited(async (trx, record) => {
+        const outcomes: ItemOutcome[] = [];
+        for (const item of batch)
+          outcomes.push(
+            await writeItem(trx, record, ctx, item, sources.get(item.name), existing.get(item.targetName)),
+          );
+        const copies = outcomes.flatMap((o) => (o.written ? [o.written] : []));
+        const readBack = await deps.secrets.storedValuesMany(copies, trx);
+        for (const { written, values } of outcomes) {
+          if (written && !sameSecretValues(readBack.get(written.id) ?? {}, values ?? {}))
             throw new VerificationError('the copy read back from the store differs from the source');
-          saved = await saveItem(job, { ...item, status: copied, error: null }, values, { trx, record });
-        };
-      if (!source) {
-        if (!ours) throw new VerificationError('the source secret no longer exists');
-        status = renamed ? 'RENAMED' : 'MIGRATED'; // copied and source deleted by an earlier attempt
-      } else if (!existing) {
-        status = renamed ? 'RENAMED' : 'MIGRATED';
-        await deps.secrets.createValidated(
-          owner,
-          {
-            name: item.targetName,
-            scope: job.targetScope,
-            schema: source.schema,
-            values: source.values,
-            origin,
-          },
-          onCopied(status, source.values),
-        );
-      } else {
-        const stored = await deps.secrets.storedValues(existing);
-        if (sameSecretValues(stored, source.values))
-          status = ours ? (renamed ? 'RENAMED' : 'MIGRATED') : 'IDENTICAL';
-        else if (ours || job.onConflict === 'OVERWRITE') {
-          status = ours ? (renamed ? 'RENAMED' : 'MIGRATED') : 'OVERWRITTEN';
-          await deps.secrets.replaceValidated(
-            owner,
-            existing,
-            { schema: source.schema, values: source.values, origin },
-            onCopied(status, source.values),
-          );
-        } else if (job.onConflict === 'SKIP') status = 'SKIPPED';
-        else {
-          throw new VerificationError(
-            `a ${job.targetScope} secret named "${item.targetName}" exists with other values`,
-          );
+        }
+        return saveItems(trx, record, job, outcomes);
+      });
+      if (job.deleteSource) {
+        for (const item of saved) {
+          if (!COPIED.has(item.status) || !sources.has(item.name)) continue;
+          for (const entry of await deps.managedSecrets.entriesOf(manager, item.name))
+            await manager.backend.delete(entry.name);
         }
       }
-      if (job.deleteSource && source && COPIED.has(status)) {
-        for (const entry of await deps.managedSecrets.entriesOf(manager, item.name))
-          await manager.backend.delete(entry.name);
-      }
-      return saved ?? (await saveItem(job, { ...item, status, error: null }, source?.values));
+      return saved;
     } catch (error) {
-      const message =
-        error instanceof VerificationError || error instanceof AppError ? error.message : 'unexpected error';
-      if (!(error instanceof VerificationError || error instanceof AppError))
+      await deps.secrets.discardEntries(ctx.created);
+      if (batch.length > 1) {
+        const out: MigrationItem[] = [];
+        for (const item of batch) out.push(...(await runBatch(job, principal, manager, loadMany, [item])));
+        return out;
+      }
+      const expected = error instanceof VerificationError || error instanceof AppError;
+      if (!expected)
         log.error('migration item failed', {
           migrationId: job.id,
-          name: item.name,
+          name: batch[0].name,
           error: (error as Error).message,
         });
-      return saveItem(job, { ...item, status: 'FAILED', error: message }, undefined);
+      const failed = {
+        item: {
+          ...batch[0],
+          status: 'FAILED' as const,
+          error: expected ? error.message : 'unexpected error',
+        },
+      };
+      return deps.audit.audited((trx, record) => saveItems(trx, record, job, [failed]));
     }
   }
 
@@ -211,14 +271,21 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
       });
       const queue = (await repo.listItems(db, job.id, 'PENDING')).map(itemFromRow);
       job = { ...job, status: 'RUNNING', done: job.total - queue.length };
+      // A back-end with a batch read serves a whole batch in one call; others one item per call.
+      const batchSize = manager.backend.getValues ? BATCH_SIZE : 1;
+      const loadMany = deps.managedSecrets.batchLoader(manager);
       const worker = async () => {
         for (;;) {
           if (cancelled || leaseLost || stopped) return;
-          const next = queue.shift();
-          if (!next) return;
-          const item = await runItem(job, principal, manager, next);
-          job = { ...job, done: job.done + 1 };
-          await deps.migrations.publish({ migration: job, item });
+          const batch = queue.splice(0, batchSize);
+          if (batch.length === 0) return;
+          const saved = await runBatch(job, principal, manager, loadMany, batch);
+          await Promise.all(
+            saved.map((item) => {
+              job = { ...job, done: job.done + 1 };
+              return deps.migrations.publish({ migration: job, item });
+            }),
+          );
         }
       };
       await Promise.all(Array.from({ length: deps.parallelism }, worker));

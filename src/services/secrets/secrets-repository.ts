@@ -25,6 +25,21 @@ export function findSecret(
   return query.executeTakeFirst();
 }
 
+/** Secrets of one scope (and owner, for USER) by name. */
+export function findSecrets(
+  db: Executor,
+  lookup: { names: string[]; scope: SecretScope; ownerId: string },
+): Promise<SecretRow[]> {
+  if (lookup.names.length === 0) return Promise.resolve([]);
+  let query = db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('name', 'in', lookup.names)
+    .where('scope', '=', lookup.scope);
+  if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
+  return query.execute();
+}
+
 export interface NewSecret {
   id: string;
   name: string;

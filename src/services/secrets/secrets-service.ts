@@ -235,56 +235,72 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     });
   }
 
+  /** A validated secret to create (migration and createSecret). */
+  type ValidatedSecret = {
+    name: string;
+    scope: SecretScope;
+    schema: string;
+    values: SecretValues;
+    origin: Record<string, unknown> | null;
+  };
+
+  /**
+   * Creates a validated secret inside the caller's audited transaction. With a remote store the
+   * values are written outside it: the caller deletes `entryName` if the transaction fails.
+   */
+  async function createIn(
+    trx: Transaction<Database>,
+    record: RecordAudit,
+    principal: Principal,
+    s: ValidatedSecret & { id: string },
+  ): Promise<Secret> {
+    const row = await repo.insertSecret(trx, {
+      id: s.id,
+      name: s.name,
+      scope: s.scope,
+      ownerId: principal.id,
+      schema: s.schema,
+      keys: Object.keys(s.values).sort(),
+      origin: s.origin,
+      store: store.kind,
+    });
+    if (!row) throw new AlreadyExistsError(`A ${s.scope} secret named "${s.name}" already exists`);
+    const secret = secretFromRow(row);
+    await backend.create(
+      { name: store.entryName(s.id), values: s.values, metadata: store.entryMetadata(secret) },
+      { trx },
+    );
+    await record({
+      actor: principal.name,
+      action: 'secret.create',
+      target: secretTarget(secret),
+      values: s.values,
+    });
+    return secret;
+  }
+
   async function createValidated(
     principal: Principal,
-    s: {
-      name: string;
-      scope: SecretScope;
-      schema: string;
-      values: SecretValues;
-      origin: Record<string, unknown> | null;
-    },
+    s: ValidatedSecret,
     extraRecord?: (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => Promise<void>,
   ): Promise<Secret> {
     const id = randomUUID();
-    const entryName = store.entryName(id);
-    let wroteRemote = false;
     try {
       return await audit.audited(async (trx, record) => {
-        const row = await repo.insertSecret(trx, {
-          id,
-          name: s.name,
-          scope: s.scope,
-          ownerId: principal.id,
-          schema: s.schema,
-          keys: Object.keys(s.values).sort(),
-          origin: s.origin,
-          store: store.kind,
-        });
-        if (!row) throw new AlreadyExistsError(`A ${s.scope} secret named "${s.name}" already exists`);
-        const secret = secretFromRow(row);
-        await backend.create(
-          {
-            name: entryName,
-            values: s.values,
-            metadata: store.entryMetadata({ ...secret, ownerId: principal.id }),
-          },
-          { trx },
-        );
-        wroteRemote = remote;
-        await record({
-          actor: principal.name,
-          action: 'secret.create',
-          target: secretTarget(secret),
-          values: s.values,
-        });
+        const secret = await createIn(trx, record, principal, { ...s, id });
         if (extraRecord) await extraRecord(secret, trx, record);
         return secret;
       });
     } catch (error) {
-      if (wroteRemote) await backend.delete(entryName).catch(() => {});
+      await discardEntries([id]);
       throw error;
     }
+  }
+
+  /** Deletes the remote store entries of secrets whose transaction did not commit (no-op for SQL). */
+  async function discardEntries(ids: string[]): Promise<void> {
+    if (!remote) return;
+    await Promise.all(ids.map((id) => backend.delete(store.entryName(id)).catch(() => false)));
   }
 
   async function updateSecret(principal: Principal, input: UpdateSecretInput): Promise<Secret> {
@@ -333,36 +349,31 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     });
   }
 
-  /**
-   * Replaces a secret's values, schema and origin (migration OVERWRITE), recording
-   * `secret.update`; `extraRecord` runs in the same transaction (e.g. to save progress).
-   */
-  async function replaceValidated(
+  /** Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction. */
+  async function replaceIn(
+    trx: Transaction<Database>,
+    record: RecordAudit,
     principal: Principal,
     secret: Secret,
     next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
-    extraRecord?: (secret: Secret, trx: Transaction<Database>, record: RecordAudit) => Promise<void>,
   ): Promise<Secret> {
-    return audit.audited(async (trx, record) => {
-      const row = await repo.updateSecretMeta(trx, secret.id, {
-        keys: Object.keys(next.values).sort(),
-        schema: next.schema,
-        origin: next.origin,
-      });
-      const updated = secretFromRow(row);
-      await backend.update(
-        { name: store.entryName(secret.id), values: next.values, metadata: store.entryMetadata(updated) },
-        { trx },
-      );
-      await record({
-        actor: principal.name,
-        action: 'secret.update',
-        target: secretTarget(updated, { replaced: true }),
-        values: next.values,
-      });
-      if (extraRecord) await extraRecord(updated, trx, record);
-      return updated;
+    const row = await repo.updateSecretMeta(trx, secret.id, {
+      keys: Object.keys(next.values).sort(),
+      schema: next.schema,
+      origin: next.origin,
     });
+    const updated = secretFromRow(row);
+    await backend.update(
+      { name: store.entryName(secret.id), values: next.values, metadata: store.entryMetadata(updated) },
+      { trx },
+    );
+    await record({
+      actor: principal.name,
+      action: 'secret.update',
+      target: secretTarget(updated, { replaced: true }),
+      values: next.values,
+    });
+    return updated;
   }
 
   /** The stored values of a secret (no authorization, no audit: internal callers audit). */
@@ -370,9 +381,46 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     return readEntryValues(secret, trx ? { trx } : undefined);
   }
 
-  /** A secret by name in one scope, as seen by `principal` (no authorization). */
-  function findInScope(principal: Principal, name: string, scope: SecretScope): Promise<Secret | undefined> {
-    return lookup(db, principal, name, scope);
+  /** The stored values of many secrets by id, in one read where the store can (no audit). */
+  async function storedValuesMany(
+    secrets: Secret[],
+    trx?: Transaction<Database>,
+  ): Promise<Map<string, SecretValues>> {
+    const options = trx ? { trx } : undefined;
+    if (!backend.getValues) {
+      const values = await Promise.all(secrets.map((secret) => readEntryValues(secret, options)));
+      return new Map(secrets.map((secret, i) => [secret.id, values[i]]));
+    }
+    const found = await backend.getValues(
+      secrets.map((secret) => store.entryName(secret.id)),
+      options,
+    );
+    const out = new Map<string, SecretValues>();
+    for (const secret of secrets) {
+      const values = found.get(store.entryName(secret.id));
+      if (!values)
+        throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+      out.set(secret.id, values);
+    }
+    return out;
+  }
+
+  /** Secrets by name in one scope, as seen by `principal` (no authorization). */
+  async function findManyInScope(
+    principal: Principal,
+    names: string[],
+    scope: SecretScope,
+  ): Promise<Map<string, Secret>> {
+    const found = new Map<string, Secret>();
+    for (let i = 0; i < names.length; i += 1000) {
+      const rows = await repo.findSecrets(db, {
+        names: names.slice(i, i + 1000),
+        scope,
+        ownerId: principal.id,
+      });
+      for (const row of rows) found.set(row.name, secretFromRow(row));
+    }
+    return found;
   }
 
   async function renameSecret(
@@ -433,9 +481,12 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     listSecrets,
     createSecret,
     createValidated,
-    replaceValidated,
+    createIn,
+    replaceIn,
+    discardEntries,
     storedValues,
-    findInScope,
+    storedValuesMany,
+    findManyInScope,
     updateSecret,
     renameSecret,
     deleteSecret,
