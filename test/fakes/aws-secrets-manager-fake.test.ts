@@ -1,4 +1,5 @@
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
@@ -470,5 +471,60 @@ describe('server behaviour', () => {
     const started = Date.now();
     await fake.close();
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('BatchGetSecretValue', () => {
+  it('returns the current values of up to 20 named secrets and lists the unreadable ones in Errors', async () => {
+    for (let i = 0; i < 3; i += 1)
+      await client.send(new CreateSecretCommand({ Name: `b${i}`, SecretString: `{"i":"${i}"}` }));
+    await client.send(new PutSecretValueCommand({ SecretId: 'b1', SecretString: '{"i":"new"}' }));
+    await client.send(new DeleteSecretCommand({ SecretId: 'b2' }));
+    const out = await client.send(
+      new BatchGetSecretValueCommand({ SecretIdList: ['b0', 'b1', 'b2', 'nope'] }),
+    );
+    expect(out.SecretValues?.map((v) => [v.Name, v.SecretString])).toEqual([
+      ['b0', '{"i":"0"}'],
+      ['b1', '{"i":"new"}'],
+    ]);
+    expect(out.Errors?.map((e) => [e.SecretId, e.ErrorCode])).toEqual([
+      ['b2', 'InvalidRequestException'],
+      ['nope', 'ResourceNotFoundException'],
+    ]);
+  });
+
+  it('pages the secrets matching Filters, at most 20 at a time', async () => {
+    for (let i = 0; i < 25; i += 1)
+      await client.send(new CreateSecretCommand({ Name: `f/${i}`, SecretString: `v${i}` }));
+    await client.send(new CreateSecretCommand({ Name: 'other', SecretString: 'x' }));
+    const filters: Filter[] = [{ Key: 'name', Values: ['f/'] }];
+    const first = await client.send(new BatchGetSecretValueCommand({ Filters: filters }));
+    expect(first.SecretValues).toHaveLength(20);
+    const second = await client.send(
+      new BatchGetSecretValueCommand({ Filters: filters, NextToken: first.NextToken }),
+    );
+    expect(second.NextToken).toBeUndefined();
+    expect(
+      [...(first.SecretValues ?? []), ...(second.SecretValues ?? [])].map((v) => v.SecretString).sort(),
+    ).toEqual(Array.from({ length: 25 }, (_, i) => `v${i}`).sort());
+  });
+
+  it('refuses both or neither of SecretIdList and Filters, and more than 20 names', async () => {
+    expect(await failure(client.send(new BatchGetSecretValueCommand({})))).toBeInstanceOf(
+      InvalidParameterException,
+    );
+    expect(
+      await failure(
+        client.send(
+          new BatchGetSecretValueCommand({ SecretIdList: ['a'], Filters: [{ Key: 'name', Values: ['a'] }] }),
+        ),
+      ),
+    ).toBeInstanceOf(InvalidParameterException);
+    const tooMany = await failure(
+      client.send(
+        new BatchGetSecretValueCommand({ SecretIdList: Array.from({ length: 21 }, (_, i) => `n${i}`) }),
+      ),
+    );
+    expect(tooMany.name).toBe('ValidationException');
   });
 });

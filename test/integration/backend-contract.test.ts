@@ -102,6 +102,18 @@ function backendContract(
       expect(await backend.get('missing-entry')).toBeUndefined();
     });
 
+    it('reads many values at once (where it can) exactly as get reads each, leaving out absent and deleted names', async (ctx) => {
+      if (!backend.getValues) return ctx.skip();
+      const names = Array.from({ length: 45 }, (_, i) => `many-${i}`);
+      for (const name of names)
+        await backend.create({ name, values: { k: `v-${name}`, e: '' }, metadata: {} });
+      await backend.delete('many-3');
+      const got = await backend.getValues([...names, 'many-missing']);
+      expect([...got.keys()].sort()).toEqual(names.filter((n) => n !== 'many-3').sort());
+      for (const name of names.filter((n) => n !== 'many-3'))
+        expect(got.get(name)).toEqual((await backend.get(name))?.values);
+    });
+
     it('updates values and metadata, and fails with NOT_FOUND on a missing name', async () => {
       await backend.create({
         name: 'upd-a',

@@ -163,6 +163,16 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     );
   }
 
+  /** Deletes a verified source's entries (named ones directly: the batch just read them). */
+  async function deleteSource(manager: SecretsManager, name: string): Promise<void> {
+    const lookup = manager.scoping.entryLookup(manager.ctx, name);
+    const entries =
+      lookup.by === 'name'
+        ? lookup.names
+        : (await deps.managedSecrets.entriesOf(manager, name)).map((entry) => entry.name);
+    await Promise.all(entries.map((entry) => manager.backend.delete(entry)));
+  }
+
   /**
    * Runs a batch of items in one transaction: writes every copy, reads them all back from the
    * store and compares, then saves the outcomes and their audit events, so they commit
@@ -199,11 +209,8 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         return saveItems(trx, record, job, outcomes);
       });
       if (job.deleteSource) {
-        for (const item of saved) {
-          if (!COPIED.has(item.status) || !sources.has(item.name)) continue;
-          for (const entry of await deps.managedSecrets.entriesOf(manager, item.name))
-            await manager.backend.delete(entry.name);
-        }
+        const verified = saved.filter((item) => COPIED.has(item.status) && sources.has(item.name));
+        await Promise.all(verified.map((item) => deleteSource(manager, item.name)));
       }
       return saved;
     } catch (error) {
