@@ -43,6 +43,11 @@ export interface SecretBackend {
   readonly kind: string;
   /** Creates an entry; ALREADY_EXISTS when the name is taken. */
   create(entry: BackendEntry, options?: BackendCallOptions): Promise<void>;
+  /**
+   * Creates entries in one call where the back-end can (SQL: one statement), all or none;
+   * ALREADY_EXISTS when a name is taken.
+   */
+  createMany?(entries: BackendEntry[], options?: BackendCallOptions): Promise<void>;
   /** The entry, or undefined when absent. */
   get(name: string, options?: BackendCallOptions): Promise<BackendEntry | undefined>;
   /**

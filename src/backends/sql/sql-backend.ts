@@ -4,6 +4,9 @@ import type { Db, Executor } from '../../database/database.js';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
 import type { BackendCallOptions, BackendEntry, SecretBackend } from '../backend.js';
 
+/** Postgres SQLSTATE of a unique constraint violation. */
+const UNIQUE_VIOLATION = '23505';
+
 /** The default back-end: AES-256-GCM sealed JSON in Postgres, AAD = the entry name. */
 export function createSqlBackend(
   db: Db,
@@ -21,23 +24,33 @@ export function createSqlBackend(
     return { name: row.name, values, metadata: row.metadata };
   }
 
+  async function createMany(entries: BackendEntry[], options?: BackendCallOptions): Promise<void> {
+    const rows = entries.map((entry) => {
+      const sealed = keyring.seal(JSON.stringify(entry.values), entry.name);
+      return {
+        name: entry.name,
+        key_id: sealed.keyId,
+        values: sealed.ciphertext,
+        metadata: JSON.stringify(entry.metadata),
+      };
+    });
+    // One statement: all rows or none; a taken name fails it with a unique violation.
+    try {
+      await executor(options).insertInto('secret_values').values(rows).execute();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      throw new AlreadyExistsError(
+        entries.length === 1
+          ? `Secret entry "${entries[0].name}" already exists`
+          : 'A secret entry already exists',
+      );
+    }
+  }
+
   return {
     kind: 'sql',
-    async create(entry, options) {
-      const sealed = keyring.seal(JSON.stringify(entry.values), entry.name);
-      const inserted = await executor(options)
-        .insertInto('secret_values')
-        .values({
-          name: entry.name,
-          key_id: sealed.keyId,
-          values: sealed.ciphertext,
-          metadata: JSON.stringify(entry.metadata),
-        })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .returning('name')
-        .executeTakeFirst();
-      if (!inserted) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
-    },
+    create: (entry, options) => createMany([entry], options),
+    createMany,
     async get(name, options) {
       const row = await executor(options)
         .selectFrom('secret_values')

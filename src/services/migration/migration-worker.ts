@@ -13,7 +13,7 @@ import type {
   ManagedSecretsService,
   SecretsManager,
 } from '../managed-secrets/managed-secrets-service.js';
-import type { Secret } from '../secrets/secret.js';
+import type { Secret, SecretScope } from '../secrets/secret.js';
 import type { SecretsService } from '../secrets/secrets-service.js';
 import type { StacksService } from '../stacks/stacks-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
@@ -33,7 +33,7 @@ export interface MigrationWorkerDeps {
   audit: Pick<AuditService, 'audited'>;
   secrets: Pick<
     SecretsService,
-    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createIn' | 'replaceIn' | 'discardEntries'
+    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'discardEntries'
   >;
   managedSecrets: Pick<ManagedSecretsService, 'managerOfStack' | 'batchLoader' | 'entriesOf'>;
   stacks: Pick<StacksService, 'componentById'>;
@@ -49,11 +49,22 @@ const BATCH_SIZE = 20;
 
 const COPIED: ReadonlySet<MigrationItemStatus> = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
 
-/** An item's decided outcome; `written` is the copy to verify, `values` the source's. */
-interface ItemOutcome {
+/** An item's decided outcome (`values`: the source's) and the copy to write, if any. */
+interface PlannedItem {
   item: MigrationItem;
   values?: SecretValues;
-  written?: Secret;
+  create?: {
+    id: string;
+    name: string;
+    scope: SecretScope;
+    schema: string;
+    values: SecretValues;
+    origin: Record<string, unknown>;
+  };
+  replace?: {
+    existing: Secret;
+    next: { schema: string; values: SecretValues; origin: Record<string, unknown> };
+  };
 }
 
 /** Thrown inside an item's transaction when the copy read back differs from the source. */
@@ -77,7 +88,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     trx: Transaction<Database>,
     record: RecordAudit,
     job: Migration,
-    outcomes: ItemOutcome[],
+    outcomes: PlannedItem[],
   ): Promise<MigrationItem[]> {
     await repo.saveItems(
       trx,
@@ -105,24 +116,22 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
   }
 
   /**
-   * Decides one item and writes its copy inside the batch's transaction. A conflict under
-   * FAIL is the item's outcome, not an error; a written copy is verified by the caller.
+   * Decides one item inside the batch's transaction: its outcome, and the copy to write
+   * (`create` or `replace`), if any. A conflict under FAIL is the item's outcome, not an error.
    */
-  async function writeItem(
+  async function planItem(
     trx: Transaction<Database>,
-    record: RecordAudit,
-    ctx: { job: Migration; principal: Principal; manager: SecretsManager; created: string[] },
+    ctx: { job: Migration; manager: SecretsManager },
     pending: MigrationItem,
     source: ManagedSecret | undefined,
     existing: Secret | undefined,
-  ): Promise<ItemOutcome> {
-    const { job, principal, manager } = ctx;
+  ): Promise<PlannedItem> {
+    const { job, manager } = ctx;
     const migrated: MigrationItemStatus = pending.targetName !== pending.name ? 'RENAMED' : 'MIGRATED';
     const ours = existing?.origin?.migrationId === job.id;
-    const outcome = (status: MigrationItemStatus, error: string | null = null, written?: Secret) => ({
+    const outcome = (status: MigrationItemStatus, error: string | null = null) => ({
       item: { ...pending, status, error },
       values: source?.values,
-      written,
     });
     if (!source) {
       // Copied and the source deleted by an earlier attempt, or gone before it was copied.
@@ -140,27 +149,45 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     };
     const next = { schema: source.schema, values: source.values, origin };
     if (!existing) {
-      const id = randomUUID();
-      ctx.created.push(id);
-      const written = await deps.secrets.createIn(trx, record, principal, {
-        ...next,
-        id,
-        name: pending.targetName,
-        scope: job.targetScope,
-      });
-      return outcome(migrated, null, written);
+      const create = { ...next, id: randomUUID(), name: pending.targetName, scope: job.targetScope };
+      return { ...outcome(migrated), create };
     }
     if (sameSecretValues(await deps.secrets.storedValues(existing, trx), source.values))
       return outcome(ours ? migrated : 'IDENTICAL');
-    if (ours || job.onConflict === 'OVERWRITE') {
-      const written = await deps.secrets.replaceIn(trx, record, principal, existing, next);
-      return outcome(ours ? migrated : 'OVERWRITTEN', null, written);
-    }
+    if (ours || job.onConflict === 'OVERWRITE')
+      return { ...outcome(ours ? migrated : 'OVERWRITTEN'), replace: { existing, next } };
     if (job.onConflict === 'SKIP') return outcome('SKIPPED');
     return outcome(
       'FAILED',
       `a ${job.targetScope} secret named "${pending.targetName}" exists with other values`,
     );
+  }
+
+  /**
+   * Writes a batch's planned copies (new secrets in one insert per table), reads them all back
+   * from the store and compares with their sources; throws VerificationError on a difference.
+   */
+  async function writeAndVerify(
+    trx: Transaction<Database>,
+    record: RecordAudit,
+    ctx: { principal: Principal; created: string[] },
+    planned: PlannedItem[],
+  ): Promise<void> {
+    const creates = planned.flatMap((p) => (p.create ? [p.create] : []));
+    ctx.created.push(...creates.map((c) => c.id));
+    const written = await deps.secrets.createManyIn(trx, record, ctx.principal, creates);
+    for (const p of planned) {
+      if (p.replace)
+        written.push(
+          await deps.secrets.replaceIn(trx, record, ctx.principal, p.replace.existing, p.replace.next),
+        );
+    }
+    const readBack = await deps.secrets.storedValuesMany(written, trx);
+    const sourceOf = new Map(planned.map((p) => [p.item.targetName, p.values ?? {}]));
+    for (const secret of written) {
+      if (!sameSecretValues(readBack.get(secret.id) ?? {}, sourceOf.get(secret.name) ?? {}))
+        throw new VerificationError('the copy read back from the store differs from the source');
+    }
   }
 
   /** Deletes a verified source's entries (named ones directly: the batch just read them). */
@@ -195,18 +222,11 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
         job.targetScope,
       );
       const saved = await deps.audit.audited(async (trx, record) => {
-        const outcomes: ItemOutcome[] = [];
+        const planned: PlannedItem[] = [];
         for (const item of batch)
-          outcomes.push(
-            await writeItem(trx, record, ctx, item, sources.get(item.name), existing.get(item.targetName)),
-          );
-        const copies = outcomes.flatMap((o) => (o.written ? [o.written] : []));
-        const readBack = await deps.secrets.storedValuesMany(copies, trx);
-        for (const { written, values } of outcomes) {
-          if (written && !sameSecretValues(readBack.get(written.id) ?? {}, values ?? {}))
-            throw new VerificationError('the copy read back from the store differs from the source');
-        }
-        return saveItems(trx, record, job, outcomes);
+          planned.push(await planItem(trx, ctx, item, sources.get(item.name), existing.get(item.targetName)));
+        await writeAndVerify(trx, record, ctx, planned);
+        return saveItems(trx, record, job, planned);
       });
       if (job.deleteSource) {
         const verified = saved.filter((item) => COPIED.has(item.status) && sources.has(item.name));

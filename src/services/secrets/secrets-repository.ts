@@ -52,23 +52,27 @@ export interface NewSecret {
 }
 
 /** Inserts a secret; undefined when the name is already taken in its scope. */
-export async function insertSecret(db: Executor, s: NewSecret): Promise<SecretRow | undefined> {
+/** Inserts secrets in one statement; a taken name is skipped (absent from the returned rows). */
+export async function insertSecrets(db: Executor, secrets: NewSecret[]): Promise<SecretRow[]> {
+  if (secrets.length === 0) return [];
   return db
     .insertInto('secrets')
-    .values({
-      id: s.id,
-      name: s.name,
-      scope: s.scope,
-      owner_id: s.ownerId,
-      schema: s.schema,
-      keys: JSON.stringify(s.keys),
-      version: 1,
-      origin: s.origin ? JSON.stringify(s.origin) : null,
-      store: s.store,
-    })
+    .values(
+      secrets.map((s) => ({
+        id: s.id,
+        name: s.name,
+        scope: s.scope,
+        owner_id: s.ownerId,
+        schema: s.schema,
+        keys: JSON.stringify(s.keys),
+        version: 1,
+        origin: s.origin ? JSON.stringify(s.origin) : null,
+        store: s.store,
+      })),
+    )
     .onConflict((oc) => oc.doNothing())
     .returningAll()
-    .executeTakeFirst();
+    .execute();
 }
 
 export async function updateSecretMeta(

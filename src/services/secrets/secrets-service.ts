@@ -245,38 +245,49 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   };
 
   /**
-   * Creates a validated secret inside the caller's audited transaction. With a remote store the
-   * values are written outside it: the caller deletes `entryName` if the transaction fails.
+   * Creates validated secrets inside the caller's audited transaction, in one statement per
+   * table where the store allows. With a remote store the values are written outside the
+   * transaction: the caller discards the ids (discardEntries) if it fails.
    */
-  async function createIn(
+  async function createManyIn(
     trx: Transaction<Database>,
     record: RecordAudit,
     principal: Principal,
-    s: ValidatedSecret & { id: string },
-  ): Promise<Secret> {
-    const row = await repo.insertSecret(trx, {
-      id: s.id,
-      name: s.name,
-      scope: s.scope,
-      ownerId: principal.id,
-      schema: s.schema,
-      keys: Object.keys(s.values).sort(),
-      origin: s.origin,
-      store: store.kind,
-    });
-    if (!row) throw new AlreadyExistsError(`A ${s.scope} secret named "${s.name}" already exists`);
-    const secret = secretFromRow(row);
-    await backend.create(
-      { name: store.entryName(s.id), values: s.values, metadata: store.entryMetadata(secret) },
-      { trx },
+    list: Array<ValidatedSecret & { id: string }>,
+  ): Promise<Secret[]> {
+    if (list.length === 0) return [];
+    const rows = await repo.insertSecrets(
+      trx,
+      list.map((s) => ({
+        id: s.id,
+        name: s.name,
+        scope: s.scope,
+        ownerId: principal.id,
+        schema: s.schema,
+        keys: Object.keys(s.values).sort(),
+        origin: s.origin,
+        store: store.kind,
+      })),
     );
-    await record({
-      actor: principal.name,
-      action: 'secret.create',
-      target: secretTarget(secret),
-      values: s.values,
-    });
-    return secret;
+    const inserted = new Map(rows.map((row) => [row.id, secretFromRow(row)]));
+    const taken = list.find((s) => !inserted.has(s.id));
+    if (taken) throw new AlreadyExistsError(`A ${taken.scope} secret named "${taken.name}" already exists`);
+    const secrets = list.map((s) => inserted.get(s.id) as Secret);
+    const entries = secrets.map((secret, i) => ({
+      name: store.entryName(secret.id),
+      values: list[i].values,
+      metadata: store.entryMetadata(secret),
+    }));
+    if (backend.createMany) await backend.createMany(entries, { trx });
+    else for (const entry of entries) await backend.create(entry, { trx });
+    for (const [i, secret] of secrets.entries())
+      await record({
+        actor: principal.name,
+        action: 'secret.create',
+        target: secretTarget(secret),
+        values: list[i].values,
+      });
+    return secrets;
   }
 
   async function createValidated(
@@ -287,7 +298,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     const id = randomUUID();
     try {
       return await audit.audited(async (trx, record) => {
-        const secret = await createIn(trx, record, principal, { ...s, id });
+        const [secret] = await createManyIn(trx, record, principal, [{ ...s, id }]);
         if (extraRecord) await extraRecord(secret, trx, record);
         return secret;
       });
@@ -481,7 +492,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     listSecrets,
     createSecret,
     createValidated,
-    createIn,
+    createManyIn,
     replaceIn,
     discardEntries,
     storedValues,
