@@ -234,19 +234,31 @@ export function createLocalBackend(options: LocalBackendOptions): SecretBackend 
 
   const modify = <T>(change: (secrets: StoredFile) => T) => modifyFile(file, change);
 
+  /** One rewrite of the file for all entries; none is written when a name is taken. */
+  async function createMany(entries: BackendEntry[]): Promise<void> {
+    const stored = entries.map((entry) => [entry.name, toStored(entry)] as const);
+    await modify((secrets) => {
+      const taken = entries.find((entry) => Object.hasOwn(secrets, entry.name));
+      if (taken) throw new AlreadyExistsError(`Secret entry "${taken.name}" already exists`);
+      for (const [name, value] of stored) setOwn(secrets, name, value);
+    });
+  }
+
   return {
     kind: 'local',
-    async create(entry) {
-      const stored = toStored(entry);
-      await modify((secrets) => {
-        if (Object.hasOwn(secrets, entry.name))
-          throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
-        setOwn(secrets, entry.name, stored);
-      });
-    },
+    create: (entry) => createMany([entry]),
+    createMany,
     async get(name) {
       const secrets = await load(file);
       return Object.hasOwn(secrets, name) ? fromStored(name, secrets[name]) : undefined;
+    },
+    async getValues(names) {
+      const secrets = await load(file);
+      const found = new Map<string, SecretValues>();
+      for (const name of names) {
+        if (Object.hasOwn(secrets, name)) found.set(name, fromStored(name, secrets[name]).values);
+      }
+      return found;
     },
     async update(entry) {
       const stored = toStored(entry);
