@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOUD_FLAVORS, type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import { subscribeSse } from '../helpers/sse-subscription.js';
@@ -89,10 +88,8 @@ describe(`migrating ${COUNT} secrets from every kind of secrets manager`, () => 
       expect(started.total).toBe(COUNT);
       const finished = await waitFinished(t, started.id, 120_000);
       expect(finished).toMatchObject({ status: 'SUCCEEDED', total: COUNT, done: COUNT, error: null });
-      const byStatus = finished.items.reduce(
-        (acc: Record<string, number>, i: any) => ({ ...acc, [i.status]: (acc[i.status] ?? 0) + 1 }),
-        {},
-      );
+      const byStatus: Record<string, number> = {};
+      for (const item of finished.items) byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
       expect(byStatus).toEqual({ MIGRATED: COUNT });
       const store = await storeValues(t);
       for (const [name, values] of expected) expect(store.get(name)).toEqual(values);
