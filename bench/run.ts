@@ -2,9 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { benchAuditFanout } from './audit-fanout.js';
 import type { BenchFigure } from './bench-report.js';
 import { benchMigrationThroughput } from './migration-throughput.js';
+import { benchSecretReadsWrites } from './secret-reads-writes.js';
+
+// The figures are for the production set-up: Postgres and Redis (the machine's own by default).
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
+process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
 
 /** `npm run bench`: every benchmark, printed as a table and written to bench/results.json. */
 const benches: Array<[string, () => Promise<BenchFigure[]>]> = [
+  ['reads-writes', benchSecretReadsWrites],
   ['audit-fanout', benchAuditFanout],
   ['migration', benchMigrationThroughput],
 ];

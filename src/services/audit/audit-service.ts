@@ -52,6 +52,9 @@ const PAGE = 1000;
  * The audit trail: every secret access goes through `audited` (change and audit row in one
  * transaction, published after commit) or `record`; Postgres is the record, the bus the feed.
  */
+/** Most events committed in one group transaction. */
+const GROUP_COMMIT_MAX = 500;
+
 export function createAuditService(deps: AuditServiceDeps) {
   const { db, bus, channels, log } = deps;
   let relayTimer: NodeJS.Timeout | undefined;
@@ -133,9 +136,40 @@ export function createAuditService(deps: AuditServiceDeps) {
     return result;
   }
 
-  /** Records one event in its own transaction. */
+  /** Events waiting for the next group commit, each with its caller's promise. */
+  const queued: Array<{ entry: AuditEntry; resolve: () => void; reject: (error: unknown) => void }> = [];
+  let flushing = false;
+
+  /** Commits queued events, a group per transaction, until none is left. */
+  async function flushQueued(): Promise<void> {
+    flushing = true;
+    try {
+      while (queued.length > 0) {
+        const group = queued.splice(0, GROUP_COMMIT_MAX);
+        try {
+          await audited(async (_trx, rec) => {
+            for (const { entry } of group) await rec(entry);
+          });
+          for (const waiter of group) waiter.resolve();
+        } catch (error) {
+          for (const waiter of group) waiter.reject(error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  /**
+   * Records one event (no other change); resolves once it is committed. Events recorded while
+   * a commit is under way share the next transaction (group commit), so concurrent value reads
+   * wait on the chain head and the disk once per group, not once each.
+   */
   function record(entry: AuditEntry): Promise<void> {
-    return audited((_trx, rec) => rec(entry));
+    return new Promise((resolve, reject) => {
+      queued.push({ entry, resolve, reject });
+      if (!flushing) void flushQueued();
+    });
   }
 
   /** Throws FORBIDDEN (after recording a DENIED event) unless the principal has the permission. */

@@ -32,7 +32,7 @@ export interface ManagerSecretSource {
 export interface ReferencesServiceDeps {
   secrets: Pick<SecretsService, 'getSecretForResolution'>;
   stacks: Pick<StacksService, 'stacksWithComponent' | 'activeStack'>;
-  audit: Pick<AuditService, 'audited' | 'authorize'>;
+  audit: Pick<AuditService, 'authorize' | 'record'>;
   validationLevel: SecretValidationLevel;
   managerSecrets?: ManagerSecretSource;
 }
@@ -144,21 +144,19 @@ export function createReferencesService(deps: ReferencesServiceDeps) {
       resolved[ref.field] = value;
       fingerprinted[`${ref.secretName}.${ref.key}`] = value;
     }
-    await audit.audited((_trx, record) =>
-      record({
-        actor: principal.name,
-        action: 'component.resolve',
-        target: {
-          ...target,
-          stack: stack?.name ?? null,
-          secrets: [...found.values()].map((s) => ({
-            ...s.target,
-            keys: refs.filter((r) => r.secretName === s.name).map((r) => r.key),
-          })),
-        },
-        values: fingerprinted,
-      }),
-    );
+    await audit.record({
+      actor: principal.name,
+      action: 'component.resolve',
+      target: {
+        ...target,
+        stack: stack?.name ?? null,
+        secrets: [...found.values()].map((s) => ({
+          ...s.target,
+          keys: refs.filter((r) => r.secretName === s.name).map((r) => r.key),
+        })),
+      },
+      values: fingerprinted,
+    });
     return resolved;
   }
 

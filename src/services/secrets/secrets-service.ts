@@ -16,6 +16,7 @@ import {
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
 import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
+import { microBatch } from '../micro-batch.js';
 import { SECRET_SCOPES, type Secret, type SecretScope, secretFromRow } from './secret.js';
 import * as repo from './secrets-repository.js';
 
@@ -30,7 +31,7 @@ export interface SecretsServiceDeps {
   db: Db;
   store: CentralStore;
   schemas: SecretSchemaRegistry;
-  audit: Pick<AuditService, 'audited' | 'authorize'>;
+  audit: Pick<AuditService, 'audited' | 'authorize' | 'record'>;
 }
 
 export interface CreateSecretInput {
@@ -129,6 +130,21 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     return secret;
   }
 
+  /** Values of store entries by name, read together with those asked for at the same time. */
+  const loadEntryValues = microBatch<string, SecretValues>(async (names) => {
+    if (backend.getValues) return backend.getValues(names);
+    const entries = await Promise.all(names.map((name) => backend.get(name)));
+    return new Map(entries.flatMap((entry, i) => (entry ? [[names[i], entry.values] as const] : [])));
+  });
+
+  /** A secret's values outside any transaction, batched with concurrent reads. */
+  async function batchedEntryValues(secret: Secret): Promise<SecretValues> {
+    const values = await loadEntryValues(store.entryName(secret.id));
+    if (!values)
+      throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+    return values;
+  }
+
   async function readEntryValues(secret: Secret, options?: BackendCallOptions): Promise<SecretValues> {
     const entry = await backend.get(store.entryName(secret.id), options);
     if (!entry)
@@ -159,11 +175,15 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       target: secretTarget(secret),
     });
     if (!canSee(principal, secret)) throw new NotFoundError(`Secret "${secret.name}" not found`);
-    return audit.audited(async (trx, record) => {
-      const values = await readEntryValues(secret, { trx });
-      await record({ actor: principal.name, action: 'secret.read', target: secretTarget(secret), values });
-      return values;
+    const values = await batchedEntryValues(secret);
+    // Committed before the values leave; concurrent reads share one audit commit.
+    await audit.record({
+      actor: principal.name,
+      action: 'secret.read',
+      target: secretTarget(secret),
+      values,
     });
+    return values;
   }
 
   /** A visible secret by name (USER then WORKSPACE), with values when asked; the caller audits. */
@@ -174,7 +194,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   ): Promise<{ secret: Secret; values?: SecretValues } | undefined> {
     const secret = await lookup(db, principal, name);
     if (!secret) return undefined;
-    return { secret, values: withValues ? await readEntryValues(secret) : undefined };
+    return { secret, values: withValues ? await batchedEntryValues(secret) : undefined };
   }
 
   async function listSecrets(
