@@ -162,7 +162,6 @@ export async function benchSecretReadsWrites(): Promise<BenchFigure[]> {
     SGW_ENCRYPTION_KEYS: keys,
     SGW_DATA_DIR: path.join(tmpdir(), `sgw-bench-${Date.now()}`),
     SGW_LOG_LEVEL: 'warn',
-    ...(process.env.BENCH_GATEWAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS } : {}),
     SGW_VALUE_READS_PER_SECOND: '0',
   });
   const gql = graphqlClient(gateway.url, token);
