@@ -20,6 +20,8 @@ export interface CreateDatabaseOptions {
   /** PGlite data directory when no URL is given; `memory://` keeps it in memory. */
   pgliteDir: string;
   poolSize?: number;
+  /** How long a query waits for a pool connection (Postgres down or pool exhausted); default 5 s. */
+  connectionTimeoutMs?: number;
 }
 
 /** Opens Postgres at `databaseUrl`, or embedded PGlite in `pgliteDir`. */
@@ -28,11 +30,19 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 20,
-      connectionTimeoutMillis: 10_000,
+      // While Postgres is down or the pool is exhausted, a request fails (BACKEND_UNAVAILABLE)
+      // after this long rather than hanging; an unreachable host is given up on as quickly.
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
+      // A connection whose server vanished without a FIN is found dead by TCP keepalive.
+      keepAlive: true,
     });
-    // An idle client losing its server (Postgres restart) must not crash the process.
+    // A client losing its server (Postgres restart, 57P01) emits 'error'; unhandled, that
+    // crashes the process. Idle clients: the pool drops them and re-emits here. Checked-out
+    // clients: the query in flight (if any) rejects, the client is unqueryable from then on
+    // (later queries reject; mapped to BACKEND_UNAVAILABLE) and the pool drops it on release.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
