@@ -1,8 +1,10 @@
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { generateApiToken } from '../src/auth/api-token.js';
-import { Keyring } from '../src/crypto/keyring.js';
-import { postGraphQL, startGatewayProcess } from '../test/helpers/gateway-process.js';
+import {
+  gatewayEnv,
+  postGraphQL,
+  sharedRedisEnv,
+  startGatewayProcess,
+} from '../test/helpers/gateway-process.js';
 import { createTestDatabase } from '../test/helpers/test-database.js';
 import { type BenchFigure, figure, quantile, rssOf } from './bench-report.js';
 import { listenSse } from './sse-listener.js';
@@ -67,16 +69,10 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Pro
 export async function benchAuditFanout(): Promise<BenchFigure[]> {
   const database = await createTestDatabase();
   const token = generateApiToken();
-  const gateway = await startGatewayProcess({
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
-    ...(process.env.REDIS_URL
-      ? { REDIS_URL: process.env.REDIS_URL, SGW_REDIS_PREFIX: `bench${Date.now()}:` }
-      : {}),
-    SGW_ADMIN_TOKEN: token,
-    SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
-    SGW_DATA_DIR: path.join(tmpdir(), `sgw-bench-${Date.now()}`),
-    SGW_LOG_LEVEL: 'warn',
-  });
+  if (!database.url) throw new Error('this benchmark needs DATABASE_URL (Postgres)');
+  const gateway = await startGatewayProcess(
+    gatewayEnv(database.url, token, { ...sharedRedisEnv(`bench${Date.now()}`), SGW_LOG_LEVEL: 'warn' }),
+  );
   const raw = await startGatewayProcess({}, 30_000, 'bench/raw-sse-fanout-server.ts');
   try {
     const query = 'subscription { auditEvents(filter: {actions: ["secret.create"]}) { id action target } }';

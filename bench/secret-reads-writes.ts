@@ -1,12 +1,10 @@
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { generateApiToken } from '../src/auth/api-token.js';
 import { Keyring } from '../src/crypto/keyring.js';
-import { startGatewayProcess } from '../test/helpers/gateway-process.js';
+import { gatewayEnv, sharedRedisEnv, startGatewayProcess } from '../test/helpers/gateway-process.js';
 import { createTestDatabase } from '../test/helpers/test-database.js';
 import { type BenchFigure, figure, quantile } from './bench-report.js';
 
@@ -153,17 +151,13 @@ export async function benchSecretReadsWrites(): Promise<BenchFigure[]> {
   if (!database.url) throw new Error('this benchmark needs DATABASE_URL (Postgres)');
   const token = generateApiToken();
   const keys = Keyring.generateDescription('k1');
-  const gateway = await startGatewayProcess({
-    DATABASE_URL: database.url,
-    ...(process.env.REDIS_URL
-      ? { REDIS_URL: process.env.REDIS_URL, SGW_REDIS_PREFIX: `bench${Date.now()}:` }
-      : {}),
-    SGW_ADMIN_TOKEN: token,
-    SGW_ENCRYPTION_KEYS: keys,
-    SGW_DATA_DIR: path.join(tmpdir(), `sgw-bench-${Date.now()}`),
-    SGW_LOG_LEVEL: 'warn',
-    SGW_VALUE_READS_PER_SECOND: '0',
-  });
+  const gateway = await startGatewayProcess(
+    gatewayEnv(database.url, token, {
+      ...sharedRedisEnv(`bench${Date.now()}`),
+      SGW_ENCRYPTION_KEYS: keys,
+      SGW_LOG_LEVEL: 'warn',
+    }),
+  );
   const gql = graphqlClient(gateway.url, token);
   const raw = await rawBaseline(database.url, process.env.REDIS_URL, keys);
   const figures: BenchFigure[] = [];

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Keyring } from '../../src/crypto/keyring.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -10,6 +13,31 @@ export interface GatewayProcess {
   stderr: string[];
   /** Sends a signal and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Environment for gateway processes on one database: a fresh keyring (give the same object to
+ * every process of a test), quiet logs, no value-read limit; `extra` adds or overrides.
+ */
+export function gatewayEnv(
+  databaseUrl: string,
+  token: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    SGW_ADMIN_TOKEN: token,
+    SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
+    SGW_DATA_DIR: path.join(tmpdir(), `sgw-process-${randomBytes(4).toString('hex')}`),
+    SGW_LOG_LEVEL: 'error',
+    SGW_VALUE_READS_PER_SECOND: '0',
+    ...extra,
+  };
+}
+
+/** The machine's Redis (REDIS_URL) under a channel prefix of its own, or nothing without it. */
+export function sharedRedisEnv(prefix: string): Record<string, string> {
+  return process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, SGW_REDIS_PREFIX: `${prefix}:` } : {};
 }
 
 /** Starts `src/main.ts` (or another script) as a real process and waits until it says it is listening. */

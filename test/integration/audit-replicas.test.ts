@@ -1,10 +1,14 @@
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import { Keyring } from '../../src/crypto/keyring.js';
-import { type GatewayProcess, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  sharedRedisEnv,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { subscribeSse } from '../helpers/sse-subscription.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -20,14 +24,7 @@ describe.runIf(hasServices)('audit across two gateway processes', () => {
   const token = generateApiToken();
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = {
-      DATABASE_URL: database.url!,
-      REDIS_URL: process.env.REDIS_URL!,
-      SGW_REDIS_PREFIX: `${path.basename(database.url!)}:`,
-      SGW_ADMIN_TOKEN: token,
-      SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
-      SGW_DATA_DIR: path.join(tmpdir(), 'sgw-unused'),
-    };
+    const env = gatewayEnv(database.url!, token, sharedRedisEnv(path.basename(database.url!)));
     [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
   }, 60_000);
   afterAll(async () => {

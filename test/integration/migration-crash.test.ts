@@ -1,11 +1,15 @@
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import { Keyring } from '../../src/crypto/keyring.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
-import { type GatewayProcess, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  sharedRedisEnv,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 /** Secrets per job: enough that a job takes seconds with the fake's delay below. */
@@ -89,18 +93,11 @@ describe.runIf(process.env.DATABASE_URL)('migration survives a killed gateway pr
   beforeEach(async () => {
     database = await createTestDatabase();
     fakes = await startCloudFakes();
-    env = {
-      DATABASE_URL: database.url!,
-      SGW_ADMIN_TOKEN: token,
-      SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
-      SGW_DATA_DIR: path.join(tmpdir(), 'sgw-unused'),
+    env = gatewayEnv(database.url!, token, {
+      ...sharedRedisEnv(path.basename(database.url!)),
       SGW_MIGRATION_LEASE_MS: String(LEASE_MS),
       SGW_MIGRATION_PARALLELISM: '2',
-      SGW_LOG_LEVEL: 'error',
-      ...(process.env.REDIS_URL
-        ? { REDIS_URL: process.env.REDIS_URL, SGW_REDIS_PREFIX: `${path.basename(database.url!)}:` }
-        : {}),
-    };
+    });
     expected.clear();
     for (let i = 0; i < COUNT; i += 1) {
       const name = `crash-${String(i).padStart(4, '0')}`;

@@ -1,10 +1,14 @@
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import { Keyring } from '../../src/crypto/keyring.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
-import { type GatewayProcess, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  sharedRedisEnv,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { subscribeSse } from '../helpers/sse-subscription.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -26,15 +30,7 @@ describe.runIf(hasServices)('scale-out: two gateway processes', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     fakes = await startCloudFakes();
-    const env = {
-      DATABASE_URL: database.url!,
-      REDIS_URL: process.env.REDIS_URL!,
-      SGW_REDIS_PREFIX: `${path.basename(database.url!)}:`,
-      SGW_ADMIN_TOKEN: token,
-      SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
-      SGW_DATA_DIR: path.join(tmpdir(), 'sgw-unused'),
-      SGW_LOG_LEVEL: 'error',
-    };
+    const env = gatewayEnv(database.url!, token, sharedRedisEnv(path.basename(database.url!)));
     [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
     expect(a.url).not.toBe(b.url);
   }, 60_000);
