@@ -28,32 +28,34 @@ export async function lockAuditHead(trx: Executor): Promise<{ lastId: number; la
   return { lastId: Number(head.last_id), lastHash: head.last_hash };
 }
 
-/** Inserts events (already chained) and moves the head to the last one. */
+/** Inserts events (already chained) and moves the head to the last one, in one statement. */
 export async function insertAuditEvents(
   trx: Executor,
   events: AuditEvent[],
   published: boolean,
 ): Promise<void> {
   if (events.length === 0) return;
-  await trx
-    .insertInto('audit_events')
-    .values(
-      events.map((e) => ({
-        id: e.id,
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        outcome: e.outcome,
-        target: JSON.stringify(e.target),
-        value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
-        prev_hash: e.prevHash,
-        hash: e.hash,
-        published,
-      })),
-    )
-    .execute();
   const last = events[events.length - 1];
   await trx
+    .with('inserted', (db) =>
+      db
+        .insertInto('audit_events')
+        .values(
+          events.map((e) => ({
+            id: e.id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            outcome: e.outcome,
+            target: JSON.stringify(e.target),
+            value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
+            prev_hash: e.prevHash,
+            hash: e.hash,
+            published,
+          })),
+        )
+        .returning('id'),
+    )
     .updateTable('audit_head')
     .set({ last_id: last.id, last_hash: last.hash })
     .where('id', '=', 1)
