@@ -11,6 +11,9 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       secretsStore: 'sql',
       secretValidationLevel: 'SECRET_AND_KEY_EXISTS',
+      maxBodyBytes: 1024 * 1024,
+      valueReadsPerSecond: 200,
+      valueReadsBurst: 1000,
     });
     expect(config.dataDir.endsWith('.sgw')).toBe(true);
   });
@@ -22,6 +25,9 @@ describe('loadConfig', () => {
     ['SGW_SECRETS_STORE', 'dropbox'],
     ['SGW_SECRET_VALIDATION_LEVEL', 'SOMETIMES'],
     ['SGW_ADMIN_TOKEN', 'not-a-token'],
+    ['SGW_MAX_BODY_BYTES', '10'],
+    ['SGW_VALUE_READS_PER_SECOND', '-1'],
+    ['SGW_VALUE_READS_BURST', '0'],
   ])('a bad %s stops start-up with one line naming it', (variable, value) => {
     let error: unknown;
     try {

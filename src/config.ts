@@ -10,6 +10,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+/** Default secret value reads per second per principal (bursts of five seconds worth). */
+const DEFAULT_VALUE_READS_PER_SECOND = 200;
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** Every environment variable the gateway reads, with its meaning. */
@@ -48,6 +51,23 @@ const envSchema = z.object({
     .describe('secret back-end call timeout'),
   SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
   SGW_MIGRATION_LEASE_MS: z.coerce.number().int().min(500).default(10_000).describe('migration job lease'),
+  SGW_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024)
+    .describe('largest GraphQL request body (POST /graphql, WebSocket message); larger: HTTP 413'),
+  SGW_VALUE_READS_PER_SECOND: z.coerce
+    .number()
+    .min(0)
+    .default(DEFAULT_VALUE_READS_PER_SECOND)
+    .describe('secret value reads per second per principal (token bucket); 0: no limit'),
+  SGW_VALUE_READS_BURST: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('value reads a principal may make at once; unset: five seconds of the rate'),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -71,6 +91,12 @@ export interface Config {
   backendTimeoutMs: number;
   migrationParallelism: number;
   migrationLeaseMs: number;
+  /** Largest request body accepted on POST /graphql (and WebSocket message), in bytes. */
+  maxBodyBytes: number;
+  /** Secret value reads per second per principal; 0 disables the limit. */
+  valueReadsPerSecond: number;
+  /** Value reads a principal may make at once (token bucket size). */
+  valueReadsBurst: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -109,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
     migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
+    maxBodyBytes: e.SGW_MAX_BODY_BYTES,
+    valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
+    valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),
     logLevel: e.SGW_LOG_LEVEL,
   };
 }

@@ -7,7 +7,21 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'BACKEND_UNAVAILABLE'
-  | 'BACKEND_ERROR';
+  | 'BACKEND_ERROR'
+  | 'RATE_LIMITED';
+
+/** Every stable code, in API.md's order (RATE_LIMITED: too many secret value reads). */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'CONFLICT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BACKEND_UNAVAILABLE',
+  'BACKEND_ERROR',
+  'RATE_LIMITED',
+];
 
 export interface InputIssue {
   path: string;
@@ -77,6 +91,13 @@ export class BackendUnavailableError extends AppError {
 export class BackendError extends AppError {
   constructor(message: string) {
     super('BACKEND_ERROR', message);
+  }
+}
+
+/** The caller read more secret values than its rate allows; `retryAfterMs` says when to retry. */
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message, { retryAfterMs });
   }
 }
 

@@ -23,6 +23,7 @@ import { createManagedSecretsService } from './services/managed-secrets/managed-
 import { managerSecretSource } from './services/managed-secrets/manager-secret-source.js';
 import { createMigrationService } from './services/migration/migration-service.js';
 import { createMigrationWorker, type MigrationWorker } from './services/migration/migration-worker.js';
+import { createValueReadLimiter } from './services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
 import type { Services } from './services/services.js';
@@ -152,9 +153,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     schemas,
     managedSecrets,
     migrations,
+    valueReads: createValueReadLimiter({
+      readsPerSecond: config.valueReadsPerSecond,
+      burst: config.valueReadsBurst,
+    }),
   };
   audit.startRelay();
-  const yoga = createGatewayYoga(services, log);
+  const yoga = createGatewayYoga(services, log, { maxBodyBytes: config.maxBodyBytes });
 
   async function ready(): Promise<boolean> {
     try {
@@ -205,7 +210,11 @@ export async function startServer(gateway: Gateway): Promise<RunningServer> {
     }
     yoga(req, res);
   });
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: config.maxBodyBytes,
+  });
   const wsCleanup = useServer(
     {
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,

@@ -13,3 +13,10 @@ export function principalOf(ctx: GraphQLContext): Principal {
   if (!ctx.principal) throw new UnauthenticatedError();
   return ctx.principal;
 }
+
+/** The caller, once `count` secret value reads are taken from its rate (RATE_LIMITED when spent). */
+export function valueReaderOf(ctx: GraphQLContext, count = 1): Principal {
+  const principal = principalOf(ctx);
+  ctx.services.valueReads.take(principal, count);
+  return principal;
+}

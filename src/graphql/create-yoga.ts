@@ -4,15 +4,25 @@ import { AppError, BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/services.js';
 import type { GraphQLContext } from './context.js';
-import { isUnavailableError, maskError } from './errors.js';
+import { isUnavailableError, maskError, toPublicError } from './errors.js';
 import { schema } from './schema.js';
 import { useAuthentication } from './use-authentication.js';
+import { useBodySizeLimit } from './use-body-size-limit.js';
+import { useQueryLimits } from './use-query-limits.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-/** The GraphQL HTTP handler: auth from the bearer token, masked errors, SSE subscriptions. */
-export function createGatewayYoga(services: Services, log: Logger): GatewayYoga {
+export interface GatewayYogaOptions {
+  /** Largest request body, in bytes (HTTP 413 above). */
+  maxBodyBytes: number;
+}
+
+/**
+ * The GraphQL HTTP handler: auth from the bearer token, masked errors, SSE subscriptions,
+ * body size and query limits.
+ */
+export function createGatewayYoga(services: Services, log: Logger, options: GatewayYogaOptions): GatewayYoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -28,6 +38,7 @@ export function createGatewayYoga(services: Services, log: Logger): GatewayYoga 
         const original =
           error instanceof Error && 'originalError' in error ? (error.originalError ?? error) : error;
         if (original instanceof AppError) return; // expected failures are answered, not logged
+        if (toPublicError(error).extensions.code === 'BAD_USER_INPUT') return; // a malformed request
         log.error('request failed', {
           error: original instanceof Error ? original.message : String(original),
         });
@@ -53,6 +64,11 @@ export function createGatewayYoga(services: Services, log: Logger): GatewayYoga 
         throw error;
       }
     },
-    plugins: [useStableErrorCodes(), useAuthentication(services.audit)],
+    plugins: [
+      useBodySizeLimit(options.maxBodyBytes),
+      useQueryLimits(),
+      useStableErrorCodes(),
+      useAuthentication(services.audit),
+    ],
   });
 }

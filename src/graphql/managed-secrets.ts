@@ -1,6 +1,6 @@
 import type { ManagedSecret, ManagedSecretRef } from '../services/managed-secrets/managed-secrets-service.js';
 import { builder } from './builder.js';
-import { principalOf } from './context.js';
+import { principalOf, valueReaderOf } from './context.js';
 
 const loadedRef = (secret: ManagedSecret): ManagedSecretRef => ({
   name: secret.name,
@@ -17,7 +17,7 @@ const ManagedSecretObject = builder.objectRef<ManagedSecretRef>('ManagedSecret')
       type: 'JSON',
       description: 'Needs value access; audited',
       resolve: async (ref, _args, ctx) =>
-        ctx.services.managedSecrets.readValues(principalOf(ctx), await ref.load()),
+        ctx.services.managedSecrets.readValues(valueReaderOf(ctx), await ref.load()),
     }),
   }),
 });

@@ -1,7 +1,7 @@
 import type { Secret } from '../services/secrets/secret.js';
 import type { SecretPage } from '../services/secrets/secrets-service.js';
 import { builder } from './builder.js';
-import { principalOf } from './context.js';
+import { principalOf, valueReaderOf } from './context.js';
 import { SecretScopeEnum } from './enums.js';
 import { PrincipalType } from './principals.js';
 
@@ -34,7 +34,7 @@ const SecretObject = builder.objectRef<Secret>('Secret').implement({
     values: t.field({
       type: 'JSON',
       description: 'Needs value access; audited',
-      resolve: (s, _args, ctx) => ctx.services.secrets.readValues(principalOf(ctx), s),
+      resolve: (s, _args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s),
     }),
   }),
 });

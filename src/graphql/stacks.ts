@@ -2,8 +2,11 @@ import type { FieldReference } from '../flavors/validate-configuration.js';
 import { type Component, componentReferences, maskedConfiguration } from '../services/stacks/component.js';
 import type { ComponentPayload, Stack } from '../services/stacks/stacks-service.js';
 import { builder } from './builder.js';
-import { principalOf } from './context.js';
+import { principalOf, valueReaderOf } from './context.js';
 import { ComponentTypeEnum } from './enums.js';
+
+/** Secrets whose values resolving a component's configuration reads. */
+const referencedSecretCount = (c: Component) => new Set(componentReferences(c).map((r) => r.secretName)).size;
 
 const SecretReferenceType = builder.objectRef<FieldReference>('SecretReference').implement({
   fields: (t) => ({
@@ -27,7 +30,8 @@ export const ComponentObject = builder.objectRef<Component>('Component').impleme
     resolvedConfiguration: t.field({
       type: 'JSON',
       description: 'References resolved; needs value access; audited',
-      resolve: (c, _args, ctx) => ctx.services.references.resolve(principalOf(ctx), c),
+      resolve: (c, _args, ctx) =>
+        ctx.services.references.resolve(valueReaderOf(ctx, referencedSecretCount(c)), c),
     }),
     secretReferences: t.field({ type: [SecretReferenceType], resolve: (c) => componentReferences(c) }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),

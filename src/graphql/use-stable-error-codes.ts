@@ -1,8 +1,10 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { withoutInputValues } from './errors.js';
 
 function asBadUserInput(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
+  // Validation results skip maskError: drop the input values graphql-js quotes here too.
+  return new GraphQLError(withoutInputValues(error.message), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
@@ -10,13 +12,21 @@ function asBadUserInput(error: GraphQLError): GraphQLError {
   });
 }
 
-/** Parse and validation failures carry the API's `BAD_USER_INPUT` code, like every bad request. */
+/**
+ * Parse and validation failures carry the API's `BAD_USER_INPUT` code, like every bad request,
+ * and never quote the input values.
+ */
 export function useStableErrorCodes(): Plugin {
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {
         if (result instanceof Error && result.name === 'GraphQLError') {
           replaceParseResult(asBadUserInput(result as GraphQLError));
+        } else if (result instanceof RangeError) {
+          // The parser recurses per nesting level: a deep enough document overflows the stack.
+          replaceParseResult(
+            asBadUserInput(new GraphQLError('Syntax Error: the document is nested too deeply.')),
+          );
         }
       };
     },

@@ -3,6 +3,7 @@ import type { AuditService } from './audit/audit-service.js';
 import type { KeyRotationService } from './keys/key-rotation-service.js';
 import type { ManagedSecretsService } from './managed-secrets/managed-secrets-service.js';
 import type { MigrationService } from './migration/migration-service.js';
+import type { ValueReadLimiter } from './rate-limit/value-read-limiter.js';
 import type { ReferencesService } from './references/references-service.js';
 import type { SecretsService } from './secrets/secrets-service.js';
 import type { StacksService } from './stacks/stacks-service.js';
@@ -19,4 +20,6 @@ export interface Services {
   schemas: SecretSchemaRegistry;
   managedSecrets: ManagedSecretsService;
   migrations: MigrationService;
+  /** Per-principal rate of secret value reads, taken where values are resolved. */
+  valueReads: ValueReadLimiter;
 }
