@@ -36,7 +36,7 @@ describe('npm start with no environment (embedded mode)', () => {
     } finally {
       await second.stop();
     }
-  }, 90_000);
+  }, 150_000);
 
   it('refuses to start with one clear line for a bad variable', async () => {
     await expect(startGatewayProcess({ PORT: 'eighty' })).rejects.toThrow(/Invalid PORT: .*\n?$/);

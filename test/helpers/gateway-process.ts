@@ -43,7 +43,7 @@ export function sharedRedisEnv(prefix: string): Record<string, string> {
 /** Starts `src/main.ts` (or another script) as a real process and waits until it says it is listening. */
 export async function startGatewayProcess(
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
   script = 'src/main.ts',
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
