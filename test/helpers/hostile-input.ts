@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import {
@@ -417,15 +417,15 @@ function filesUnder(dir: string): string[] {
 
 /**
  * A fingerprint of everything a mutation can change: the rows written to the watched tables
- * (see watchWrites) and the size and modification time of every file under the data
- * directory (local secrets managers).
+ * (see watchWrites) and the content of every file under the data directory (local secrets
+ * managers: one that writes, then undoes the write when a later step fails, leaves it as it was).
  */
 export async function stateFingerprint(gateway: Gateway, dataDir: string): Promise<string> {
   const { rows } = await sql<{ n: string }>`select n from hostile_write_count`.execute(gateway.database.db);
   const hash = createHash('sha256').update(`rows written: ${rows[0]?.n}`);
   for (const file of filesUnder(dataDir)) {
-    const info = statSync(file, { throwIfNoEntry: false });
-    hash.update(`${file}:${info?.size}:${info?.mtimeMs}`);
+    hash.update(`${file}\0`);
+    if (existsSync(file)) hash.update(readFileSync(file));
   }
   return hash.digest('hex');
 }
