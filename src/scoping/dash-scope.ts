@@ -1,9 +1,15 @@
 import type { BackendListQuery, SecretMetadata } from '../backends/backend.js';
 import { BackendError, BadUserInputError } from '../errors.js';
-import { includesMetadata, SCOPE_KEY, SECRET_NAME_KEY, scopeMetadata } from './scope-metadata.js';
-import { scopePrefix } from './scope-path.js';
-import type { ScopeContext, ScopedEntry } from './scoping.js';
-import { rawValue } from './zenml-payload.js';
+import {
+  includesMetadata,
+  SCOPE_KEY,
+  SECRET_NAME_KEY,
+  scopeMetadata,
+  secretMetadata,
+} from './scope-metadata.js';
+import { scopedName, scopePrefix } from './scope-path.js';
+import type { EntryLookup, ScopeContext, ScopedEntry } from './scoping.js';
+import { rawValue, withSchemaName } from './zenml-payload.js';
 
 /**
  * The parts GCP and Azure share: scoped names joined with `-`
@@ -16,9 +22,32 @@ export const DASH_SEPARATOR = '-';
 export const LEGACY_GROUP_KEY = 'zenml-group-key';
 export const LEGACY_SCHEMA_KEY = 'zenml-schema-name';
 
-/** Listing of a scoped (not none) scope: name prefix plus scope labels/tags. */
-export function scopedListQuery(ctx: ScopeContext): BackendListQuery {
+/** Listing of a scope: scope none lists entries without scope labels/tags (legacy layout). */
+export function dashListQuery(ctx: ScopeContext): BackendListQuery {
+  if (ctx.scope === 'none') return { withoutMetadataKey: SCOPE_KEY };
   return { namePrefix: scopePrefix(ctx, DASH_SEPARATOR), metadata: scopeMetadata(ctx) };
+}
+
+/** Where a secret's entries are: scope none lists its group's per-key entries; else one name. */
+export function dashEntryLookup(ctx: ScopeContext, secretName: string): EntryLookup {
+  if (ctx.scope === 'none') {
+    return { by: 'listing', query: { metadata: { [LEGACY_GROUP_KEY]: secretName } } };
+  }
+  return { by: 'name', names: [scopedName(ctx, secretName, DASH_SEPARATOR)] };
+}
+
+/** The one entry of a scoped (not none) secret: dash-joined name, payload with schema, metadata. */
+export function scopedEntry(
+  ctx: ScopeContext,
+  secretName: string,
+  schema: string,
+  values: Record<string, string>,
+): ScopedEntry {
+  return {
+    name: scopedName(ctx, secretName, DASH_SEPARATOR),
+    values: withSchemaName(values, schema),
+    metadata: secretMetadata(ctx, secretName, schema),
+  };
 }
 
 /**

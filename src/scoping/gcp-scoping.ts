@@ -2,22 +2,21 @@ import { RAW_VALUE_KEY } from '../backends/backend.js';
 import { BackendError } from '../errors.js';
 import {
   areLegacyEntries,
-  DASH_SEPARATOR,
+  dashEntryLookup,
+  dashListQuery,
   LEGACY_GROUP_KEY,
   LEGACY_SCHEMA_KEY,
   legacyGroupOf,
   mergeLegacyEntries,
   requireSomeKey,
-  scopedListQuery,
+  scopedEntry,
   scopedSecretNameOf,
 } from './dash-scope.js';
 import { checkRule, type NameRule } from './name-rule.js';
 import { validateScopeContext } from './scope-context.js';
-import { SCOPE_KEY, secretMetadata } from './scope-metadata.js';
-import { scopedName } from './scope-path.js';
 import type { FlavorScoping, ScopeContext } from './scoping.js';
 import { singleEntry } from './single-entry.js';
-import { checkReservedKeys, splitSchemaName, storedMap, withSchemaName } from './zenml-payload.js';
+import { checkReservedKeys, splitSchemaName, storedMap } from './zenml-payload.js';
 
 const WHERE = 'GCP secrets manager';
 
@@ -91,25 +90,11 @@ export const gcpScoping: FlavorScoping = {
         };
       });
     }
-    return [
-      {
-        name: scopedName(ctx, secretName, DASH_SEPARATOR),
-        values: withSchemaName(values, schema),
-        metadata: secretMetadata(ctx, secretName, schema),
-      },
-    ];
+    return [scopedEntry(ctx, secretName, schema, values)];
   },
 
-  entryLookup(ctx, secretName) {
-    if (ctx.scope === 'none') {
-      return { by: 'listing', query: { metadata: { [LEGACY_GROUP_KEY]: secretName } } };
-    }
-    return { by: 'name', names: [scopedName(ctx, secretName, DASH_SEPARATOR)] };
-  },
-
-  listQuery(ctx) {
-    return ctx.scope === 'none' ? { withoutMetadataKey: SCOPE_KEY } : scopedListQuery(ctx);
-  },
+  entryLookup: dashEntryLookup,
+  listQuery: dashListQuery,
 
   secretNameOf(ctx, entry) {
     if (ctx.scope !== 'none') return scopedSecretNameOf(ctx, entry);
