@@ -130,25 +130,32 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     return secret;
   }
 
-  /** Values of store entries by name, read together with those asked for at the same time. */
-  const loadEntryValues = microBatch<string, SecretValues>(async (names) => {
-    if (backend.getValues) return backend.getValues(names);
-    const entries = await Promise.all(names.map((name) => backend.get(name)));
+  /** Values of store entries by name, in one read where the store can; absent ones left out. */
+  async function entryValues(
+    names: string[],
+    options?: BackendCallOptions,
+  ): Promise<Map<string, SecretValues>> {
+    if (backend.getValues) return backend.getValues(names, options);
+    const entries = await Promise.all(names.map((name) => backend.get(name, options)));
     return new Map(entries.flatMap((entry, i) => (entry ? [[names[i], entry.values] as const] : [])));
-  });
+  }
+
+  /** Values of store entries, read together with those asked for at the same time. */
+  const loadEntryValues = microBatch<string, SecretValues>((names) => entryValues(names));
+
+  const missingValues = (secret: Secret) =>
+    new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
 
   /** A secret's values outside any transaction, batched with concurrent reads. */
   async function batchedEntryValues(secret: Secret): Promise<SecretValues> {
     const values = await loadEntryValues(store.entryName(secret.id));
-    if (!values)
-      throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+    if (!values) throw missingValues(secret);
     return values;
   }
 
   async function readEntryValues(secret: Secret, options?: BackendCallOptions): Promise<SecretValues> {
     const entry = await backend.get(store.entryName(secret.id), options);
-    if (!entry)
-      throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+    if (!entry) throw missingValues(secret);
     return entry.values;
   }
 
@@ -417,20 +424,14 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     secrets: Secret[],
     trx?: Transaction<Database>,
   ): Promise<Map<string, SecretValues>> {
-    const options = trx ? { trx } : undefined;
-    if (!backend.getValues) {
-      const values = await Promise.all(secrets.map((secret) => readEntryValues(secret, options)));
-      return new Map(secrets.map((secret, i) => [secret.id, values[i]]));
-    }
-    const found = await backend.getValues(
+    const found = await entryValues(
       secrets.map((secret) => store.entryName(secret.id)),
-      options,
+      trx ? { trx } : undefined,
     );
     const out = new Map<string, SecretValues>();
     for (const secret of secrets) {
       const values = found.get(store.entryName(secret.id));
-      if (!values)
-        throw new NotFoundError(`Values of secret "${secret.name}" are missing from the ${store.kind} store`);
+      if (!values) throw missingValues(secret);
       out.set(secret.id, values);
     }
     return out;
