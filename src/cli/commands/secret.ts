@@ -41,6 +41,12 @@ export const SCOPE_OPTION: OptionSpec = {
   value: 'workspace|user',
   help: 'the secret scope (lookups without it try user, then workspace)',
 };
+/** How a create/register command takes a new secret's values (its `details`). */
+export const NEW_VALUES_DETAILS =
+  '--KEY=@path reads the value from a file (~ expanded, at most 10,240 bytes); --KEY=@@x stores "@x".\n' +
+  'Keys are identifiers. -i prompts for each key of the schema (or for keys and values with arbitrary);\n' +
+  'a key named like an option of this command (e.g. schema, scope, stack, output) can only be entered with -i.';
+
 export const INTERACTIVE_OPTION: OptionSpec = {
   name: 'interactive',
   short: 'i',
@@ -83,10 +89,7 @@ const create: Command = {
   name: 'create',
   usage: 'NAME [-s SCHEMA] [--scope workspace|user] [-i | --KEY=VALUE|--KEY=@file ...]',
   summary: 'Create a secret in the centralized store',
-  details:
-    '--KEY=@path reads the value from a file (~ expanded, at most 10,240 bytes); --KEY=@@x stores "@x".\n' +
-    'Keys are identifiers. -i prompts for each key of the schema (or for keys and values with arbitrary);\n' +
-    'a key named like an option of this command (e.g. schema, scope, stack, output) can only be entered with -i.',
+  details: NEW_VALUES_DETAILS,
   options: [SCHEMA_OPTION, SCOPE_OPTION, INTERACTIVE_OPTION],
   pairs: true,
   arity: [1, 1],

@@ -10,7 +10,7 @@ import {
   showMaskedSecret,
   valuesFromPairs,
 } from '../secret-values.js';
-import { INTERACTIVE_OPTION, SCHEMA_OPTION } from './secret.js';
+import { INTERACTIVE_OPTION, NEW_VALUES_DETAILS, SCHEMA_OPTION } from './secret.js';
 import { migrateCommand } from './secrets-manager-migrate.js';
 
 interface ManagedSecret {
@@ -48,10 +48,7 @@ const register: Command = {
   name: 'register',
   usage: 'NAME [-s SCHEMA] [-i | --KEY=VALUE|--KEY=@file ...] [--stack STACK]',
   summary: "Register a secret in the stack's secrets manager",
-  details:
-    '--KEY=@path reads the value from a file (~ expanded, at most 10,240 bytes); --KEY=@@x stores "@x".\n' +
-    'Keys are identifiers. -i prompts for each key of the schema (or for keys and values with arbitrary);\n' +
-    'a key named like an option of this command (e.g. schema, scope, stack, output) can only be entered with -i.',
+  details: NEW_VALUES_DETAILS,
   options: [SCHEMA_OPTION, INTERACTIVE_OPTION, STACK_OPTION],
   pairs: true,
   arity: [1, 1],
