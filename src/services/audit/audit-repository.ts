@@ -17,8 +17,14 @@ export function auditEventFromRow(row: AuditEventRow): AuditEvent {
   };
 }
 
+/** The last event of the chain: its id and hash. */
+export interface AuditHead {
+  lastId: number;
+  lastHash: string;
+}
+
 /** Locks the chain head for this transaction and returns the last id and hash. */
-export async function lockAuditHead(trx: Executor): Promise<{ lastId: number; lastHash: string }> {
+export async function lockAuditHead(trx: Executor): Promise<AuditHead> {
   const head = await trx
     .selectFrom('audit_head')
     .select(['last_id', 'last_hash'])
@@ -60,6 +66,33 @@ export async function insertAuditEvents(
     .set({ last_id: last.id, last_hash: last.hash })
     .where('id', '=', 1)
     .execute();
+}
+
+/**
+ * Appends events (chained after `head`) and moves the head to the last one, in one statement,
+ * only if the head is still `head`: false, with nothing written, when another writer moved it.
+ */
+export async function appendAuditEventsAfter(
+  executor: Executor,
+  head: AuditHead,
+  events: AuditEvent[],
+  published: boolean,
+): Promise<boolean> {
+  const last = events[events.length - 1];
+  const rows = events.map(
+    (e) =>
+      sql`(${e.id}::bigint, ${e.at}::timestamptz, ${e.actor}::text, ${e.action}::text, ${e.outcome}::text,
+        ${JSON.stringify(e.target)}::jsonb,
+        ${e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null}::jsonb,
+        ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`,
+  );
+  const result = await sql`with moved as (
+      update audit_head set last_id = ${last.id}, last_hash = ${last.hash}
+      where id = 1 and last_id = ${head.lastId} and last_hash = ${head.lastHash}
+      returning 1)
+    insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
+    select * from (values ${sql.join(rows)}) as v where exists (select 1 from moved)`.execute(executor);
+  return Number(result.numAffectedRows ?? 0) === events.length;
 }
 
 export interface AuditPageQuery {

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import { type Permission, roleAllows } from '../../auth/roles.js';
 import { fingerprintValues } from '../../crypto/fingerprint.js';
-import type { Database, Db } from '../../database/database.js';
+import type { Database, Db, Executor } from '../../database/database.js';
 import { BadUserInputError, ForbiddenError, type InputIssue } from '../../errors.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
@@ -18,6 +18,8 @@ import {
 } from './audit-event.js';
 import { auditEventHash, GENESIS_HASH } from './audit-hash.js';
 import {
+  type AuditHead,
+  appendAuditEventsAfter,
   claimUnpublishedAuditEvents,
   findAuditEvents,
   insertAuditEvents,
@@ -88,16 +90,13 @@ export function createAuditService(deps: AuditServiceDeps) {
     }
   }
 
-  /**
-   * Appends entries to the chain inside `trx`, in one statement: the head lock is taken here,
-   * at the very end of the caller's work, so concurrent transactions wait on it only briefly.
-   */
-  async function insertEvents(trx: Transaction<Database>, entries: AuditEntry[]): Promise<AuditEvent[]> {
-    if (entries.length === 0) return [];
-    const head = await lockAuditHead(trx);
+  /** The chain head as of this process's last commit: the next append expects it. */
+  let knownHead: AuditHead | undefined;
+
+  function chainAfter(head: AuditHead, entries: AuditEntry[]): AuditEvent[] {
     let prevHash = head.lastHash;
     const at = new Date();
-    const events = entries.map((entry, index) => {
+    return entries.map((entry, index) => {
       const base = {
         id: String(head.lastId + 1 + index),
         at,
@@ -111,6 +110,35 @@ export function createAuditService(deps: AuditServiceDeps) {
       prevHash = event.hash;
       return event;
     });
+  }
+
+  /** Events appended after `knownHead` in one statement, or undefined when the head has moved. */
+  async function appendAfterKnownHead(executor: Executor, entries: AuditEntry[]) {
+    if (!knownHead) return undefined;
+    const events = chainAfter(knownHead, entries);
+    return (await appendAuditEventsAfter(executor, knownHead, events, deps.publishedOnCommit))
+      ? events
+      : undefined;
+  }
+
+  /** Remembers the head a commit left (unless a later one is already known). */
+  function committed(events: AuditEvent[]): void {
+    const last = events[events.length - 1];
+    if (last && (!knownHead || Number(last.id) > knownHead.lastId))
+      knownHead = { lastId: Number(last.id), lastHash: last.hash };
+    void publish(events);
+  }
+
+  /**
+   * Appends entries to the chain inside `trx`, at the very end of the caller's work: after the
+   * head this process last committed, in one statement; if another writer moved it since, the
+   * head is locked and read, and the entries chained after it.
+   */
+  async function insertEvents(trx: Transaction<Database>, entries: AuditEntry[]): Promise<AuditEvent[]> {
+    if (entries.length === 0) return [];
+    const appended = await appendAfterKnownHead(trx, entries);
+    if (appended) return appended;
+    const events = chainAfter(await lockAuditHead(trx), entries);
     await insertAuditEvents(trx, events, deps.publishedOnCommit);
     return events;
   }
@@ -132,13 +160,23 @@ export function createAuditService(deps: AuditServiceDeps) {
       events = await insertEvents(trx, entries);
       return value;
     });
-    void publish(events);
+    committed(events);
     return result;
   }
 
   /** Events waiting for the next group commit, each with its caller's promise. */
   const queued: Array<{ entry: AuditEntry; resolve: () => void; reject: (error: unknown) => void }> = [];
   let flushing = false;
+
+  /** Commits a group of events: one statement when the head has not moved, else a transaction. */
+  async function commitGroup(entries: AuditEntry[]): Promise<void> {
+    const appended = await appendAfterKnownHead(db, entries);
+    if (appended) committed(appended);
+    else
+      await audited(async (_trx, rec) => {
+        for (const entry of entries) await rec(entry);
+      });
+  }
 
   /** Commits queued events, a group per transaction, until none is left. */
   async function flushQueued(): Promise<void> {
@@ -147,9 +185,7 @@ export function createAuditService(deps: AuditServiceDeps) {
       while (queued.length > 0) {
         const group = queued.splice(0, GROUP_COMMIT_MAX);
         try {
-          await audited(async (_trx, rec) => {
-            for (const { entry } of group) await rec(entry);
-          });
+          await commitGroup(group.map((waiter) => waiter.entry));
           for (const waiter of group) waiter.resolve();
         } catch (error) {
           for (const waiter of group) waiter.reject(error);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { SecretRow } from '../../database/tables/secrets-table.js';
 import type { SecretScope } from './secret.js';
@@ -21,6 +22,31 @@ export function findSecret(
     .where('name', '=', lookup.name)
     .where('scope', '=', lookup.scope);
   if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/**
+ * The secret with this name the owner sees first: its USER secret, else the WORKSPACE one —
+ * one query for both scopes.
+ */
+export function findVisibleSecret(
+  db: Executor,
+  lookup: { name: string; ownerId: string },
+  forUpdate = false,
+): Promise<SecretRow | undefined> {
+  let query = db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('name', '=', lookup.name)
+    .where((eb) =>
+      eb.or([
+        eb('scope', '=', 'WORKSPACE'),
+        eb.and([eb('scope', '=', 'USER'), eb('owner_id', '=', lookup.ownerId)]),
+      ]),
+    )
+    .orderBy(sql`scope = 'USER'`, 'desc')
+    .limit(1);
   if (forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
 }

@@ -110,12 +110,10 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     scope?: SecretScope | null,
     forUpdate = false,
   ) {
-    const scopes: SecretScope[] = scope ? [scope] : ['USER', 'WORKSPACE'];
-    for (const s of scopes) {
-      const row = await repo.findSecret(executor, { name, scope: s, ownerId: principal.id }, forUpdate);
-      if (row) return secretFromRow(row);
-    }
-    return undefined;
+    const row = scope
+      ? await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate)
+      : await repo.findVisibleSecret(executor, { name, ownerId: principal.id }, forUpdate);
+    return row ? secretFromRow(row) : undefined;
   }
 
   async function require(

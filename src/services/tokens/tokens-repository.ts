@@ -3,18 +3,24 @@ import type { Role } from '../../auth/roles.js';
 import type { Executor } from '../../database/database.js';
 
 /** The principal owning an unrevoked token with this hash, with the stored hash. */
-export async function findPrincipalByTokenHash(
+/** Principals of active (unrevoked) tokens, by token hash, in one query; unknown hashes left out. */
+export async function findPrincipalsByTokenHashes(
   db: Executor,
-  tokenHash: string,
-): Promise<(Principal & { tokenHash: string }) | undefined> {
-  const row = await db
+  tokenHashes: string[],
+): Promise<Map<string, Principal & { tokenHash: string }>> {
+  const rows = await db
     .selectFrom('tokens')
     .innerJoin('principals', 'principals.id', 'tokens.principal_id')
     .select(['principals.id', 'principals.name', 'principals.role', 'tokens.token_hash'])
-    .where('tokens.token_hash', '=', tokenHash)
+    .where('tokens.token_hash', 'in', tokenHashes)
     .where('tokens.revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row && { id: row.id, name: row.name, role: row.role as Role, tokenHash: row.token_hash };
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.token_hash,
+      { id: row.id, name: row.name, role: row.role as Role, tokenHash: row.token_hash },
+    ]),
+  );
 }
 
 export async function findPrincipalByName(db: Executor, name: string): Promise<Principal | undefined> {

@@ -5,6 +5,7 @@ import { ROLES, type Role } from '../../auth/roles.js';
 import type { Db, Executor } from '../../database/database.js';
 import { BadUserInputError, issuesFromZod, NotFoundError } from '../../errors.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { microBatch } from '../micro-batch.js';
 import * as repo from './tokens-repository.js';
 
 export interface TokensServiceDeps {
@@ -30,11 +31,14 @@ const ANONYMOUS = 'anonymous';
 export function createTokensService(deps: TokensServiceDeps) {
   const { db, audit } = deps;
 
+  /** Token lookups of concurrent requests share one query (no cache: a revocation holds at once). */
+  const findByTokenHash = microBatch((hashes: string[]) => repo.findPrincipalsByTokenHashes(db, hashes));
+
   /** The principal of a bearer token, or undefined for a missing, malformed or revoked token. */
   async function authenticate(token: string | undefined): Promise<Principal | undefined> {
     if (!token || !isApiTokenShape(token)) return undefined;
     const hash = hashApiToken(token);
-    const found = await repo.findPrincipalByTokenHash(db, hash);
+    const found = await findByTokenHash(hash);
     if (!found || !tokenHashesEqual(found.tokenHash, hash)) return undefined;
     return { id: found.id, name: found.name, role: found.role };
   }
