@@ -51,6 +51,24 @@ export function findVisibleSecret(
   return query.executeTakeFirst();
 }
 
+/** Secrets with one of these names in WORKSPACE scope, or in USER scope of one of these owners. */
+export function findSecretsVisibleTo(
+  db: Executor,
+  lookup: { names: string[]; ownerIds: string[] },
+): Promise<SecretRow[]> {
+  return db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('name', 'in', lookup.names)
+    .where((eb) =>
+      eb.or([
+        eb('scope', '=', 'WORKSPACE'),
+        eb.and([eb('scope', '=', 'USER'), eb('owner_id', 'in', lookup.ownerIds)]),
+      ]),
+    )
+    .execute();
+}
+
 /** Secrets of one scope (and owner, for USER) by name. */
 export function findSecrets(
   db: Executor,

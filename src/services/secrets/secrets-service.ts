@@ -92,6 +92,12 @@ function secretTarget(
   };
 }
 
+interface SharedLookup {
+  name: string;
+  scope: SecretScope | null;
+  ownerId: string;
+}
+
 /** The centralized secrets store: metadata in Postgres, values in the configured back-end. */
 export function createSecretsService(deps: SecretsServiceDeps) {
   const { db, store, schemas, audit } = deps;
@@ -114,6 +120,35 @@ export function createSecretsService(deps: SecretsServiceDeps) {
       ? await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate)
       : await repo.findVisibleSecret(executor, { name, ownerId: principal.id }, forUpdate);
     return row ? secretFromRow(row) : undefined;
+  }
+
+  /** Lookups outside transactions, by `lookupKey`: concurrent ones share one query. */
+  const lookupShared = microBatch(async (keys: string[]) => {
+    const asked = keys.map((key) => JSON.parse(key) as SharedLookup);
+    const rows = await repo.findSecretsVisibleTo(db, {
+      names: [...new Set(asked.map((a) => a.name))],
+      ownerIds: [...new Set(asked.map((a) => a.ownerId))],
+    });
+    const found = new Map<string, Secret>();
+    for (const [i, a] of asked.entries()) {
+      const candidates = rows.filter(
+        (row) =>
+          row.name === a.name &&
+          (a.scope ? row.scope === a.scope : true) &&
+          (row.scope !== 'USER' || row.owner_id === a.ownerId),
+      );
+      const row = candidates.find((c) => c.scope === 'USER') ?? candidates[0];
+      if (row) found.set(keys[i], secretFromRow(row));
+    }
+    return found;
+  });
+
+  /** A secret by name as `lookup` finds it, in one query with the lookups asked at the same time. */
+  function lookupBatched(principal: Principal, name: string, scope?: SecretScope | null) {
+    // No stored name holds NUL (Postgres text can't), and it would fail the shared query.
+    if (name.includes('\u0000')) return Promise.resolve(undefined);
+    const asked: SharedLookup = { name, scope: scope ?? null, ownerId: principal.id };
+    return lookupShared(JSON.stringify(asked));
   }
 
   async function require(
@@ -169,8 +204,9 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     });
     const issues: InputIssue[] = [];
     checkScope(scope, issues);
+    if (name.includes('\u0000')) issues.push({ path: 'name', message: 'must not contain NUL characters' });
     if (issues.length) throw new BadUserInputError('Invalid secret lookup', issues);
-    return lookup(db, principal, name, scope);
+    return lookupBatched(principal, name, scope);
   }
 
   /** A secret's values; needs value access; one `secret.read` event committed before they return. */
@@ -197,7 +233,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     name: string,
     withValues: boolean,
   ): Promise<{ secret: Secret; values?: SecretValues } | undefined> {
-    const secret = await lookup(db, principal, name);
+    const secret = await lookupBatched(principal, name);
     if (!secret) return undefined;
     return { secret, values: withValues ? await batchedEntryValues(secret) : undefined };
   }
