@@ -158,6 +158,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       burst: config.valueReadsBurst,
     }),
   };
+  await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
   const yoga = createGatewayYoga(services, log, { maxBodyBytes: config.maxBodyBytes });
 

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
-import type { AuditEventsTable, AuditHeadTable } from './tables/audit-events-table.js';
+import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
 import type { MigrationItemsTable } from './tables/migration-items-table.js';
 import type { MigrationJobsTable } from './tables/migration-jobs-table.js';
@@ -23,6 +23,7 @@ export interface Database {
   secret_values: SecretValuesTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  audit_pending: AuditPendingTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
 }

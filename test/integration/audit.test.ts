@@ -115,9 +115,10 @@ describe('the audit record', () => {
     await sql`create function sgw_test_refuse() returns trigger language plpgsql as $$ begin raise exception 'audit log is read-only'; end $$`.execute(
       db,
     );
-    await sql`create trigger sgw_test_readonly before insert on audit_events for each row execute function sgw_test_refuse()`.execute(
-      db,
-    );
+    for (const table of ['audit_events', 'audit_pending'])
+      await sql`create trigger sgw_test_readonly before insert on ${sql.table(table)} for each row execute function sgw_test_refuse()`.execute(
+        db,
+      );
     try {
       const result = await t.gql('{ secret(name: "closed") { values } }');
       expect(result.errors?.length).toBeGreaterThan(0);
@@ -126,7 +127,8 @@ describe('the audit record', () => {
       const write = await t.gql('mutation { updateSecret(name: "closed", values: {k: "new"}) { version } }');
       expect(write.errors?.length).toBeGreaterThan(0);
     } finally {
-      await sql`drop trigger sgw_test_readonly on audit_events`.execute(db);
+      for (const table of ['audit_events', 'audit_pending'])
+        await sql`drop trigger sgw_test_readonly on ${sql.table(table)}`.execute(db);
       await sql`drop function sgw_test_refuse()`.execute(db);
     }
     expect((await t.ok('{ secret(name: "closed") { version values } }')).secret).toEqual({

@@ -1,4 +1,4 @@
-import type { ColumnType, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export interface AuditEventsTable {
   /** Gapless, strictly increasing in commit order (assigned under the chain head lock). */
@@ -19,4 +19,15 @@ export interface AuditHeadTable {
   id: number;
   last_id: ColumnType<string, number | string, number | string>;
   last_hash: string;
+}
+
+/** Events committed with their change, waiting to be chained (see the audit service). */
+export interface AuditPendingTable {
+  seq: Generated<string>;
+  at: ColumnType<Date, Date, never>;
+  actor: string;
+  action: string;
+  outcome: string;
+  target: ColumnType<Record<string, unknown>, string, never>;
+  value_fingerprints: ColumnType<Record<string, string> | null, string | null, never>;
 }

@@ -14,6 +14,9 @@ export interface AuditEvent {
   hash: string;
 }
 
+/** An event before it is chained: everything but its id and hashes. */
+export type UnchainedAuditEvent = Omit<AuditEvent, 'id' | 'prevHash' | 'hash'>;
+
 /** What a service records; the audit service adds id, time, fingerprints and the chain. */
 export interface AuditEntry {
   actor: string;

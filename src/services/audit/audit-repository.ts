@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditEventRow } from '../../database/tables/audit-events-table.js';
-import type { AuditEvent, AuditFilter, AuditOutcome } from './audit-event.js';
+import type { AuditEvent, AuditFilter, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
 
 export function auditEventFromRow(row: AuditEventRow): AuditEvent {
   return {
@@ -93,6 +93,41 @@ export async function appendAuditEventsAfter(
     insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
     select * from (values ${sql.join(rows)}) as v where exists (select 1 from moved)`.execute(executor);
   return Number(result.numAffectedRows ?? 0) === events.length;
+}
+
+/** Stores events to be chained later, in the caller's transaction (one statement). */
+export async function insertPendingAuditEvents(trx: Executor, events: UnchainedAuditEvent[]): Promise<void> {
+  await trx
+    .insertInto('audit_pending')
+    .values(
+      events.map((e) => ({
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        outcome: e.outcome,
+        target: JSON.stringify(e.target),
+        value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
+      })),
+    )
+    .execute();
+}
+
+/** Removes up to `limit` pending events (the oldest) and returns them in `seq` order. */
+export async function takePendingAuditEvents(trx: Executor, limit: number): Promise<UnchainedAuditEvent[]> {
+  const rows = await trx
+    .deleteFrom('audit_pending')
+    .where('seq', 'in', (eb) => eb.selectFrom('audit_pending').select('seq').orderBy('seq').limit(limit))
+    .returningAll()
+    .execute();
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+  return rows.map((row) => ({
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    outcome: row.outcome as AuditOutcome,
+    target: row.target,
+    valueFingerprints: row.value_fingerprints,
+  }));
 }
 
 export interface AuditPageQuery {

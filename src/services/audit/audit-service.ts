@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import { type Permission, roleAllows } from '../../auth/roles.js';
 import { fingerprintValues } from '../../crypto/fingerprint.js';
-import type { Database, Db, Executor } from '../../database/database.js';
+import type { Database, Db } from '../../database/database.js';
 import { BadUserInputError, ForbiddenError, type InputIssue } from '../../errors.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
@@ -15,6 +15,7 @@ import {
   auditEventMatches,
   fromAuditMessage,
   toAuditMessage,
+  type UnchainedAuditEvent,
 } from './audit-event.js';
 import { auditEventHash, GENESIS_HASH } from './audit-hash.js';
 import {
@@ -23,10 +24,12 @@ import {
   claimUnpublishedAuditEvents,
   findAuditEvents,
   insertAuditEvents,
+  insertPendingAuditEvents,
   lastAuditEventId,
   lockAuditHead,
   markAuditEventsPublished,
   readAuditHead,
+  takePendingAuditEvents,
 } from './audit-repository.js';
 
 export interface AuditServiceDeps {
@@ -93,35 +96,28 @@ export function createAuditService(deps: AuditServiceDeps) {
   /** The chain head as of this process's last commit: the next append expects it. */
   let knownHead: AuditHead | undefined;
 
-  function chainAfter(head: AuditHead, entries: AuditEntry[]): AuditEvent[] {
+  function unchained(entry: AuditEntry, at: Date): UnchainedAuditEvent {
+    return {
+      at,
+      actor: entry.actor,
+      action: entry.action,
+      outcome: entry.outcome ?? 'SUCCESS',
+      target: entry.target,
+      valueFingerprints: entry.values ? fingerprintValues(deps.hmacKey, entry.values) : null,
+    };
+  }
+
+  function chainAfter(head: AuditHead, unchainedEvents: UnchainedAuditEvent[]): AuditEvent[] {
     let prevHash = head.lastHash;
-    const at = new Date();
-    return entries.map((entry, index) => {
-      const base = {
-        id: String(head.lastId + 1 + index),
-        at,
-        actor: entry.actor,
-        action: entry.action,
-        outcome: entry.outcome ?? 'SUCCESS',
-        target: entry.target,
-        valueFingerprints: entry.values ? fingerprintValues(deps.hmacKey, entry.values) : null,
-      };
-      const event: AuditEvent = { ...base, prevHash, hash: auditEventHash(prevHash, base) };
+    return unchainedEvents.map((base, index) => {
+      const withId = { id: String(head.lastId + 1 + index), ...base };
+      const event: AuditEvent = { ...withId, prevHash, hash: auditEventHash(prevHash, withId) };
       prevHash = event.hash;
       return event;
     });
   }
 
-  /** Events appended after `knownHead` in one statement, or undefined when the head has moved. */
-  async function appendAfterKnownHead(executor: Executor, entries: AuditEntry[]) {
-    if (!knownHead) return undefined;
-    const events = chainAfter(knownHead, entries);
-    return (await appendAuditEventsAfter(executor, knownHead, events, deps.publishedOnCommit))
-      ? events
-      : undefined;
-  }
-
-  /** Remembers the head a commit left (unless a later one is already known). */
+  /** Remembers the head a commit left (unless a later one is already known) and publishes. */
   function committed(events: AuditEvent[]): void {
     const last = events[events.length - 1];
     if (last && (!knownHead || Number(last.id) > knownHead.lastId))
@@ -129,38 +125,89 @@ export function createAuditService(deps: AuditServiceDeps) {
     void publish(events);
   }
 
-  /**
-   * Appends entries to the chain inside `trx`, at the very end of the caller's work: after the
-   * head this process last committed, in one statement; if another writer moved it since, the
-   * head is locked and read, and the entries chained after it.
-   */
-  async function insertEvents(trx: Transaction<Database>, entries: AuditEntry[]): Promise<AuditEvent[]> {
-    if (entries.length === 0) return [];
-    const appended = await appendAfterKnownHead(trx, entries);
-    if (appended) return appended;
-    const events = chainAfter(await lockAuditHead(trx), entries);
-    await insertAuditEvents(trx, events, deps.publishedOnCommit);
-    return events;
+  /** Chains events after the locked head in `trx` and inserts them (one statement). */
+  async function appendLocked(trx: Transaction<Database>, events: UnchainedAuditEvent[]) {
+    const chained = chainAfter(await lockAuditHead(trx), events);
+    if (chained.length) await insertAuditEvents(trx, chained, deps.publishedOnCommit);
+    return chained;
   }
 
   /**
-   * Runs `work` in a transaction with an audit recorder. Recorded entries are appended to the
-   * chain when `work` is done, in the same transaction (so they commit with the change, or
-   * not at all), and published after commit.
+   * Appends events to the chain: after the head this process last committed, in one statement;
+   * if another writer moved it since, in a transaction that locks and reads the head.
+   */
+  async function append(events: UnchainedAuditEvent[]): Promise<void> {
+    if (knownHead) {
+      const chained = chainAfter(knownHead, events);
+      if (await appendAuditEventsAfter(db, knownHead, chained, deps.publishedOnCommit)) {
+        committed(chained);
+        return;
+      }
+    }
+    committed(await db.transaction().execute((trx) => appendLocked(trx, events)));
+  }
+
+  /** Moves pending events onto the chain, a batch per transaction, until none is left. */
+  async function chainPendingNow(): Promise<void> {
+    for (;;) {
+      const chained = await db
+        .transaction()
+        .execute(async (trx) => appendLocked(trx, await takePendingAuditEvents(trx, PAGE)));
+      committed(chained);
+      if (chained.length < PAGE) return;
+    }
+  }
+
+  const chainWaiters: Array<() => void> = [];
+  let chaining = false;
+
+  /**
+   * Resolves once a chainer run that began after this call has ended: events committed before
+   * the call are then on the chain. Concurrent callers share runs. A failed run is logged (the
+   * events stay pending, durable, and the next run chains them).
+   */
+  function chainPending(): Promise<void> {
+    return new Promise((resolve) => {
+      chainWaiters.push(resolve);
+      if (!chaining) void chainLoop();
+    });
+  }
+
+  async function chainLoop(): Promise<void> {
+    chaining = true;
+    try {
+      while (chainWaiters.length > 0) {
+        const waiting = chainWaiters.splice(0);
+        await chainPendingNow().catch((error: unknown) =>
+          log.warn('audit events not chained yet; the next run will', { error: (error as Error).message }),
+        );
+        for (const resolve of waiting) resolve();
+      }
+    } finally {
+      chaining = false;
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction with an audit recorder. Recorded events are stored with the
+   * change (they commit with it, or not at all) without holding the chain head, so concurrent
+   * writes don't queue on it; they are chained, with those of concurrent writes, before this
+   * returns, and published.
    */
   async function audited<T>(
     work: (trx: Transaction<Database>, record: RecordAudit) => Promise<T>,
   ): Promise<T> {
-    let events: AuditEvent[] = [];
+    let recorded = 0;
     const result = await db.transaction().execute(async (trx) => {
-      const entries: AuditEntry[] = [];
+      const events: UnchainedAuditEvent[] = [];
       const value = await work(trx, async (entry) => {
-        entries.push(entry);
+        events.push(unchained(entry, new Date()));
       });
-      events = await insertEvents(trx, entries);
+      if (events.length) await insertPendingAuditEvents(trx, events);
+      recorded = events.length;
       return value;
     });
-    committed(events);
+    if (recorded) await chainPending();
     return result;
   }
 
@@ -168,24 +215,15 @@ export function createAuditService(deps: AuditServiceDeps) {
   const queued: Array<{ entry: AuditEntry; resolve: () => void; reject: (error: unknown) => void }> = [];
   let flushing = false;
 
-  /** Commits a group of events: one statement when the head has not moved, else a transaction. */
-  async function commitGroup(entries: AuditEntry[]): Promise<void> {
-    const appended = await appendAfterKnownHead(db, entries);
-    if (appended) committed(appended);
-    else
-      await audited(async (_trx, rec) => {
-        for (const entry of entries) await rec(entry);
-      });
-  }
-
-  /** Commits queued events, a group per transaction, until none is left. */
+  /** Commits queued events, a group at a time, until none is left. */
   async function flushQueued(): Promise<void> {
     flushing = true;
     try {
       while (queued.length > 0) {
         const group = queued.splice(0, GROUP_COMMIT_MAX);
+        const at = new Date();
         try {
-          await commitGroup(group.map((waiter) => waiter.entry));
+          await append(group.map((waiter) => unchained(waiter.entry, at)));
           for (const waiter of group) waiter.resolve();
         } catch (error) {
           for (const waiter of group) waiter.reject(error);
@@ -197,9 +235,9 @@ export function createAuditService(deps: AuditServiceDeps) {
   }
 
   /**
-   * Records one event (no other change); resolves once it is committed. Events recorded while
-   * a commit is under way share the next transaction (group commit), so concurrent value reads
-   * wait on the chain head and the disk once per group, not once each.
+   * Records one event (no other change) on the chain; resolves once it is committed. Events
+   * recorded while a commit is under way share the next one (group commit), so concurrent value
+   * reads wait on the chain head and the disk once per group, not once each.
    */
   function record(entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -250,12 +288,17 @@ export function createAuditService(deps: AuditServiceDeps) {
     }
   }
 
+  /**
+   * Every `intervalMs`: chains events left pending (by a process that died between its commit
+   * and the chainer) and, with Redis, publishes committed events the live feed missed.
+   */
   function startRelay(intervalMs = 1000): void {
-    if (deps.publishedOnCommit || relayTimer) return;
+    if (relayTimer) return;
     relayTimer = setInterval(() => {
       if (relayRunning) return;
       relayRunning = true;
-      relayOnce()
+      chainPending()
+        .then(() => (deps.publishedOnCommit ? 0 : relayOnce()))
         .catch((error) => log.warn('audit relay failed', { error: (error as Error).message }))
         .finally(() => {
           relayRunning = false;
@@ -394,6 +437,7 @@ export function createAuditService(deps: AuditServiceDeps) {
     subscribe,
     subscribeFor,
     relayOnce,
+    chainPending,
     startRelay,
     stop,
   };
