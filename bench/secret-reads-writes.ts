@@ -11,6 +11,7 @@ import { type BenchFigure, figure, quantile } from './bench-report.js';
 const CLIENTS = [1, 8, 32];
 const DURATION_MS = Number(process.env.BENCH_RW_DURATION_MS ?? 4000);
 const SECRETS = 64;
+const WARM_UP_MS = 1000;
 
 interface LoadResult {
   perSecond: number;
@@ -18,7 +19,7 @@ interface LoadResult {
   p99: number;
 }
 
-/** Runs `op` from `clients` concurrent loops for DURATION_MS (after a short warm-up). */
+/** Runs `op` from `clients` concurrent loops for DURATION_MS, after a warm-up (so JIT compiles). */
 async function load(clients: number, op: (client: number, i: number) => Promise<void>): Promise<LoadResult> {
   const run = async (durationMs: number, latencies: number[]) => {
     const end = performance.now() + durationMs;
@@ -32,7 +33,7 @@ async function load(clients: number, op: (client: number, i: number) => Promise<
       }),
     );
   };
-  await run(300, []);
+  await run(WARM_UP_MS, []);
   const latencies: number[] = [];
   const start = performance.now();
   await run(DURATION_MS, latencies);
