@@ -1,5 +1,6 @@
 import type { FieldSpec } from '../schemas/field-spec.js';
 import type { ComponentType } from './component-types.js';
+import { localSecretsFileProblem } from './local-secrets-file.js';
 
 /** A component flavor: its configuration fields and whether it supports secret scoping. */
 export interface Flavor {
@@ -43,7 +44,12 @@ const secretsManager = (
 });
 
 const FLAVORS: Flavor[] = [
-  secretsManager('local', 'built-in', false, [field('secrets_file')]),
+  secretsManager('local', 'built-in', false, [
+    field('secrets_file', {
+      description: 'relative to SGW_DATA_DIR (default <component id>/secrets.yaml)',
+      check: localSecretsFileProblem,
+    }),
+  ]),
   secretsManager('aws', 'aws', true, [
     required('region_name'),
     field('endpoint_url'),

@@ -72,6 +72,11 @@ export function validateConfiguration(
       issues.push({ path: `${path}.${name}`, message: parsed.error.issues[0].message });
       continue;
     }
+    const problem = field.check?.(parsed.data);
+    if (problem) {
+      issues.push({ path: `${path}.${name}`, message: problem });
+      continue;
+    }
     configuration[name] = parsed.data;
     if (field.sensitive && !isSecretsManager && parsed.data !== '') {
       warnings.push(

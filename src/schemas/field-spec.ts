@@ -13,6 +13,8 @@ export interface FieldSpec {
   /** Whether the field may hold a `{{name.key}}` secret reference (default true). */
   allowsReferences?: boolean;
   description?: string;
+  /** A further rule for a given value: the problem, or undefined when it holds. */
+  check?: (value: unknown) => string | undefined;
 }
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 't']);

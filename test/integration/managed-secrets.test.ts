@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLOUD_FLAVORS,
@@ -256,6 +258,31 @@ describe('managed secrets: rules, audit and failures', () => {
     const none = await t.gql(LIST, { stack: 'empty' });
     expect(none.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(none.errors?.[0].message).toMatch(/has no secrets manager/);
+  });
+
+  it('keeps a local secrets file inside SGW_DATA_DIR: relative paths only, no ..', async () => {
+    for (const secretsFile of ['/etc/sgw-outside.yaml', '../outside.yaml', 'team/../../outside.yaml']) {
+      const refused = await t.gql(REGISTER_COMPONENT, {
+        name: 'escape',
+        flavor: 'local',
+        configuration: { secrets_file: secretsFile },
+      });
+      expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(refused.errors)).toContain('configuration.secrets_file');
+    }
+    await t.ok(REGISTER_COMPONENT, {
+      name: 'in-data-dir',
+      flavor: 'local',
+      configuration: { secrets_file: 'team/secrets.yaml' },
+    });
+    const moved = await t.gql(
+      'mutation { updateComponent(type: SECRETS_MANAGER, name: "in-data-dir", configuration: {secrets_file: "/tmp/x.yaml"}) { component { id } } }',
+    );
+    expect(moved.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    await t.ok('mutation { registerStack(name: "in-data-dir", components: ["in-data-dir"]) { id } }');
+    await t.ok(REGISTER, { name: 'kept', values: { k: 'v' }, stack: 'in-data-dir' });
+    const stored = await readFile(path.join(t.dataDir, 'team', 'secrets.yaml'), 'utf8');
+    expect(stored).toContain('kept');
   });
 
   it('validates values by schema and names by the back-end rule, listing every problem', async () => {

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createAwsBackend } from '../../backends/aws/aws-backend.js';
 import { createAzureBackend } from '../../backends/azure/azure-backend.js';
 import type { SecretBackend } from '../../backends/backend.js';
@@ -7,6 +6,7 @@ import { guardBackend } from '../../backends/guard-backend.js';
 import { createLocalBackend } from '../../backends/local/local-backend.js';
 import { createVaultBackend } from '../../backends/vault/vault-backend.js';
 import { BadUserInputError } from '../../errors.js';
+import { localSecretsFilePath } from '../../flavors/local-secrets-file.js';
 import type { Component } from '../stacks/component.js';
 
 const text = (value: unknown): string | undefined =>
@@ -18,7 +18,7 @@ export function backendForComponent(component: Component, dataDir: string, timeo
   switch (component.flavor) {
     case 'local':
       return createLocalBackend({
-        file: text(c.secrets_file) ?? path.join(dataDir, component.id, 'secrets.yaml'),
+        file: localSecretsFilePath(dataDir, component.id, text(c.secrets_file)),
       });
     case 'aws':
       return guardBackend(
