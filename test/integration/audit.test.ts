@@ -136,6 +136,59 @@ describe('the audit record', () => {
       values: { k: 'fail-closed-canary' },
     });
   });
+  it('puts the event of every concurrent write on the chain before the write returns', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `concurrent-${i}`);
+    await Promise.all(
+      names.map(async (name) => {
+        await t.ok(`mutation { createSecret(name: "${name}", values: {k: "v"}) { id } }`);
+        expect((await eventsFor(t, name)).map((e) => e.action)).toEqual(['secret.create']);
+      }),
+    );
+    const report = await t.ok('{ verifyAuditChain { ok checked } }');
+    expect(report.verifyAuditChain.ok).toBe(true);
+  });
+
+  it('keeps the events of writes committed while the chain refuses appends, and chains them after', async () => {
+    const db = t.gateway.database.db;
+    await sql`create function sgw_test_no_chain() returns trigger language plpgsql as $$ begin raise exception 'chain is read-only'; end $$`.execute(
+      db,
+    );
+    await sql`create trigger sgw_test_no_chain before insert on audit_events for each row execute function sgw_test_no_chain()`.execute(
+      db,
+    );
+    const names = Array.from({ length: 12 }, (_, i) => `unchained-${i}`);
+    let outcomes: Array<{ name: string; ok: boolean }>;
+    try {
+      outcomes = await Promise.all(
+        names.map(async (name) => {
+          const result = await t.gql(`mutation { createSecret(name: "${name}", values: {k: "v"}) { id } }`);
+          return { name, ok: !result.errors };
+        }),
+      );
+    } finally {
+      await sql`drop trigger sgw_test_no_chain on audit_events`.execute(db);
+      await sql`drop function sgw_test_no_chain()`.execute(db);
+    }
+    // Written while no event could be chained: a write either committed (its event pending) or failed whole.
+    expect(outcomes.some((o) => o.ok)).toBe(true);
+    const deadline = Date.now() + 10_000;
+    for (const { name, ok } of outcomes) {
+      for (;;) {
+        const actions = (await eventsFor(t, name)).map((e) => e.action);
+        if (!ok) {
+          expect(actions).toEqual([]);
+          expect((await t.ok(`{ secret(name: "${name}") { id } }`)).secret).toBeNull();
+          break;
+        }
+        if (actions.length > 0 || Date.now() > deadline) {
+          expect(actions).toEqual(['secret.create']);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect((await t.ok('{ verifyAuditChain { ok } }')).verifyAuditChain.ok).toBe(true);
+  });
 });
 
 describe('tamper evidence', () => {

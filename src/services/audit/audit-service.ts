@@ -188,27 +188,47 @@ export function createAuditService(deps: AuditServiceDeps) {
     }
   }
 
+  /** Audited transactions of this process under way. */
+  let writesInFlight = 0;
+
   /**
-   * Runs `work` in a transaction with an audit recorder. Recorded events are stored with the
-   * change (they commit with it, or not at all) without holding the chain head, so concurrent
-   * writes don't queue on it; they are chained, with those of concurrent writes, before this
-   * returns, and published.
+   * Runs `work` in a transaction with an audit recorder; recorded events commit with the change,
+   * or not at all. Alone, a write appends them to the chain itself, after the head this process
+   * knows (one statement). Beside other writes, or when another writer moved the head, it stores
+   * them as pending instead — no chain head held through its commit, so writes don't queue on
+   * it — and they are chained, with those of concurrent writes, before this returns.
    */
   async function audited<T>(
     work: (trx: Transaction<Database>, record: RecordAudit) => Promise<T>,
   ): Promise<T> {
-    let recorded = 0;
-    const result = await db.transaction().execute(async (trx) => {
-      const events: UnchainedAuditEvent[] = [];
-      const value = await work(trx, async (entry) => {
-        events.push(unchained(entry, new Date()));
+    let chained: AuditEvent[] = [];
+    let pending = false;
+    writesInFlight += 1;
+    try {
+      const result = await db.transaction().execute(async (trx) => {
+        const events: UnchainedAuditEvent[] = [];
+        const value = await work(trx, async (entry) => {
+          events.push(unchained(entry, new Date()));
+        });
+        if (events.length === 0) return value;
+        const head = writesInFlight === 1 ? knownHead : undefined;
+        if (head) {
+          const candidate = chainAfter(head, events);
+          if (await appendAuditEventsAfter(trx, head, candidate, deps.publishedOnCommit)) {
+            chained = candidate;
+            return value;
+          }
+        }
+        await insertPendingAuditEvents(trx, events);
+        pending = true;
+        return value;
       });
-      if (events.length) await insertPendingAuditEvents(trx, events);
-      recorded = events.length;
-      return value;
-    });
-    if (recorded) await chainPending();
-    return result;
+      committed(chained);
+      if (pending) await chainPending();
+      return result;
+    } finally {
+      writesInFlight -= 1;
+    }
   }
 
   /** Events waiting for the next group commit, each with its caller's promise. */
