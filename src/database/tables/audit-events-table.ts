@@ -22,12 +22,8 @@ export interface AuditHeadTable {
 }
 
 /** Events committed with their change, waiting to be chained (see the audit service). */
-export interface AuditPendingTable {
-  seq: Generated<string>;
-  at: ColumnType<Date, Date, never>;
-  actor: string;
-  action: string;
-  outcome: string;
-  target: ColumnType<Record<string, unknown>, string, never>;
-  value_fingerprints: ColumnType<Record<string, string> | null, string | null, never>;
-}
+export type AuditPendingTable = Pick<
+  AuditEventsTable,
+  'at' | 'actor' | 'action' | 'outcome' | 'target' | 'value_fingerprints'
+> & { seq: Generated<string> };
+export type AuditPendingRow = Omit<Selectable<AuditPendingTable>, 'seq'>;

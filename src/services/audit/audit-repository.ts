@@ -1,20 +1,22 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
-import type { AuditEventRow } from '../../database/tables/audit-events-table.js';
+import type { AuditEventRow, AuditPendingRow } from '../../database/tables/audit-events-table.js';
 import type { AuditEvent, AuditFilter, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
 
-export function auditEventFromRow(row: AuditEventRow): AuditEvent {
+/** The fields an event has before it is chained, from a stored row (chained or pending). */
+function unchainedFromRow(row: AuditPendingRow): UnchainedAuditEvent {
   return {
-    id: String(row.id),
     at: row.at,
     actor: row.actor,
     action: row.action,
     outcome: row.outcome as AuditOutcome,
     target: row.target,
     valueFingerprints: row.value_fingerprints,
-    prevHash: row.prev_hash,
-    hash: row.hash,
   };
+}
+
+export function auditEventFromRow(row: AuditEventRow): AuditEvent {
+  return { id: String(row.id), ...unchainedFromRow(row), prevHash: row.prev_hash, hash: row.hash };
 }
 
 /** The last event of the chain: its id and hash. */
@@ -34,6 +36,18 @@ export async function lockAuditHead(trx: Executor): Promise<AuditHead> {
   return { lastId: Number(head.last_id), lastHash: head.last_hash };
 }
 
+/** The columns of an event that exist before it is chained, as stored. */
+function unchainedColumns(e: UnchainedAuditEvent) {
+  return {
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    outcome: e.outcome,
+    target: JSON.stringify(e.target),
+    value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
+  };
+}
+
 /** Inserts events (already chained) and moves the head to the last one, in one statement. */
 export async function insertAuditEvents(
   trx: Executor,
@@ -49,12 +63,7 @@ export async function insertAuditEvents(
         .values(
           events.map((e) => ({
             id: e.id,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            outcome: e.outcome,
-            target: JSON.stringify(e.target),
-            value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
+            ...unchainedColumns(e),
             prev_hash: e.prevHash,
             hash: e.hash,
             published,
@@ -97,19 +106,7 @@ export async function appendAuditEventsAfter(
 
 /** Stores events to be chained later, in the caller's transaction (one statement). */
 export async function insertPendingAuditEvents(trx: Executor, events: UnchainedAuditEvent[]): Promise<void> {
-  await trx
-    .insertInto('audit_pending')
-    .values(
-      events.map((e) => ({
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        outcome: e.outcome,
-        target: JSON.stringify(e.target),
-        value_fingerprints: e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null,
-      })),
-    )
-    .execute();
+  await trx.insertInto('audit_pending').values(events.map(unchainedColumns)).execute();
 }
 
 /** Removes up to `limit` pending events (the oldest) and returns them in `seq` order. */
@@ -120,14 +117,7 @@ export async function takePendingAuditEvents(trx: Executor, limit: number): Prom
     .returningAll()
     .execute();
   rows.sort((a, b) => Number(a.seq) - Number(b.seq));
-  return rows.map((row) => ({
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    outcome: row.outcome as AuditOutcome,
-    target: row.target,
-    valueFingerprints: row.value_fingerprints,
-  }));
+  return rows.map(unchainedFromRow);
 }
 
 export interface AuditPageQuery {

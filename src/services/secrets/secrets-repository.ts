@@ -1,52 +1,39 @@
-import { sql } from 'kysely';
-import type { Executor } from '../../database/database.js';
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Database, Executor } from '../../database/database.js';
 import type { SecretRow } from '../../database/tables/secrets-table.js';
 import type { SecretScope } from './secret.js';
 
 export interface SecretLookup {
   name: string;
-  scope: SecretScope;
+  /** None: the owner's USER secret first, then the WORKSPACE one. */
+  scope?: SecretScope | null;
   /** Owner for USER scope. */
   ownerId: string;
 }
 
-/** The secret with this name in a scope (USER: of this owner). */
+/** WORKSPACE secrets and the USER secrets of these owners. */
+const visibleTo = (ownerIds: string[]) => (eb: ExpressionBuilder<Database, 'secrets'>) =>
+  eb.or([eb('scope', '=', 'WORKSPACE'), eb.and([eb('scope', '=', 'USER'), eb('owner_id', 'in', ownerIds)])]);
+
+/**
+ * The secret with this name in a scope (USER: of this owner); with no scope, the one the owner
+ * sees first — its USER secret, else the WORKSPACE one — in one query.
+ */
 export function findSecret(
   db: Executor,
   lookup: SecretLookup,
   forUpdate = false,
 ): Promise<SecretRow | undefined> {
-  let query = db
-    .selectFrom('secrets')
-    .selectAll()
-    .where('name', '=', lookup.name)
-    .where('scope', '=', lookup.scope);
-  if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
-  if (forUpdate) query = query.forUpdate();
-  return query.executeTakeFirst();
-}
-
-/**
- * The secret with this name the owner sees first: its USER secret, else the WORKSPACE one —
- * one query for both scopes.
- */
-export function findVisibleSecret(
-  db: Executor,
-  lookup: { name: string; ownerId: string },
-  forUpdate = false,
-): Promise<SecretRow | undefined> {
-  let query = db
-    .selectFrom('secrets')
-    .selectAll()
-    .where('name', '=', lookup.name)
-    .where((eb) =>
-      eb.or([
-        eb('scope', '=', 'WORKSPACE'),
-        eb.and([eb('scope', '=', 'USER'), eb('owner_id', '=', lookup.ownerId)]),
-      ]),
-    )
-    .orderBy(sql`scope = 'USER'`, 'desc')
-    .limit(1);
+  let query = db.selectFrom('secrets').selectAll().where('name', '=', lookup.name);
+  if (!lookup.scope)
+    query = query
+      .where(visibleTo([lookup.ownerId]))
+      .orderBy(sql`scope = 'USER'`, 'desc')
+      .limit(1);
+  else {
+    query = query.where('scope', '=', lookup.scope);
+    if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
+  }
   if (forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
 }
@@ -60,12 +47,7 @@ export function findSecretsVisibleTo(
     .selectFrom('secrets')
     .selectAll()
     .where('name', 'in', lookup.names)
-    .where((eb) =>
-      eb.or([
-        eb('scope', '=', 'WORKSPACE'),
-        eb.and([eb('scope', '=', 'USER'), eb('owner_id', 'in', lookup.ownerIds)]),
-      ]),
-    )
+    .where(visibleTo(lookup.ownerIds))
     .execute();
 }
 

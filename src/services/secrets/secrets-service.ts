@@ -116,9 +116,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     scope?: SecretScope | null,
     forUpdate = false,
   ) {
-    const row = scope
-      ? await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate)
-      : await repo.findVisibleSecret(executor, { name, ownerId: principal.id }, forUpdate);
+    const row = await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate);
     return row ? secretFromRow(row) : undefined;
   }
 
