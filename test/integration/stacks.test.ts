@@ -103,6 +103,39 @@ describe('components', () => {
     ]);
   });
 
+  it("refuses a namespace or name the flavor's back-end can't carry, when the component is saved", async () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['gcp', { project_id: 'p', scope: 'namespace', namespace: 'ML' }, 'configuration.namespace'],
+      [
+        'azure',
+        { key_vault_name: 'kv', scope: 'namespace', namespace: 'ml_team' },
+        'configuration.namespace',
+      ],
+    ];
+    for (const [flavor, configuration, path] of cases) {
+      const refused = await t.gql(REGISTER, {
+        type: 'SECRETS_MANAGER',
+        name: `ns-${flavor}`,
+        flavor,
+        configuration,
+      });
+      expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0].extensions?.issues.map((i: any) => i.path)).toEqual([path]);
+    }
+    await t.ok(REGISTER, {
+      type: 'SECRETS_MANAGER',
+      name: 'ns-gcp-ok',
+      flavor: 'gcp',
+      configuration: { project_id: 'p', scope: 'namespace', namespace: 'ml' },
+    });
+    const update = await t.gql(
+      'mutation { updateComponent(type: SECRETS_MANAGER, name: "ns-gcp-ok", configuration: {namespace: "ML"}) { component { id } } }',
+    );
+    expect(update.errors?.[0].extensions?.issues.map((i: any) => i.path)).toEqual([
+      'configuration.namespace',
+    ]);
+  });
+
   it('lists every configuration problem and writes nothing', async () => {
     const result = await t.gql(REGISTER, {
       type: 'SECRETS_MANAGER',

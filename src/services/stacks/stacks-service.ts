@@ -10,10 +10,16 @@ import {
   issuesFromZod,
   NotFoundError,
 } from '../../errors.js';
-import { COMPONENT_TYPES, type ComponentType } from '../../flavors/component-types.js';
+import {
+  COMPONENT_TYPES,
+  type ComponentType,
+  type SecretsManagerScope,
+} from '../../flavors/component-types.js';
 import { findFlavor, listFlavors } from '../../flavors/flavor-catalog.js';
 import { validateConfiguration } from '../../flavors/validate-configuration.js';
+import { scopingFor } from '../../scoping/scoping.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { parseSecretReference } from '../references/secret-reference.js';
 import { type Component, componentAad, componentFromRow } from './component.js';
 import * as repo from './stacks-repository.js';
 
@@ -76,6 +82,35 @@ export function createStacksService(deps: StacksServiceDeps) {
   let checkReferences: ReferenceChecker | undefined;
   const toComponent = (row: Parameters<typeof componentFromRow>[0]) => componentFromRow(row, keyring);
 
+  /**
+   * A secrets manager's scope as its back-end will take it (the namespace and the tag/label
+   * values its metadata carries), checked when the component is saved rather than at first use.
+   */
+  function checkScopeContext(
+    type: ComponentType,
+    flavor: string,
+    component: { id: string; name: string },
+    configuration: Record<string, unknown>,
+    issues: InputIssue[],
+  ): void {
+    if (type !== 'SECRETS_MANAGER' || issues.length > 0) return;
+    try {
+      scopingFor(flavor).validateContext({
+        scope: configuration.scope as SecretsManagerScope,
+        namespace: configuration.namespace as string | undefined,
+        componentId: component.id,
+        componentName: component.name,
+      });
+    } catch (error) {
+      if (!(error instanceof BadUserInputError)) throw error;
+      for (const issue of error.issues)
+        issues.push({
+          path: issue.path === 'componentName' ? 'name' : `configuration.${issue.path}`,
+          message: issue.message,
+        });
+    }
+  }
+
   /** Splits a configuration into stored JSON and sealed sensitive plain values. */
   function sealConfiguration(
     id: string,
@@ -88,30 +123,21 @@ export function createStacksService(deps: StacksServiceDeps) {
     const sensitive: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(configuration)) {
       const isSensitive = spec.configFields.find((f) => f.name === field)?.sensitive;
-      const isReference = typeof value === 'string' && value.trim().startsWith('{{');
+      // Validated already: a reference here is well formed, and stays readable (it is no secret).
+      const isReference = parseSecretReference(value) !== undefined;
       if (isSensitive && !isReference && value !== '') sensitive[field] = value;
       else plain[field] = value;
     }
-    if (Object.keys(sensitive).length === 0) {
-      return {
-        id,
-        type,
-        name: '',
-        flavor,
-        configuration: plain,
-        sensitiveCiphertext: null,
-        sensitiveKeyId: null,
-      };
-    }
-    const sealed = keyring.seal(JSON.stringify(sensitive), componentAad(id));
+    const sealed =
+      Object.keys(sensitive).length > 0 ? keyring.seal(JSON.stringify(sensitive), componentAad(id)) : null;
     return {
       id,
       type,
       name: '',
       flavor,
       configuration: plain,
-      sensitiveCiphertext: sealed.ciphertext,
-      sensitiveKeyId: sealed.keyId,
+      sensitiveCiphertext: sealed?.ciphertext ?? null,
+      sensitiveKeyId: sealed?.keyId ?? null,
     };
   }
 
@@ -183,8 +209,9 @@ export function createStacksService(deps: StacksServiceDeps) {
       });
     }
     const validated = flavor ? validateConfiguration(flavor, input, issues) : undefined;
-    if (issues.length || !validated) throw new BadUserInputError('Invalid component', issues);
     const id = randomUUID();
+    if (validated) checkScopeContext(type, flavorName, { id, name }, validated.configuration, issues);
+    if (issues.length || !validated) throw new BadUserInputError('Invalid component', issues);
     const record = { ...sealConfiguration(id, type, flavorName, validated.configuration), name };
     const component = await audit.audited(async (trx, record_) => {
       if (await repo.findComponent(trx, type, name)) {
@@ -223,6 +250,7 @@ export function createStacksService(deps: StacksServiceDeps) {
       }
       const flavor = findFlavor(type, current.flavor)!;
       const validated = validateConfiguration(flavor, merged, issues);
+      checkScopeContext(type, current.flavor, current, validated.configuration, issues);
       if (issues.length) throw new BadUserInputError('Invalid component update', issues);
       const sealed = {
         ...sealConfiguration(current.id, type, current.flavor, validated.configuration),
