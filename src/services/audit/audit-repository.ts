@@ -109,6 +109,12 @@ export async function insertPendingAuditEvents(trx: Executor, events: UnchainedA
   await trx.insertInto('audit_pending').values(events.map(unchainedColumns)).execute();
 }
 
+/** Whether any event waits to be chained (a cheap check before locking the head). */
+export async function hasPendingAuditEvents(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom('audit_pending').select('seq').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Removes up to `limit` pending events (the oldest) and returns them in `seq` order. */
 export async function takePendingAuditEvents(trx: Executor, limit: number): Promise<UnchainedAuditEvent[]> {
   const rows = await trx

@@ -23,6 +23,7 @@ import {
   appendAuditEventsAfter,
   claimUnpublishedAuditEvents,
   findAuditEvents,
+  hasPendingAuditEvents,
   insertAuditEvents,
   insertPendingAuditEvents,
   lastAuditEventId,
@@ -317,7 +318,8 @@ export function createAuditService(deps: AuditServiceDeps) {
     relayTimer = setInterval(() => {
       if (relayRunning) return;
       relayRunning = true;
-      chainPending()
+      hasPendingAuditEvents(db)
+        .then((pending) => (pending ? chainPending() : undefined))
         .then(() => (deps.publishedOnCommit ? 0 : relayOnce()))
         .catch((error) => log.warn('audit relay failed', { error: (error as Error).message }))
         .finally(() => {
