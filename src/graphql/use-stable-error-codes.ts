@@ -13,8 +13,8 @@ function asBadUserInput(error: GraphQLError): GraphQLError {
 }
 
 /**
- * Parse and validation failures carry the API's `BAD_USER_INPUT` code, like every bad request,
- * and never quote the input values.
+ * Parse and validation failures, and bodies of an unsupported content type, carry the API's
+ * `BAD_USER_INPUT` code, like every bad request, and never quote the input values.
  */
 export function useStableErrorCodes(): Plugin {
   return {
@@ -29,6 +29,24 @@ export function useStableErrorCodes(): Plugin {
           );
         }
       };
+    },
+    onResponse({ response, setResponse, fetchAPI }) {
+      // yoga answers a body it has no parser for with a bare 415: give it the API's error shape.
+      if (response.status !== 415) return;
+      const body = {
+        errors: [
+          {
+            message: 'Unsupported Content-Type: send application/json (or a GET query string)',
+            extensions: { code: 'BAD_USER_INPUT' },
+          },
+        ],
+      };
+      setResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 415,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
     },
     onValidate() {
       return ({ result, setResult }) => {

@@ -108,6 +108,12 @@ describe('request body size', () => {
     expect(response.status).toBe(413);
   });
 
+  it('answers a body of an unsupported content type with 415 and a BAD_USER_INPUT error', async () => {
+    const response = await post('{"query":"{ viewer { name } }"}', { 'content-type': 'text/plain' });
+    expect(response.status).toBe(415);
+    expect((await response.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
   it('serves a body just under the limit', async () => {
     const response = await post(padded(MAX - 200));
     expect(response.status).toBe(200);
