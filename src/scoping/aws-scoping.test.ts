@@ -1,46 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import {
+  basicAuth,
+  componentA,
+  componentB,
+  globalA,
+  globalB,
+  inputError,
+  namespaceXA,
+  namespaceXB,
+  namespaceY,
+  noneA,
+} from '../../test/helpers/scope-contexts.js';
 import { RAW_VALUE_KEY } from '../backends/backend.js';
-import { BadUserInputError } from '../errors.js';
 import { awsScoping as aws } from './aws-scoping.js';
 import type { ScopeContext } from './scoping.js';
-
-const A = '0b4f6e0c-5d7a-4e39-9a3c-2f1e8d6b7a01';
-const B = '7c2d9a14-1e3b-4f6a-8b5c-9d0e1f2a3b4c';
-const componentA: ScopeContext = { scope: 'component', componentId: A, componentName: 'team-secrets' };
-const componentB: ScopeContext = { scope: 'component', componentId: B, componentName: 'other-secrets' };
-const globalA: ScopeContext = { scope: 'global', componentId: A, componentName: 'team-secrets' };
-const globalB: ScopeContext = { scope: 'global', componentId: B, componentName: 'other-secrets' };
-const namespaceXA: ScopeContext = {
-  scope: 'namespace',
-  namespace: 'ml-team',
-  componentId: A,
-  componentName: 'team-secrets',
-};
-const namespaceXB: ScopeContext = {
-  scope: 'namespace',
-  namespace: 'ml-team',
-  componentId: B,
-  componentName: 'other-secrets',
-};
-const namespaceY: ScopeContext = {
-  scope: 'namespace',
-  namespace: 'data',
-  componentId: A,
-  componentName: 'team-secrets',
-};
-const noneA: ScopeContext = { scope: 'none', componentId: A, componentName: 'team-secrets' };
-
-const basicAuth = { username: 'admin', password: 's3cr3t' };
-
-function inputError(fn: () => unknown): BadUserInputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BadUserInputError) return error;
-    throw error;
-  }
-  throw new Error('expected a BadUserInputError');
-}
 
 describe('aws scoping: backend names, tags and values', () => {
   it('component scope: zenml/component/<uuid>/<name>, full tags in ZenML order', () => {

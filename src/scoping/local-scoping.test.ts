@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inputError } from '../../test/helpers/scope-contexts.js';
 import { BadUserInputError } from '../errors.js';
 import { localScoping as local } from './local-scoping.js';
 import type { ScopeContext } from './scoping.js';
@@ -8,16 +9,6 @@ const noneA: ScopeContext = {
   componentId: '0b4f6e0c-5d7a-4e39-9a3c-2f1e8d6b7a01',
   componentName: 'local-secrets',
 };
-
-function inputError(fn: () => unknown): BadUserInputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BadUserInputError) return error;
-    throw error;
-  }
-  throw new Error('expected a BadUserInputError');
-}
 
 describe('local scoping: the YAML layout', () => {
   it('names are the YAML keys; values base64 (encode_secret), zenml_schema_name in clear, no metadata', () => {
