@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { closeServer, listen } from './fake-http-server.js';
 
 /** Options shared by all local fakes. */
 export interface FakeOptions {
@@ -647,16 +648,6 @@ async function handle(runtime: Runtime, req: http.IncomingMessage, res: http.Ser
   }
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
 /** Starts the Azure Key Vault fake; port 0 (default) picks a free port. */
 export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise<AzureKeyVaultFake> {
   const host = options.host ?? '127.0.0.1';
@@ -683,12 +674,7 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
       failures.clear();
       fake.calls.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server, timers),
   };
   const runtime: Runtime = { fake, vault, failures, timers };
   server.on('request', (req, res) => {

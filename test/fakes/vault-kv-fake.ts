@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from './fake-http-server.js';
 
 /** Options shared by the local fake servers (port 0 = random; `token` is the one token Vault accepts). */
 export interface FakeOptions {
@@ -633,24 +633,4 @@ export async function startVaultKvFake(options: VaultKvFakeOptions = {}): Promis
     close: () => closeServer(server, timers),
   };
   return fake;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops listening, drops keep-alive sockets and pending delays, so it returns promptly. */
-function closeServer(server: Server, timers: Set<NodeJS.Timeout>): Promise<void> {
-  for (const timer of timers) clearTimeout(timer);
-  timers.clear();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
