@@ -88,13 +88,11 @@ export async function appendAuditEventsAfter(
   published: boolean,
 ): Promise<boolean> {
   const last = events[events.length - 1];
-  const rows = events.map(
-    (e) =>
-      sql`(${e.id}::bigint, ${e.at}::timestamptz, ${e.actor}::text, ${e.action}::text, ${e.outcome}::text,
-        ${JSON.stringify(e.target)}::jsonb,
-        ${e.valueFingerprints ? JSON.stringify(e.valueFingerprints) : null}::jsonb,
-        ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`,
-  );
+  const rows = events.map((e) => {
+    const c = unchainedColumns(e);
+    return sql`(${e.id}::bigint, ${c.at}::timestamptz, ${c.actor}::text, ${c.action}::text, ${c.outcome}::text,
+        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb, ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`;
+  });
   const result = await sql`with moved as (
       update audit_head set last_id = ${last.id}, last_hash = ${last.hash}
       where id = 1 and last_id = ${head.lastId} and last_hash = ${head.lastHash}

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import { type Permission, roleAllows } from '../../auth/roles.js';
 import { fingerprintValues } from '../../crypto/fingerprint.js';
-import type { Database, Db } from '../../database/database.js';
+import type { Database, Db, Executor } from '../../database/database.js';
 import { BadUserInputError, ForbiddenError, type InputIssue } from '../../errors.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
@@ -133,19 +133,24 @@ export function createAuditService(deps: AuditServiceDeps) {
     return chained;
   }
 
+  /** Events chained and appended after `head` in one statement; undefined when the head moved. */
+  async function appendAfter(executor: Executor, head: AuditHead | undefined, events: UnchainedAuditEvent[]) {
+    if (!head) return undefined;
+    const chained = chainAfter(head, events);
+    return (await appendAuditEventsAfter(executor, head, chained, deps.publishedOnCommit))
+      ? chained
+      : undefined;
+  }
+
   /**
    * Appends events to the chain: after the head this process last committed, in one statement;
    * if another writer moved it since, in a transaction that locks and reads the head.
    */
   async function append(events: UnchainedAuditEvent[]): Promise<void> {
-    if (knownHead) {
-      const chained = chainAfter(knownHead, events);
-      if (await appendAuditEventsAfter(db, knownHead, chained, deps.publishedOnCommit)) {
-        committed(chained);
-        return;
-      }
-    }
-    committed(await db.transaction().execute((trx) => appendLocked(trx, events)));
+    committed(
+      (await appendAfter(db, knownHead, events)) ??
+        (await db.transaction().execute((trx) => appendLocked(trx, events))),
+    );
   }
 
   /** Moves pending events onto the chain, a batch per transaction, until none is left. */
@@ -212,16 +217,12 @@ export function createAuditService(deps: AuditServiceDeps) {
           events.push(unchained(entry, new Date()));
         });
         if (events.length === 0) return value;
-        const head = writesInFlight === 1 ? knownHead : undefined;
-        if (head) {
-          const candidate = chainAfter(head, events);
-          if (await appendAuditEventsAfter(trx, head, candidate, deps.publishedOnCommit)) {
-            chained = candidate;
-            return value;
-          }
+        const appended = await appendAfter(trx, writesInFlight === 1 ? knownHead : undefined, events);
+        if (appended) chained = appended;
+        else {
+          await insertPendingAuditEvents(trx, events);
+          pending = true;
         }
-        await insertPendingAuditEvents(trx, events);
-        pending = true;
         return value;
       });
       committed(chained);

@@ -120,7 +120,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     return row ? secretFromRow(row) : undefined;
   }
 
-  /** Lookups outside transactions, by `lookupKey`: concurrent ones share one query. */
+  /** Lookups outside transactions, keyed by their JSON `SharedLookup`: concurrent ones share one query. */
   const lookupShared = microBatch(async (keys: string[]) => {
     const asked = keys.map((key) => JSON.parse(key) as SharedLookup);
     const rows = await repo.findSecretsVisibleTo(db, {

@@ -2,7 +2,6 @@ import type { Principal } from '../../auth/principal.js';
 import type { Role } from '../../auth/roles.js';
 import type { Executor } from '../../database/database.js';
 
-/** The principal owning an unrevoked token with this hash, with the stored hash. */
 /** Principals of active (unrevoked) tokens, by token hash, in one query; unknown hashes left out. */
 export async function findPrincipalsByTokenHashes(
   db: Executor,
