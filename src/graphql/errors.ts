@@ -86,3 +86,17 @@ export function maskError(error: unknown): Error {
     extensions: status ? { ...extensions, http: { status } } : extensions,
   });
 }
+
+/** An HTTP answer, in the API's error shape with code BAD_USER_INPUT, to a request refused before GraphQL runs. */
+export function badUserInputResponse(
+  fetchAPI: { Response: typeof Response },
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  const body = { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}

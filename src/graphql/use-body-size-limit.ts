@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { badUserInputResponse } from './errors.js';
 
 type FetchAPI = { Response: typeof Response; Request: typeof Request };
 
@@ -8,17 +9,8 @@ type Unread = 'too-large' | 'aborted';
 
 /** HTTP 413 with the API's error shape; the connection is closed rather than drained. */
 function tooLarge(fetchAPI: FetchAPI, maxBytes: number): Response {
-  const body = {
-    errors: [
-      {
-        message: `The request body is larger than ${maxBytes} bytes`,
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
-    ],
-  };
-  return new fetchAPI.Response(JSON.stringify(body), {
-    status: 413,
-    headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' },
+  return badUserInputResponse(fetchAPI, 413, `The request body is larger than ${maxBytes} bytes`, {
+    connection: 'close',
   });
 }
 

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { withoutInputValues } from './errors.js';
+import { badUserInputResponse, withoutInputValues } from './errors.js';
 
 function asBadUserInput(error: GraphQLError): GraphQLError {
   // Validation results skip maskError: drop the input values graphql-js quotes here too.
@@ -33,19 +33,12 @@ export function useStableErrorCodes(): Plugin {
     onResponse({ response, setResponse, fetchAPI }) {
       // yoga answers a body it has no parser for with a bare 415: give it the API's error shape.
       if (response.status !== 415) return;
-      const body = {
-        errors: [
-          {
-            message: 'Unsupported Content-Type: send application/json (or a GET query string)',
-            extensions: { code: 'BAD_USER_INPUT' },
-          },
-        ],
-      };
       setResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 415,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        }),
+        badUserInputResponse(
+          fetchAPI,
+          415,
+          'Unsupported Content-Type: send application/json (or a GET query string)',
+        ),
       );
     },
     onValidate() {
