@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import { Keyring } from '../../src/crypto/keyring.js';
-import { type GatewayProcess, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { expectWritesDurable, startSecretWriters } from '../helpers/secret-writers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -21,15 +25,11 @@ describe.skipIf(!process.env.DATABASE_URL)('gateway process SIGKILLed during wri
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = await mkdtemp(path.join(tmpdir(), 'sgw-faults-kill-'));
-    env = {
-      DATABASE_URL: database.url!,
-      SGW_ADMIN_TOKEN: token,
-      SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
+    env = gatewayEnv(database.url!, token, {
       SGW_AUDIT_HMAC_KEY: HMAC_KEY,
       SGW_DATA_DIR: dataDir,
       SGW_LOG_LEVEL: 'warn',
-      SGW_VALUE_READS_PER_SECOND: '0',
-    };
+    });
     first = await startGatewayProcess(env);
     processes.push(first);
   }, 60_000);

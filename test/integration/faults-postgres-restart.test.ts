@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import { Keyring } from '../../src/crypto/keyring.js';
-import { type GatewayProcess, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { canRunPrivatePostgres, PrivatePostgres } from '../helpers/private-postgres.js';
 import { PrivateRedis } from '../helpers/private-redis.js';
 import { expectWritesDurable, type SecretWriters, startSecretWriters } from '../helpers/secret-writers.js';
@@ -51,16 +55,14 @@ describe.skipIf(!canRunPrivatePostgres())('Postgres restarted during traffic', (
     // With Redis (when installed) the audit relay and the Redis event bus ride out the outage too.
     redis = hasRedisServer() ? await PrivateRedis.create() : undefined;
     dataDir = await mkdtemp(path.join(tmpdir(), 'sgw-faults-pg-'));
-    gateway = await startGatewayProcess({
-      DATABASE_URL: pg.url,
-      SGW_ADMIN_TOKEN: token,
-      SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
-      SGW_AUDIT_HMAC_KEY: HMAC_KEY,
-      SGW_DATA_DIR: dataDir,
-      SGW_LOG_LEVEL: 'warn',
-      SGW_VALUE_READS_PER_SECOND: '0',
-      ...(redis ? { REDIS_URL: redis.url } : {}),
-    });
+    gateway = await startGatewayProcess(
+      gatewayEnv(pg.url, token, {
+        SGW_AUDIT_HMAC_KEY: HMAC_KEY,
+        SGW_DATA_DIR: dataDir,
+        SGW_LOG_LEVEL: 'warn',
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      }),
+    );
   }, 60_000);
 
   afterAll(async () => {
