@@ -1,19 +1,27 @@
-# Secrets Gateway image. The gateway runs its TypeScript sources with tsx, which is a runtime
-# dependency in package.json, so the production dependencies are all it needs.
-FROM node:20-slim
+# Secrets Gateway image: TypeScript compiled in a build stage, only compiled JavaScript and the
+# production dependencies in the image.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: the image's Node is 24 already, so the `node` devDependency (which brings
+# Node 24 onto machines whose own Node is older) stays without its binary.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src/ ./src/
+COPY db/ ./db/
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# What `npm start` loads: src/ (entry src/main.ts), db/migrations (imported by src/database),
-# bin/ for the `sgw` CLI, and the custom secrets store example.
-COPY tsconfig.json ./
+# What `npm start` loads: dist/ (entry dist/src/main.js), bin/ for the `sgw` CLI, and the
+# custom secrets store example (plain TypeScript, loaded by Node 24's type stripping).
+COPY --from=build /app/dist/ ./dist/
 COPY bin/ ./bin/
-COPY db/ ./db/
-COPY src/ ./src/
 COPY examples/ ./examples/
 
 # Embedded mode (no DATABASE_URL) keeps PGlite files and generated keys here.
@@ -27,5 +35,5 @@ EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
-# Same as `npm start` (tsx src/main.ts), but one Node process that receives SIGTERM directly.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Same as `npm start`, but one Node process that receives SIGTERM directly.
+CMD ["node", "dist/src/main.js"]

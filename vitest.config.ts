@@ -5,8 +5,9 @@ const require = createRequire(import.meta.url);
 
 export default defineConfig({
   resolve: {
-    // graphql 16 has no "exports": Node loads its CJS build for graphql-yoga; load the same one
-    // for our code, so there is one GraphQLError class (as under tsx in production).
+    // Load graphql from the file Node itself resolves (graphql 17's "module-sync" build, which Node
+    // 24 gives to import and require alike), not the "development" build Vite would pick: one
+    // GraphQLError class for our code and graphql-yoga, as in production.
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {

@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// sgw: the command line of the Secrets Gateway. Runs the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
-
-register();
-
+// sgw: the command line of the Secrets Gateway. Runs the compiled JavaScript in dist/ (built by
+// `npm ci` through the `prepare` script, or `npm run build`).
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0); // e.g. sgw audit tail --follow | head
   throw error;
 });
 
-const { main } = await import('../src/cli/index.ts');
+const { main } = await import('../dist/src/cli/index.js');
 process.exit(await main(process.argv.slice(2)));

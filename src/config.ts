@@ -68,6 +68,10 @@ const envSchema = z.object({
     .positive()
     .optional()
     .describe('value reads a principal may make at once; unset: five seconds of the rate'),
+  SGW_GRAPHIQL: optionalString
+    .refine((v) => v === undefined || v === 'true' || v === 'false', 'must be true or false')
+    .describe('GraphiQL on GET /graphql from a browser; unset: on without DATABASE_URL, off with it'),
+  SGW_METRICS_TOKEN: optionalString.describe('bearer token GET /metrics requires; unset: /metrics is open'),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -97,6 +101,10 @@ export interface Config {
   valueReadsPerSecond: number;
   /** Value reads a principal may make at once (token bucket size). */
   valueReadsBurst: number;
+  /** Serve GraphiQL (all assets from the gateway) on GET /graphql to browsers. */
+  graphiql: boolean;
+  /** Bearer token that GET /metrics requires; undefined: open. */
+  metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -138,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,
     valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
     valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),
+    graphiql: e.SGW_GRAPHIQL === undefined ? !e.DATABASE_URL : e.SGW_GRAPHIQL === 'true',
+    metricsToken: e.SGW_METRICS_TOKEN,
     logLevel: e.SGW_LOG_LEVEL,
   };
 }

@@ -1,7 +1,7 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { EventBus } from './event-bus.js';
+import { createRedisEventTarget } from './redis-event-target.js';
 
 /**
  * An event bus on Redis pub/sub with two connections: one publishes (fails fast when Redis
@@ -23,7 +23,7 @@ export function createRedisEventBus(url: string): EventBus {
   publishClient.on('error', () => {});
   subscribeClient.on('error', () => {});
   const pubSub = createPubSub<Record<string, [unknown]>>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+    eventTarget: createRedisEventTarget(publishClient, subscribeClient),
   });
   return {
     async publish(channel, payload) {

@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { GraphQLError, ValidationContext } from 'graphql';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
@@ -20,20 +20,56 @@ export const QUERY_LIMITS = {
   maxDirectives: 50,
 } as const;
 
-/** Reports a rejection as a validation error (BAD_USER_INPUT), not as a thrown exception. */
+/**
+ * Reports a rejection as a validation error (BAD_USER_INPUT), not as a thrown exception.
+ * graphql-armor 3 carries its own graphql 16 types (it runs on graphql 17 unchanged: the
+ * validation context and errors it touches are the same shape), hence the cast.
+ */
 const reportAsValidationError = {
   propagateOnRejection: false,
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
-};
+} as unknown as { propagateOnRejection: boolean };
+
+/**
+ * Validation errors without graphql-js's "Did you mean …?" hints, which would let a caller map
+ * the schema field by field. (graphql-armor's own suggestion blocker checks its bundled graphql
+ * 16's error class, so it no longer matches graphql 17's errors.)
+ */
+function useHiddenSuggestions(): Plugin {
+  return {
+    onValidate: () => ({ valid, result, setResult }) => {
+      if (valid) return;
+      setResult(
+        result.map((error) =>
+          /Did you mean/.test(error.message)
+            ? new GraphQLError(error.message.replace(/\s*Did you mean .+\?/g, '').trim(), {
+                nodes: error.nodes,
+                source: error.source,
+                positions: error.positions,
+                path: error.path,
+                extensions: error.extensions,
+              })
+            : error,
+        ),
+      );
+    },
+  };
+}
 
 /** graphql-armor: depth, alias, cost, token and directive limits; field suggestions hidden. */
 export function useQueryLimits(): Plugin {
-  return EnvelopArmorPlugin({
+  const armor = EnvelopArmorPlugin({
     maxDepth: { n: QUERY_LIMITS.maxDepth, ...reportAsValidationError },
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...reportAsValidationError },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, ...reportAsValidationError },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...reportAsValidationError },
     maxTokens: { n: QUERY_LIMITS.maxTokens },
-    blockFieldSuggestion: { enabled: true },
+    blockFieldSuggestion: { enabled: false },
   }) as Plugin;
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(armor);
+      addPlugin(useHiddenSuggestions());
+    },
+  };
 }

@@ -40,13 +40,18 @@ export function sharedRedisEnv(prefix: string): Record<string, string> {
   return process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, SGW_REDIS_PREFIX: `${prefix}:` } : {};
 }
 
-/** Starts `src/main.ts` (or another script) as a real process and waits until it says it is listening. */
+/**
+ * Starts the compiled gateway (`dist/src/main.js`, what `npm start` runs; `npm test` builds it
+ * first) or another script (TypeScript through tsx) as a real process and waits until it says
+ * it is listening.
+ */
 export async function startGatewayProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
-  script = 'src/main.ts',
+  script = 'dist/src/main.js',
 ): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -229,8 +229,8 @@ describe('Dockerfile', () => {
   const instructions = () => dockerfile();
   const argsOf = (name: string) => instructions().filter((i) => i.instruction === name);
 
-  it('builds on node:20-slim, runs as node, listens on 0.0.0.0:4000 and exposes it', () => {
-    expect(argsOf('FROM')[0]?.args).toMatch(/^node:20-slim\b/);
+  it('builds on node:24-slim, runs as node, listens on 0.0.0.0:4000 and exposes it', () => {
+    for (const from of argsOf('FROM')) expect(from.args).toMatch(/^node:24-slim\b/);
     expect(argsOf('USER').at(-1)?.args).toBe('node');
     const env = argsOf('ENV')
       .map((i) => i.args)
@@ -252,7 +252,14 @@ describe('Dockerfile', () => {
     const entries = argv.filter((arg) => /\.(ts|js|mjs)$/.test(arg));
     expect(entries, 'CMD names an entry file').toHaveLength(1);
     expect(existsSync(path.join(ROOT, entries[0])), entries[0]).toBe(true);
-    const copied = argsOf('COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    // The last stage's copies; one from the build stage names its path inside that stage.
+    const copied = argsOf('COPY').flatMap((i) =>
+      i.args
+        .split(/\s+/)
+        .filter((a) => !a.startsWith('--'))
+        .slice(0, -1)
+        .map((c) => (i.args.startsWith('--from') ? c.replace(/^\/app\//, '') : c)),
+    );
     expect(copied.map((c) => c.replace(/\/$/, ''))).toContain(entries[0].split('/')[0]);
   });
 
@@ -279,7 +286,19 @@ describe('Dockerfile', () => {
         needed.add(target.split(path.sep)[0]);
       }
     }
-    for (const dir of needed) expect(copied, `imported from ${dir}/`).toContain(dir);
+    // What the build stage compiled arrives as dist/ (copied from that stage).
+    const built = argsOf('COPY')
+      .filter((i) => i.args.startsWith('--from'))
+      .map((i) => i.args.split(/\s+/).at(-1)!.replace(/^\.\//, '').replace(/\/$/, ''));
+    expect(built).toContain('dist');
+    for (const dir of needed) expect([...copied, ...built], `imported from ${dir}/`).toContain(dir);
+  });
+
+  it('compiles in a build stage: TypeScript is not compiled at run time', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
+    expect(argsOf('RUN').some((i) => /\btsc\b.*tsconfig\.build\.json/.test(i.args))).toBe(true);
+    expect(argsOf('CMD').at(-1)?.args).not.toMatch(/tsx/);
   });
 
   it('needs no devDependencies at run time (the image installs with --omit=dev)', () => {
@@ -287,7 +306,6 @@ describe('Dockerfile', () => {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
     const builtins = new Set(builtinModules);
     const used = new Set<string>();
     for (const file of [...sourceFiles('src'), ...sourceFiles('db'), ...sourceFiles('bin')]) {
