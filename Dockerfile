@@ -2,13 +2,16 @@
 # production dependencies in the image.
 FROM node:24-slim AS build
 WORKDIR /app
+# bin/ is a local package (the `sgw` command) that package.json depends on.
 COPY package.json package-lock.json ./
+COPY bin/ ./bin/
 # --ignore-scripts: the image's Node is 24 already, so the `node` devDependency (which brings
 # Node 24 onto machines whose own Node is older) stays without its binary.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ ./src/
 COPY db/ ./db/
+COPY examples/ ./examples/
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 FROM node:24-slim
@@ -16,13 +19,12 @@ ENV NODE_ENV=production
 WORKDIR /app
 
 COPY package.json package-lock.json ./
+COPY bin/ ./bin/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# What `npm start` loads: dist/ (entry dist/src/main.js), bin/ for the `sgw` CLI, and the
-# custom secrets store example (plain TypeScript, loaded by Node 24's type stripping).
+# What `npm start` loads: dist/ (entry dist/src/main.js; the custom secrets store example is
+# dist/examples/custom-secrets-store.js).
 COPY --from=build /app/dist/ ./dist/
-COPY bin/ ./bin/
-COPY examples/ ./examples/
 
 # Embedded mode (no DATABASE_URL) keeps PGlite files and generated keys here.
 RUN mkdir -p /app/.sgw && chown node:node /app/.sgw

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   }
   gateway.log.info('Secrets Gateway listening', {
     url: `${running.url}/graphql`,
+    node: process.version,
     database: gateway.database.kind,
     events: config.redisUrl ? 'redis' : 'in-process',
   });

@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.js';
+import { type HttpResponse, httpPost } from './http-post.js';
 
 interface GraphQLError {
   message: string;
@@ -51,25 +52,21 @@ export class GatewayClient {
     return new CliError('UNREACHABLE', `cannot reach the gateway at ${this.url}`);
   }
 
-  private async post(body: string, accept: string, signal?: AbortSignal): Promise<Response> {
+  private async post(body: string, accept: string, signal?: AbortSignal): Promise<HttpResponse> {
     try {
-      return await fetch(`${this.url}/graphql`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept,
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        },
-        body,
-        signal,
-      });
+      const headers = {
+        'content-type': 'application/json',
+        accept,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      };
+      return await httpPost(`${this.url}/graphql`, headers, body, signal);
     } catch (error) {
       if (signal?.aborted) throw error;
       throw this.unreachable();
     }
   }
 
-  private async resultOf<T>(response: Response): Promise<GraphQLResult<T>> {
+  private async resultOf<T>(response: HttpResponse): Promise<GraphQLResult<T>> {
     let text: string;
     try {
       text = await response.text();
@@ -113,15 +110,14 @@ export class GatewayClient {
     options: { signal?: AbortSignal; onOpen?: () => void } = {},
   ): AsyncGenerator<T> {
     const { signal } = options;
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await this.post(JSON.stringify({ query, variables }), 'text/event-stream', signal);
     } catch (error) {
       if (signal?.aborted) return;
       throw error;
     }
-    const type = response.headers.get('content-type') ?? '';
-    if (!type.includes('text/event-stream') || !response.body) {
+    if (!response.contentType.includes('text/event-stream')) {
       const result = await this.resultOf<T>(response);
       if (result.errors?.length) throw errorFromGraphQL(result.errors[0]);
       throw new CliError('BAD_RESPONSE', `the gateway at ${this.url} did not open an event stream`);
@@ -132,7 +128,7 @@ export class GatewayClient {
     let event = '';
     let data: string[] = [];
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body) {
         buffer += decoder.decode(chunk, { stream: true });
         let newline = buffer.indexOf('\n');
         while (newline >= 0) {
