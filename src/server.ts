@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import { createCentralStore } from './backends/create-central-store.js';
+import { backendFlavor, observeBackend } from './backends/observe-backend.js';
 import { createSqlBackend } from './backends/sql/sql-backend.js';
 import type { Config } from './config.js';
 import { loadKeyMaterial } from './crypto/key-material.js';
@@ -16,7 +17,10 @@ import { createInProcessEventBus } from './events/in-process-event-bus.js';
 import { createRedisEventBus } from './events/redis-event-bus.js';
 import { createGatewayYoga, type GatewayYoga } from './graphql/create-yoga.js';
 import { createLogger, type Logger } from './logger.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
+import { serveMetrics } from './metrics/metrics-endpoint.js';
 import { SecretSchemaRegistry } from './schemas/secret-schemas.js';
+import { readAuditBacklog } from './services/audit/audit-repository.js';
 import { createAuditService } from './services/audit/audit-service.js';
 import { createKeyRotationService } from './services/keys/key-rotation-service.js';
 import { createManagedSecretsService } from './services/managed-secrets/managed-secrets-service.js';
@@ -35,6 +39,8 @@ export interface Gateway {
   config: Config;
   services: Services;
   yoga: GatewayYoga;
+  /** Prometheus metrics of this gateway (`GET /metrics`). */
+  metrics: GatewayMetrics;
   database: DatabaseHandle;
   bus: EventBus;
   log: Logger;
@@ -66,6 +72,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
   const channels = createChannels(config.redisPrefix);
+  const metrics = createGatewayMetrics({ auditBacklog: () => readAuditBacklog(db) });
 
   const audit = createAuditService({
     db,
@@ -92,6 +99,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   let store: Awaited<ReturnType<typeof createCentralStore>>;
   try {
     store = await createCentralStore(config, { sqlBackend });
+    store = {
+      ...store,
+      backend: observeBackend(store.backend, backendFlavor(store.kind), metrics.backendCall),
+    };
   } catch (error) {
     await bus.close();
     await database.close();
@@ -105,6 +116,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     schemas,
     dataDir: config.dataDir,
     timeoutMs: config.backendTimeoutMs,
+    metrics,
   });
   const references = createReferencesService({
     secrets,
@@ -141,6 +153,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     migrations,
     parallelism: config.migrationParallelism,
     leaseMs: config.migrationLeaseMs,
+    metrics,
   });
   worker.start();
   const services: Services = {
@@ -156,11 +169,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     valueReads: createValueReadLimiter({
       readsPerSecond: config.valueReadsPerSecond,
       burst: config.valueReadsBurst,
+      metrics,
     }),
   };
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
-  const yoga = createGatewayYoga(services, log, { maxBodyBytes: config.maxBodyBytes });
+  const yoga = createGatewayYoga(services, log, { maxBodyBytes: config.maxBodyBytes, metrics });
 
   async function ready(): Promise<boolean> {
     try {
@@ -181,7 +195,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await database.close();
   }
 
-  return { config, services, yoga, database, bus, log, generatedAdminToken, ready, close };
+  return { config, services, yoga, metrics, database, bus, log, generatedAdminToken, ready, close };
 }
 
 export interface RunningServer {
@@ -196,12 +210,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Serves a gateway over HTTP (GraphQL, SSE, graphql-ws) with /healthz and /readyz. */
+/** Serves a gateway over HTTP (GraphQL, SSE, graphql-ws) with /healthz, /readyz and /metrics. */
 export async function startServer(gateway: Gateway): Promise<RunningServer> {
   const { yoga, config } = gateway;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url === '/metrics' || url.startsWith('/metrics?'))
+      return serveMetrics(req, res, gateway.metrics, config.metricsToken);
     if (url === '/readyz') {
       gateway.ready().then(
         (ok) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' }),

@@ -2,12 +2,14 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { bearerToken } from '../auth/api-token.js';
 import { AppError, BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Services } from '../services/services.js';
 import type { GraphQLContext } from './context.js';
 import { isUnavailableError, maskError, toPublicError } from './errors.js';
 import { schema } from './schema.js';
 import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
+import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 
@@ -16,6 +18,8 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLCon
 export interface GatewayYogaOptions {
   /** Largest request body, in bytes (HTTP 413 above). */
   maxBodyBytes: number;
+  /** Records operations and errors (`GET /metrics`). */
+  metrics?: Pick<GatewayMetrics, 'graphqlRequest' | 'graphqlError'>;
 }
 
 /**
@@ -68,6 +72,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       }
     },
     plugins: [
+      // First, so it times the whole operation and sees what later plugins answer.
+      ...(options.metrics ? [useGraphQLMetrics(options.metrics)] : []),
       useBodySizeLimit(options.maxBodyBytes),
       useQueryLimits(),
       useStableErrorCodes(),

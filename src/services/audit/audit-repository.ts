@@ -200,3 +200,20 @@ export async function readAuditHead(db: Executor): Promise<{ lastId: string; las
     .executeTakeFirstOrThrow();
   return { lastId: String(head.last_id), lastHash: head.last_hash };
 }
+
+/** Where the chain stands: its head, events waiting to be chained, events not yet on the live feed. */
+export interface AuditBacklog {
+  headId: number;
+  pending: number;
+  unpublished: number;
+}
+
+/** The audit backlog in one cheap statement (`unpublished` counts through a partial index). */
+export async function readAuditBacklog(db: Executor): Promise<AuditBacklog> {
+  const result = await sql<{ head_id: string; pending: string; unpublished: string }>`select
+      (select last_id from audit_head where id = 1) as head_id,
+      (select count(*) from audit_pending) as pending,
+      (select count(*) from audit_events where not published) as unpublished`.execute(db);
+  const row = result.rows[0];
+  return { headId: Number(row.head_id), pending: Number(row.pending), unpublished: Number(row.unpublished) };
+}

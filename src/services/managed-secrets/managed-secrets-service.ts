@@ -5,8 +5,10 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from '../../backends/backend.js';
+import { backendFlavor, observeBackend } from '../../backends/observe-backend.js';
 import { AlreadyExistsError, BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
 import type { SecretsManagerScope } from '../../flavors/component-types.js';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
 import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import {
@@ -53,6 +55,8 @@ export interface ManagedSecretsServiceDeps {
   timeoutMs: number;
   /** Builds the back-end of a component (tests and benchmarks may wrap it). */
   backendFor?: (component: Component) => SecretBackend;
+  /** Records the duration and failures of every back-end call. */
+  metrics?: Pick<GatewayMetrics, 'backendCall'>;
 }
 
 /** Secrets inside a stack's secrets manager component, scoped exactly as ZenML did. */
@@ -64,7 +68,10 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     if (deps.backendFor) return deps.backendFor(component);
     const cached = backends.get(component.id);
     if (cached && cached.updatedAt === component.updatedAt.getTime()) return cached.backend;
-    const backend = backendForComponent(component, deps.dataDir, deps.timeoutMs);
+    const built = backendForComponent(component, deps.dataDir, deps.timeoutMs);
+    const backend = deps.metrics
+      ? observeBackend(built, backendFlavor(component.flavor), deps.metrics.backendCall)
+      : built;
     backends.set(component.id, { updatedAt: component.updatedAt.getTime(), backend });
     return backend;
   }

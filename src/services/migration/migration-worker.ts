@@ -6,6 +6,7 @@ import type { SecretValues } from '../../backends/backend.js';
 import type { Database, Db } from '../../database/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
 import type {
@@ -42,6 +43,8 @@ export interface MigrationWorkerDeps {
   parallelism: number;
   leaseMs: number;
   pollMs?: number;
+  /** Counts item outcomes once they are committed. */
+  metrics?: Pick<GatewayMetrics, 'migrationItem'>;
 }
 
 /** Items per transaction when the source back-end reads in batches (AWS BatchGetSecretValue: 20). */
@@ -307,6 +310,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
           const batch = queue.splice(0, batchSize);
           if (batch.length === 0) return;
           const saved = await runBatch(job, principal, manager, loadMany, batch);
+          for (const item of saved) deps.metrics?.migrationItem(item.status);
           await Promise.all(
             saved.map((item) => {
               job = { ...job, done: job.done + 1 };

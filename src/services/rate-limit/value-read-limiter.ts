@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/principal.js';
 import { RateLimitedError } from '../../errors.js';
+import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 
 export interface ValueReadLimiterDeps {
   /** Reads each principal regains per second; 0 turns the limit off. */
@@ -10,6 +11,8 @@ export interface ValueReadLimiterDeps {
   now?: () => number;
   /** Buckets kept at most; full (idle) buckets are dropped first, then the oldest. */
   maxPrincipals?: number;
+  /** Counts refused reads. */
+  metrics?: Pick<GatewayMetrics, 'valueReadRateLimited'>;
 }
 
 interface Bucket {
@@ -63,6 +66,7 @@ export function createValueReadLimiter(deps: ValueReadLimiterDeps) {
       return;
     }
     const retryAfterMs = Math.max(1, Math.ceil(((needed - bucket.tokens) * 1000) / rate));
+    deps.metrics?.valueReadRateLimited();
     throw new RateLimitedError(`Too many secret value reads; try again in ${retryAfterMs} ms`, retryAfterMs);
   }
 

@@ -1,0 +1,77 @@
+import { AppError } from '../errors.js';
+import type { SecretBackend } from './backend.js';
+
+/** Back-end flavors as metrics name them (the `hashicorp` store is `vault`). */
+export const BACKEND_FLAVORS = ['aws', 'gcp', 'azure', 'vault', 'local', 'sql', 'custom'] as const;
+export type BackendFlavor = (typeof BACKEND_FLAVORS)[number];
+
+/** The SecretBackend methods a call can be: a bounded label. */
+export type BackendOperation = 'create' | 'createMany' | 'get' | 'getValues' | 'update' | 'delete' | 'list';
+
+/** One settled back-end call: how long it took and, when it failed, the error code. */
+export interface BackendCall {
+  flavor: BackendFlavor;
+  operation: BackendOperation;
+  seconds: number;
+  /** Undefined on success; the AppError code, or INTERNAL_SERVER_ERROR for anything else. */
+  failure: string | undefined;
+}
+
+/** Receives every observed call (in memory: it must not do I/O). */
+export type BackendCallRecorder = (call: BackendCall) => void;
+
+/** The flavor of a secrets manager flavor or a store kind; anything unknown is `custom`. */
+export function backendFlavor(kind: string): BackendFlavor {
+  if (kind === 'hashicorp') return 'vault';
+  return (BACKEND_FLAVORS as readonly string[]).includes(kind) ? (kind as BackendFlavor) : 'custom';
+}
+
+/**
+ * Wraps a back-end so every call is reported to `record` once it settles, with its duration and
+ * failure code; results and errors pass through unchanged. Wrap a guarded back-end from the
+ * outside, so timeouts and the mapped codes (BACKEND_UNAVAILABLE, BACKEND_ERROR) are what is seen.
+ */
+export function observeBackend(
+  backend: SecretBackend,
+  flavor: BackendFlavor,
+  record: BackendCallRecorder,
+): SecretBackend {
+  function observed<T>(operation: BackendOperation, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const settle = (failure: string | undefined) =>
+      record({ flavor, operation, seconds: (performance.now() - started) / 1000, failure });
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (value) => {
+        settle(undefined);
+        return value;
+      },
+      (error: unknown) => {
+        settle(error instanceof AppError ? error.code : 'INTERNAL_SERVER_ERROR');
+        throw error;
+      },
+    );
+  }
+
+  const { createMany, getValues } = backend;
+  return {
+    kind: backend.kind,
+    create: (entry, options) => observed('create', () => backend.create(entry, options)),
+    createMany: createMany
+      ? (entries, options) => observed('createMany', () => createMany.call(backend, entries, options))
+      : undefined,
+    get: (name, options) => observed('get', () => backend.get(name, options)),
+    getValues: getValues
+      ? (names, options) => observed('getValues', () => getValues.call(backend, names, options))
+      : undefined,
+    update: (entry, options) => observed('update', () => backend.update(entry, options)),
+    delete: (name, options) => observed('delete', () => backend.delete(name, options)),
+    list: (query, options) => observed('list', () => backend.list(query, options)),
+    close: backend.close ? () => backend.close?.() ?? Promise.resolve() : undefined,
+  };
+}
