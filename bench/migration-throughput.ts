@@ -59,8 +59,8 @@ export async function benchMigrationThroughput(): Promise<BenchFigure[]> {
     const aws = createAwsBackend({
       region: 'us-east-1',
       endpoint: fake.config.endpoint_url,
-      accessKeyId: 'x',
-      secretAccessKey: 'y',
+      accessKeyId: fake.config.aws_access_key_id,
+      secretAccessKey: fake.config.aws_secret_access_key,
       timeoutMs: 30_000,
     });
     const sql = createSqlBackend(t.gateway.database.db, Keyring.parse(Keyring.generateDescription('bench')));

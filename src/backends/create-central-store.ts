@@ -6,6 +6,7 @@ import { createAzureBackend } from './azure/azure-backend.js';
 import type { SecretBackend, SecretMetadata } from './backend.js';
 import { type CentralStore, createSqlCentralStore } from './central-store.js';
 import { createGcpBackend } from './gcp/gcp-backend.js';
+import { serviceAccountKeyProblem } from './gcp/service-account-key.js';
 import { guardBackend } from './guard-backend.js';
 import { createVaultBackend } from './vault/vault-backend.js';
 
@@ -37,12 +38,57 @@ function flag(value: string | undefined): boolean {
 
 function required(options: Record<string, string>, ...names: string[]): string {
   for (const name of names) if (options[name]) return options[name];
-  throw new Error(`option ${names[0]} is required (SGW_SECRETS_STORE_${names[0].toUpperCase()})`);
+  throw new Error(`option ${names[0]} is required (${variable(names[0])})`);
 }
 
 function firstOf(options: Record<string, string>, ...names: string[]): string | undefined {
   for (const name of names) if (options[name]) return options[name];
   return undefined;
+}
+
+const variable = (name: string) => `SGW_SECRETS_STORE_${name.toUpperCase()}`;
+
+/** Options that go together (a key and its secret): all or none, else an Error naming them. */
+function together(options: Record<string, string>, ...names: string[]): void {
+  const given = names.filter((name) => options[name]);
+  if (given.length > 0 && given.length < names.length) {
+    throw new Error(`options ${names.join(' and ')} go together (${names.map(variable).join(', ')})`);
+  }
+}
+
+/** A Vault token, or AppRole role_id + secret_id (+ approle_mount): exactly one of them. */
+function vaultSignIn(options: Record<string, string>) {
+  together(options, 'role_id', 'secret_id');
+  const token = firstOf(options, 'vault_token', 'token');
+  if (token && options.role_id) throw new Error('give option vault_token or role_id and secret_id, not both');
+  if (token) return { token };
+  if (options.role_id) {
+    const mount = firstOf(options, 'approle_mount');
+    return { appRole: { roleId: options.role_id, secretId: options.secret_id, mount } };
+  }
+  throw new Error(
+    `option vault_token (or role_id and secret_id) is required (${variable('vault_token')}, or ${variable('role_id')} and ${variable('secret_id')})`,
+  );
+}
+
+/**
+ * An Azure service principal (tenant_id, client_id, client_secret, or their azure_ names): all
+ * three or none (the default Azure credential), and an optional authority_host.
+ */
+function azureSignIn(options: Record<string, string>) {
+  const signIn = {
+    tenantId: firstOf(options, 'tenant_id', 'azure_tenant_id'),
+    clientId: firstOf(options, 'client_id', 'azure_client_id'),
+    clientSecret: firstOf(options, 'client_secret', 'azure_client_secret'),
+  };
+  const given = Object.values(signIn).filter(Boolean).length;
+  if (given > 0 && given < 3) {
+    const names = ['tenant_id', 'client_id', 'client_secret'];
+    throw new Error(
+      `options ${names.join(', ')} go together, or none for the default Azure credential (${names.map(variable).join(', ')})`,
+    );
+  }
+  return { ...signIn, authorityHost: firstOf(options, 'authority_host') };
 }
 
 /** Credentials and tokens among the options, scrubbed from any back-end message. */
@@ -97,6 +143,7 @@ export async function createSecretBackendForKind(
   let backend: SecretBackend;
   switch (kind) {
     case 'aws':
+      together(options, 'aws_access_key_id', 'aws_secret_access_key');
       backend = createAwsBackend({
         region: required(options, 'region_name', 'region'),
         endpoint: firstOf(options, 'endpoint_url'),
@@ -108,18 +155,14 @@ export async function createSecretBackendForKind(
       break;
     case 'gcp': {
       const credentialsJson = firstOf(options, 'credentials_json');
-      if (credentialsJson) {
-        try {
-          JSON.parse(credentialsJson);
-        } catch {
-          throw new Error('option credentials_json is not valid JSON');
-        }
-      }
+      const problem = serviceAccountKeyProblem(credentialsJson ?? '');
+      if (problem) throw new Error(`option credentials_json ${problem}`);
       backend = createGcpBackend({
         projectId: required(options, 'project_id'),
         apiEndpoint: firstOf(options, 'api_endpoint'),
         insecure: flag(options.insecure),
         credentialsJson,
+        caCert: firstOf(options, 'ca_cert'),
         timeoutMs,
       });
       break;
@@ -129,9 +172,7 @@ export async function createSecretBackendForKind(
         firstOf(options, 'vault_url') ?? `https://${required(options, 'key_vault_name')}.vault.azure.net`;
       backend = createAzureBackend({
         vaultUrl,
-        tenantId: firstOf(options, 'tenant_id', 'azure_tenant_id'),
-        clientId: firstOf(options, 'client_id', 'azure_client_id'),
-        clientSecret: firstOf(options, 'client_secret', 'azure_client_secret'),
+        ...azureSignIn(options),
         allowInsecure: flag(options.allow_insecure),
         timeoutMs,
       });
@@ -140,7 +181,7 @@ export async function createSecretBackendForKind(
     case 'hashicorp':
       backend = createVaultBackend({
         url: required(options, 'vault_addr', 'url'),
-        token: required(options, 'vault_token', 'token'),
+        ...vaultSignIn(options),
         mountPoint: firstOf(options, 'mount_point'),
         namespace: firstOf(options, 'vault_namespace', 'namespace'),
         caCert: firstOf(options, 'ca_cert'),

@@ -1,6 +1,10 @@
+import { authorityHostProblem } from '../backends/azure/authority-host.js';
+import { serviceAccountKeyProblem } from '../backends/gcp/service-account-key.js';
 import type { FieldSpec } from '../schemas/field-spec.js';
 import type { ComponentType } from './component-types.js';
+import { allOrNone, exactlyOneOf, type FieldRule, onlyWith } from './field-rules.js';
 import { localSecretsFileProblem } from './local-secrets-file.js';
+import { pemCertificateProblem } from './pem-certificate.js';
 
 /** A component flavor: its configuration fields and whether it supports secret scoping. */
 export interface Flavor {
@@ -9,6 +13,8 @@ export interface Flavor {
   integration: string;
   supportsScoping: boolean;
   configFields: FieldSpec[];
+  /** Rules over several fields (e.g. credentials that go together), checked at registration. */
+  rules?: FieldRule[];
 }
 
 const field = (name: string, options: Partial<FieldSpec> = {}): FieldSpec => ({
@@ -35,12 +41,14 @@ const secretsManager = (
   integration: string,
   supportsScoping: boolean,
   fields: FieldSpec[],
+  rules: FieldRule[] = [],
 ): Flavor => ({
   name,
   type: 'SECRETS_MANAGER',
   integration,
   supportsScoping,
   configFields: [...fields, ...SCOPE_FIELDS],
+  rules,
 });
 
 const FLAVORS: Flavor[] = [
@@ -50,34 +58,73 @@ const FLAVORS: Flavor[] = [
       check: localSecretsFileProblem,
     }),
   ]),
-  secretsManager('aws', 'aws', true, [
-    required('region_name'),
-    field('endpoint_url'),
-    field('aws_access_key_id'),
-    sensitive('aws_secret_access_key'),
-    sensitive('aws_session_token'),
-  ]),
+  secretsManager(
+    'aws',
+    'aws',
+    true,
+    [
+      required('region_name'),
+      field('endpoint_url'),
+      field('aws_access_key_id'),
+      sensitive('aws_secret_access_key'),
+      sensitive('aws_session_token'),
+    ],
+    [
+      allOrNone(['aws_access_key_id', 'aws_secret_access_key'], "the SDK's default credential chain"),
+      onlyWith('aws_session_token', ['aws_access_key_id', 'aws_secret_access_key']),
+    ],
+  ),
   secretsManager('gcp', 'gcp', true, [
     required('project_id'),
     field('api_endpoint', { description: 'host:port' }),
     bool('insecure'),
-    sensitive('credentials_json'),
+    sensitive('credentials_json', {
+      description: 'service-account key (JSON); unset: application default credentials',
+      check: serviceAccountKeyProblem,
+    }),
+    field('ca_cert', {
+      description: 'PEM certificate to trust for api_endpoint',
+      check: pemCertificateProblem,
+    }),
   ]),
-  secretsManager('azure', 'azure', true, [
-    required('key_vault_name'),
-    field('vault_url'),
-    field('tenant_id'),
-    field('client_id'),
-    sensitive('client_secret'),
-    bool('allow_insecure'),
-  ]),
-  secretsManager('vault', 'vault', true, [
-    required('url'),
-    sensitive('token', { required: true }),
-    field('mount_point', { default: 'secret' }),
-    field('vault_namespace'),
-    field('ca_cert'),
-  ]),
+  secretsManager(
+    'azure',
+    'azure',
+    true,
+    [
+      required('key_vault_name'),
+      field('vault_url'),
+      field('tenant_id'),
+      field('client_id'),
+      sensitive('client_secret'),
+      field('authority_host', {
+        description:
+          'Entra ID origin, e.g. https://login.microsoftonline.us; unset: AZURE_AUTHORITY_HOST or the public cloud',
+        check: authorityHostProblem,
+      }),
+      bool('allow_insecure'),
+    ],
+    [allOrNone(['tenant_id', 'client_id', 'client_secret'], 'the default Azure credential')],
+  ),
+  secretsManager(
+    'vault',
+    'vault',
+    true,
+    [
+      required('url'),
+      sensitive('token', { description: 'or AppRole role_id + secret_id' }),
+      field('role_id', { description: 'AppRole, with secret_id' }),
+      sensitive('secret_id', { description: 'AppRole, with role_id' }),
+      field('approle_mount', { default: 'approle' }),
+      field('mount_point', { default: 'secret' }),
+      field('vault_namespace'),
+      field('ca_cert'),
+    ],
+    [
+      exactlyOneOf([['token'], ['role_id', 'secret_id']]),
+      allOrNone(['role_id', 'secret_id'], 'sign in with token'),
+    ],
+  ),
   {
     name: 'local',
     type: 'ARTIFACT_STORE',

@@ -91,6 +91,12 @@ export function validateConfiguration(
       issues.push({ path: `${path}.${field.name}`, message: 'required' });
     }
   }
+  for (const rule of flavor.rules ?? []) {
+    for (const problem of rule(configuration)) {
+      const at = `${path}.${problem.field}`;
+      if (!issues.some((i) => i.path === at)) issues.push({ path: at, message: problem.message });
+    }
+  }
   if (isSecretsManager) applyScopeRules(flavor, configuration, issues, warnings, path);
   return { configuration, references, warnings };
 }

@@ -37,22 +37,24 @@ const reportAsValidationError = {
  */
 function useHiddenSuggestions(): Plugin {
   return {
-    onValidate: () => ({ valid, result, setResult }) => {
-      if (valid) return;
-      setResult(
-        result.map((error) =>
-          /Did you mean/.test(error.message)
-            ? new GraphQLError(error.message.replace(/\s*Did you mean .+\?/g, '').trim(), {
-                nodes: error.nodes,
-                source: error.source,
-                positions: error.positions,
-                path: error.path,
-                extensions: error.extensions,
-              })
-            : error,
-        ),
-      );
-    },
+    onValidate:
+      () =>
+      ({ valid, result, setResult }) => {
+        if (valid) return;
+        setResult(
+          result.map((error) =>
+            /Did you mean/.test(error.message)
+              ? new GraphQLError(error.message.replace(/\s*Did you mean .+\?/g, '').trim(), {
+                  nodes: error.nodes,
+                  source: error.source,
+                  positions: error.positions,
+                  path: error.path,
+                  extensions: error.extensions,
+                })
+              : error,
+          ),
+        );
+      },
   };
 }
 

@@ -34,7 +34,7 @@ beforeEach(async () => {
   client = new SecretsManagerClient({
     region: REGION,
     endpoint: fake.url,
-    credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+    credentials: fake.credentials,
     maxAttempts: 1,
   });
 });
@@ -445,13 +445,17 @@ describe('server behaviour', () => {
   });
 
   it('answers unknown operations with UnknownOperationException', async () => {
-    const response = await fetch(fake.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.Nope' },
-      body: '{}',
-    });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+    // The SDK signs the request after this rewrite of the operation name, so it passes SigV4.
+    client.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-amz-target'] = 'secretsmanager.Nope';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const error = (await failure(client.send(new ListSecretsCommand({})))) as SecretsManagerServiceException;
+    expect(error.name).toBe('UnknownOperationException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
   });
 
   it('injects failures and delays', async () => {

@@ -1,3 +1,4 @@
+import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AzureKeyVaultFake, startAzureKeyVaultFake } from './azure-key-vault-fake.ts';
@@ -5,11 +6,14 @@ import { type AzureKeyVaultFake, startAzureKeyVaultFake } from './azure-key-vaul
 let fake: AzureKeyVaultFake;
 let client: SecretClient;
 
-/** A credential that hands out a dummy token; the fake accepts any bearer token. */
-const credential = { getToken: async () => ({ token: 'x', expiresOnTimestamp: Date.now() + 3.6e6 }) };
-
 beforeEach(async () => {
   fake = await startAzureKeyVaultFake({ port: 0 });
+  // The real sign-in: the fake's Entra ID issues the tokens the vault checks.
+  const { tenantId, clientId, clientSecret, authorityHost } = fake.credentials;
+  const credential = new ClientSecretCredential(tenantId, clientId, clientSecret, {
+    authorityHost,
+    disableInstanceDiscovery: true,
+  });
   client = new SecretClient(fake.url, credential, {
     disableChallengeResourceVerification: true,
     allowInsecureConnection: true,
@@ -61,6 +65,44 @@ describe('Azure Key Vault fake with the real SecretClient', () => {
     const versions: string[] = [];
     for await (const p of client.listPropertiesOfSecretVersions('zenml-global-db')) versions.push(p.version!);
     expect(versions).toEqual([first.properties.version, second.properties.version]);
+  });
+
+  it('accepts only unexpired tokens its Entra ID issued for Key Vault, and challenges the rest', async () => {
+    fake.put('guarded', 'v');
+    const { tenantId, clientId, clientSecret } = fake.credentials;
+    const tokenFor = async (scope: string) => {
+      const response = await fetch(`${fake.entra.authorityHost}/${tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: clientSecret,
+          scope,
+        }),
+      });
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const read = (token: string) =>
+      fetch(`${fake.url}/secrets/guarded/?api-version=7.6`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+
+    expect((await read(await tokenFor('https://vault.azure.net/.default'))).status).toBe(200);
+    const refused = await read('made-up-token');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe(
+      `Bearer authorization="${fake.entra.authorityHost}/${tenantId}", resource="https://vault.azure.net"`,
+    );
+    expect((await read(await tokenFor('https://management.azure.com/.default'))).status).toBe(401);
+    fake.entra.tokenLifetimeSeconds = 0; // expired as soon as issued
+    expect((await read(await tokenFor('https://vault.azure.net/.default'))).status).toBe(401);
+    expect(fake.calls.map((c) => c.refusal ?? (c.authorized ? 'ok' : 'missing'))).toEqual([
+      'ok',
+      'unknown',
+      'audience',
+      'expired',
+    ]);
   });
 
   it('serves secrets written straight into the raw state, case-insensitively', async () => {

@@ -1,10 +1,16 @@
 /**
  * `npm run emulators`: starts the four back-end fakes on fixed ports of 127.0.0.1, prints one
  * line per back-end (`<backend> <endpoint>`), and runs until SIGINT or SIGTERM.
- * The Vault fake accepts the token `root`.
+ * The AWS fake checks SigV4 signatures and accepts the key `AKIDFAKE` with the secret
+ * `fake-secret` (DEFAULT_AWS_FAKE_CREDENTIALS); the Vault fake accepts the token `root` and the
+ * AppRole `sgw-role` / `sgw-secret-id`. Their sign-in fields go to stderr too.
+ * The Azure fake signs callers in with its Entra ID fake (HTTPS on port 8087, the test
+ * certificate): its settings (tenant_id, client_id, client_secret, authority_host) and the
+ * certificate file that NODE_EXTRA_CA_CERTS must name go to stderr, after the endpoint lines.
  */
 import { startAwsSecretsManagerFake } from './aws-secrets-manager-fake.ts';
 import { startAzureKeyVaultFake } from './azure-key-vault-fake.ts';
+import { startEntraIdFake } from './entra-id-fake.ts';
 import { startGcpSecretManagerFake } from './gcp-secret-manager-fake.ts';
 import { startVaultKvFake } from './vault-kv-fake.ts';
 
@@ -14,6 +20,8 @@ const HOST = '127.0.0.1';
 interface Running {
   label: string;
   endpoint: string;
+  /** How to use it beyond the endpoint, printed on stderr. */
+  notes?: string[];
   close(): Promise<void>;
 }
 
@@ -23,7 +31,13 @@ const BACKENDS: Array<{ label: string; start: () => Promise<Running> }> = [
     label: 'aws',
     start: async () => {
       const fake = await startAwsSecretsManagerFake({ host: HOST, port: 4566 });
-      return { label: 'aws', endpoint: fake.url, close: () => fake.close() };
+      const { accessKeyId, secretAccessKey } = fake.credentials;
+      return {
+        label: 'aws',
+        endpoint: fake.url,
+        notes: [`aws sign-in: aws_access_key_id=${accessKeyId} aws_secret_access_key=${secretAccessKey}`],
+        close: () => fake.close(),
+      };
     },
   },
   {
@@ -36,15 +50,36 @@ const BACKENDS: Array<{ label: string; start: () => Promise<Running> }> = [
   {
     label: 'azure',
     start: async () => {
-      const fake = await startAzureKeyVaultFake({ host: HOST, port: 8086 });
-      return { label: 'azure', endpoint: fake.url, close: () => fake.close() };
+      const entra = await startEntraIdFake({ host: HOST, port: 8087 });
+      const fake = await startAzureKeyVaultFake({ host: HOST, port: 8086, entra });
+      const settings = Object.entries(fake.signInFields).map(([field, value]) => `${field}=${value}`);
+      return {
+        label: 'azure',
+        endpoint: fake.url,
+        notes: [
+          `azure sign-in (with allow_insecure=true): ${settings.join(' ')}`,
+          `azure: the gateway must trust the Entra ID fake's certificate: NODE_EXTRA_CA_CERTS=${entra.certFile}`,
+        ],
+        close: async () => {
+          await fake.close();
+          await entra.close();
+        },
+      };
     },
   },
   {
     label: 'vault',
     start: async () => {
-      const fake = await startVaultKvFake({ host: HOST, port: 8200 });
-      return { label: 'vault', endpoint: fake.url, close: () => fake.close() };
+      const appRole = { roleId: 'sgw-role', secretId: 'sgw-secret-id' };
+      const fake = await startVaultKvFake({ host: HOST, port: 8200, appRoles: [appRole] });
+      return {
+        label: 'vault',
+        endpoint: fake.url,
+        notes: [
+          `vault sign-in: token=${fake.token}, or role_id=${appRole.roleId} secret_id=${appRole.secretId}`,
+        ],
+        close: () => fake.close(),
+      };
     },
   },
 ];
@@ -70,6 +105,7 @@ async function startAll(): Promise<Running[]> {
 async function main(): Promise<void> {
   const running = await startAll();
   for (const r of running) process.stdout.write(`${r.label} ${r.endpoint}\n`);
+  for (const note of running.flatMap((r) => r.notes ?? [])) process.stderr.write(`${note}\n`);
   const stop = () => {
     closeAll(running).then(() => process.exit(0));
   };

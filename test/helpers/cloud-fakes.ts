@@ -45,14 +45,20 @@ export async function startCloudFakes(options: { delayMs?: number } = {}): Promi
           return {
             region_name: 'us-east-1',
             endpoint_url: aws.url,
-            aws_access_key_id: 'AKIAFAKE',
-            aws_secret_access_key: 'fake-secret-key',
+            aws_access_key_id: aws.credentials.accessKeyId,
+            aws_secret_access_key: aws.credentials.secretAccessKey,
             ...common,
           };
         case 'gcp':
           return { project_id: 'test-project', api_endpoint: gcp.endpoint, insecure: true, ...common };
         case 'azure':
-          return { key_vault_name: 'test-vault', vault_url: azure.url, allow_insecure: true, ...common };
+          return {
+            key_vault_name: 'test-vault',
+            vault_url: azure.url,
+            allow_insecure: true,
+            ...azure.signInFields,
+            ...common,
+          };
         case 'vault':
           return { url: vault.url, token: vault.token, ...common };
         default:

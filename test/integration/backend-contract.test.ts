@@ -313,8 +313,7 @@ backendContract(
     const backend = createAwsBackend({
       region: 'eu-west-1',
       endpoint: aws.url,
-      accessKeyId: 'AKIDFAKE',
-      secretAccessKey: 'fake-secret',
+      ...aws.credentials,
       timeoutMs: TIMEOUT_MS,
     });
     return {
@@ -351,7 +350,12 @@ backendContract(
   'azure',
   async () => {
     azure = await startAzureKeyVaultFake({ port: 0 });
-    const backend = createAzureBackend({ vaultUrl: azure.url, allowInsecure: true, timeoutMs: TIMEOUT_MS });
+    const backend = createAzureBackend({
+      vaultUrl: azure.url,
+      ...azure.credentials,
+      allowInsecure: true,
+      timeoutMs: TIMEOUT_MS,
+    });
     return {
       backend,
       listCalls: () => azure.calls.filter((call) => call.operation === 'getSecrets').length,
@@ -489,8 +493,7 @@ describe('remote back-ends on the wire', () => {
     const backend = createAwsBackend({
       region: 'us-east-1',
       endpoint: fake.url,
-      accessKeyId: 'AKIDFAKE',
-      secretAccessKey: 'fake-secret',
+      ...fake.credentials,
       timeoutMs: TIMEOUT_MS,
     });
     try {
@@ -553,7 +556,12 @@ describe('remote back-ends on the wire', () => {
 
   it('azure: delete purges the soft-deleted secret; tags live on the latest version', async () => {
     const fake = await startAzureKeyVaultFake({ port: 0 });
-    const backend = createAzureBackend({ vaultUrl: fake.url, allowInsecure: true, timeoutMs: TIMEOUT_MS });
+    const backend = createAzureBackend({
+      vaultUrl: fake.url,
+      ...fake.credentials,
+      allowInsecure: true,
+      timeoutMs: TIMEOUT_MS,
+    });
     try {
       await backend.create({
         name: 'zenml-global-db',

@@ -34,7 +34,10 @@ interface Remote {
 
 const remotes: Record<string, () => Promise<Remote>> = {
   aws: async () => {
-    const fake = await startAwsSecretsManagerFake({ port: 0 });
+    const fake = await startAwsSecretsManagerFake({
+      port: 0,
+      credentials: [{ accessKeyId: 'AKIDFAKE', secretAccessKey: AWS_SECRET_KEY }],
+    });
     fake.put('seeded', '{"k":"v"}');
     const backend = createAwsBackend({
       region: 'us-east-1',
@@ -89,7 +92,12 @@ const remotes: Record<string, () => Promise<Remote>> = {
   azure: async () => {
     const fake = await startAzureKeyVaultFake({ port: 0 });
     fake.put('seeded', '{"k":"v"}');
-    const backend = createAzureBackend({ vaultUrl: fake.url, allowInsecure: true, timeoutMs: TIMEOUT_MS });
+    const backend = createAzureBackend({
+      vaultUrl: fake.url,
+      ...fake.credentials,
+      allowInsecure: true,
+      timeoutMs: TIMEOUT_MS,
+    });
     return {
       kind: 'azure',
       backend,
@@ -98,7 +106,7 @@ const remotes: Record<string, () => Promise<Remote>> = {
       },
       failNextRead: () => fake.failNext('getSecret', 403, 'Forbidden', "Access denied to 'hunter2'."),
       seeded: 'seeded',
-      credentials: [],
+      credentials: [fake.credentials.clientSecret],
       stop: () => fake.close(),
     };
   },

@@ -12,8 +12,8 @@ describe('the centralized store on a cloud back-end (SGW_SECRETS_STORE=aws)', ()
         SGW_SECRETS_STORE: 'aws',
         SGW_SECRETS_STORE_REGION_NAME: 'us-east-1',
         SGW_SECRETS_STORE_ENDPOINT_URL: fakes.aws.url,
-        SGW_SECRETS_STORE_AWS_ACCESS_KEY_ID: 'AKIAFAKE',
-        SGW_SECRETS_STORE_AWS_SECRET_ACCESS_KEY: 'fake',
+        SGW_SECRETS_STORE_AWS_ACCESS_KEY_ID: fakes.aws.credentials.accessKeyId,
+        SGW_SECRETS_STORE_AWS_SECRET_ACCESS_KEY: fakes.aws.credentials.secretAccessKey,
       },
     });
   });

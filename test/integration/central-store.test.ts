@@ -79,8 +79,8 @@ describe('createCentralStore: cloud and Vault stores name and tag secrets as Zen
       configFor('aws', {
         region_name: 'eu-central-1',
         endpoint_url: fake.url,
-        aws_access_key_id: 'AKIDFAKE',
-        aws_secret_access_key: 'fake-secret',
+        aws_access_key_id: fake.credentials.accessKeyId,
+        aws_secret_access_key: fake.credentials.secretAccessKey,
       }),
       { sqlBackend: sqlStandIn },
     );
@@ -140,7 +140,12 @@ describe('createCentralStore: cloud and Vault stores name and tag secrets as Zen
   it('azure: zenml-<uuid>, tags with the metadata', async () => {
     const fake = await startAzureKeyVaultFake({ port: 0 });
     const store = await createCentralStore(
-      configFor('azure', { key_vault_name: 'zenml-vault', vault_url: fake.url, allow_insecure: 'true' }),
+      configFor('azure', {
+        key_vault_name: 'zenml-vault',
+        vault_url: fake.url,
+        allow_insecure: 'true',
+        ...fake.signInFields,
+      }),
       { sqlBackend: sqlStandIn },
     );
     try {
@@ -251,7 +256,7 @@ describe('createCentralStore: initialisation errors of the other stores', () => 
       }),
     );
     expect(vault.message).toBe(
-      'Secrets store "hashicorp" failed to initialise: option vault_token is required (SGW_SECRETS_STORE_VAULT_TOKEN)',
+      'Secrets store "hashicorp" failed to initialise: option vault_token (or role_id and secret_id) is required (SGW_SECRETS_STORE_VAULT_TOKEN, or SGW_SECRETS_STORE_ROLE_ID and SGW_SECRETS_STORE_SECRET_ID)',
     );
   });
 

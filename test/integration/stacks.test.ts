@@ -26,8 +26,11 @@ describe('flavors and secret schemas', () => {
     expect(Object.keys(byName).sort()).toEqual(['aws', 'azure', 'gcp', 'local', 'vault']);
     expect(byName.local.supportsScoping).toBe(false);
     expect(byName.aws.supportsScoping).toBe(true);
-    const vaultToken = byName.vault.configFields.find((f: any) => f.name === 'token');
-    expect(vaultToken).toMatchObject({ required: true, sensitive: true });
+    const vaultField = (name: string) => byName.vault.configFields.find((f: any) => f.name === name);
+    // token, or AppRole role_id + secret_id: none of them is required on its own.
+    expect(vaultField('token')).toMatchObject({ required: false, sensitive: true });
+    expect(vaultField('role_id')).toMatchObject({ required: false, sensitive: false });
+    expect(vaultField('secret_id')).toMatchObject({ required: false, sensitive: true });
     expect(byName.vault.configFields.find((f: any) => f.name === 'mount_point').default).toBe('secret');
     expect(byName.aws.configFields.map((f: any) => f.name)).toEqual(
       expect.arrayContaining(['region_name', 'endpoint_url', 'aws_secret_access_key', 'scope', 'namespace']),

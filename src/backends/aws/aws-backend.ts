@@ -22,11 +22,13 @@ import {
   type SecretValues,
   valuesFromPayload,
 } from '../backend.js';
+import { awsSignInFailure, staticAwsCredentials } from './aws-credentials.js';
 
 export interface AwsBackendOptions {
   region: string;
   /** e.g. `http://127.0.0.1:4566` for a local emulator; unset: the regional AWS endpoint. */
   endpoint?: string;
+  /** With secretAccessKey (and sessionToken for temporary credentials); none: the SDK's default chain. */
   accessKeyId?: string;
   secretAccessKey?: string;
   sessionToken?: string;
@@ -107,22 +109,28 @@ function valuesOf(value: { SecretString?: string; SecretBinary?: Uint8Array }): 
 /**
  * The `aws` back-end (AWS Secrets Manager): SecretString = JSON of the values (or the raw
  * payload under RAW_VALUE_KEY), tags = metadata. Listing pages with the real NextToken.
+ * Signs in with the given access key, else through the SDK's default credential chain (a key id
+ * without its secret is BadUserInputError); a refused sign-in is a BACKEND_ERROR in our words.
  */
 export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
   const client = new SecretsManagerClient({
     region: options.region,
     endpoint: options.endpoint,
-    credentials:
-      options.accessKeyId && options.secretAccessKey
-        ? {
-            accessKeyId: options.accessKeyId,
-            secretAccessKey: options.secretAccessKey,
-            sessionToken: options.sessionToken,
-          }
-        : undefined,
+    // undefined: the SDK resolves credentials itself (environment, profile, web identity, metadata).
+    credentials: staticAwsCredentials(options),
     maxAttempts: 2,
     requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs },
   });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw awsSignInFailure(error) ?? error;
+      }
+    },
+    { step: 'initialize', name: 'explainSignInFailures' },
+  );
   const signal = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
 
   /** Tags and deletion state, or undefined when there is no such secret. */

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
 import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
@@ -10,17 +9,13 @@ import {
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
+import { type AzureSignInOptions, azureCredential } from './azure-credential.js';
 
-export interface AzureBackendOptions {
+export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
   vaultUrl: string;
-  tenantId?: string;
-  clientId?: string;
-  clientSecret?: string;
   /** Allows a plain-http vault URL (local emulators only). */
   allowInsecure?: boolean;
-  /** A ready credential (e.g. from @azure/identity); wins over the options above. */
-  credential?: TokenCredential;
   /** Bound of every request, in milliseconds. */
   timeoutMs: number;
 }
@@ -69,23 +64,6 @@ function checkTags(metadata: SecretMetadata): void {
     throw new BadUserInputError('Metadata does not fit Azure Key Vault tag rules', issues);
 }
 
-/**
- * A credential handing out one fixed bearer token. Key Vault rejects it unless a token was
- * configured out of band; local fakes accept any token.
- */
-function staticTokenCredential(token: string): TokenCredential {
-  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-}
-
-function credentialFor(options: AzureBackendOptions): TokenCredential {
-  if (options.credential) return options.credential;
-  // TODO: with tenantId/clientId/clientSecret, use ClientSecretCredential from @azure/identity
-  // (not installed here) or an OAuth2 client-credentials request for the
-  // https://vault.azure.net/.default scope. Until then a static token is sent, which only local
-  // emulators accept; the client secret itself is never sent to the vault.
-  return staticTokenCredential('sgw-static-token');
-}
-
 /** Where a listing call collects the `nextLink` of the page it fetched. */
 const listingPage = new AsyncLocalStorage<{ nextLink?: string }>();
 
@@ -117,7 +95,9 @@ const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(prop
  * The `azure` back-end (Azure Key Vault): the value is the JSON of the values (or the raw
  * payload under RAW_VALUE_KEY), tags = metadata. Deleting purges the soft-deleted secret so the
  * name can be re-created; listing pages with the service's continuation tokens and filters tags
- * client-side (Key Vault has no server-side filter).
+ * client-side (Key Vault has no server-side filter). Signs in through @azure/identity
+ * (azureCredential: a service principal, else the default Azure credential); a refused sign-in
+ * is BACKEND_ERROR "Azure sign-in failed: …".
  */
 export function createAzureBackend(options: AzureBackendOptions): SecretBackend {
   let url: URL;
@@ -133,7 +113,7 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
       `vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`,
       [{ path: 'vault_url', message: 'must be https unless allow_insecure is set' }],
     );
-  const client = new SecretClient(options.vaultUrl, credentialFor(options), {
+  const client = new SecretClient(options.vaultUrl, azureCredential(options), {
     // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches it.
     disableChallengeResourceVerification: !KEY_VAULT_HOSTS.test(url.hostname),
     allowInsecureConnection: Boolean(options.allowInsecure),

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
+import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
 import {
   matchesListQuery,
   payloadFromValues,
@@ -8,22 +7,14 @@ import {
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
+import { type GcpConnectionOptions, gcpClientOptions } from './gcp-client-options.js';
+import { signInProblem } from './google-call-credentials.js';
+import { ServiceAccountKeyError } from './service-account-key.js';
 
-export interface GcpBackendOptions {
-  projectId: string;
-  /** `host:port` of another endpoint (a local emulator); unset: Google's endpoint. */
-  apiEndpoint?: string;
-  /** Plain-text gRPC without Google auth, for local emulators only. */
-  insecure?: boolean;
-  /** A service-account (or other Google credentials) JSON document; unset: application default credentials. */
-  credentialsJson?: string;
+export interface GcpBackendOptions extends GcpConnectionOptions {
   /** Deadline of every RPC, in milliseconds. */
   timeoutMs: number;
 }
-
-// google-gax is CommonJS; requiring it gives the very grpc module the client uses, so the
-// insecure channel credentials pass its `instanceof` checks.
-const require = createRequire(import.meta.url);
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_ALREADY_EXISTS = 6;
@@ -108,31 +99,49 @@ function sameMetadata(a: SecretMetadata, b: SecretMetadata): boolean {
   );
 }
 
-/** Client options: Google's endpoint, another endpoint over TLS, or plain text without auth. */
-function clientOptions(options: GcpBackendOptions): Record<string, unknown> {
-  const settings: Record<string, unknown> = { projectId: options.projectId };
-  if (options.apiEndpoint) {
-    const match = /^(.*?)(?::(\d+))?$/.exec(options.apiEndpoint.replace(/^[a-z]+:\/\//, ''));
-    settings.apiEndpoint = match?.[1] ?? options.apiEndpoint;
-    if (match?.[2]) settings.port = Number(match[2]);
+/** The client for `options`; a credentialsJson that is no service-account key is BAD_USER_INPUT. */
+function clientFor(options: GcpBackendOptions): SecretManagerServiceClient {
+  try {
+    return new SecretManagerServiceClient(gcpClientOptions(options));
+  } catch (error) {
+    if (!(error instanceof ServiceAccountKeyError)) throw error;
+    throw new BadUserInputError(`GCP credentials_json ${error.message}`, [
+      { path: 'configuration.credentials_json', message: error.message },
+    ]);
   }
-  if (options.insecure) {
-    const gax = require('google-gax') as { grpc: { credentials: { createInsecure(): unknown } } };
-    settings.sslCreds = gax.grpc.credentials.createInsecure();
-    settings.universeDomain = 'googleapis.com';
-  } else if (options.credentialsJson) {
-    settings.credentials = JSON.parse(options.credentialsJson);
-  }
-  return settings;
+}
+
+/** A back-end whose calls refused for their credentials fail with BACKEND_ERROR in our words. */
+function explainingSignIn(backend: SecretBackend): SecretBackend {
+  const explained =
+    <A extends unknown[], T>(method: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        const problem = signInProblem(error);
+        throw problem ? new BackendError(`gcp back-end could not sign in: ${problem}`) : error;
+      }
+    };
+  return {
+    ...backend,
+    create: explained(backend.create),
+    get: explained(backend.get),
+    update: explained(backend.update),
+    delete: explained(backend.delete),
+    list: explained(backend.list),
+  };
 }
 
 /**
  * The `gcp` back-end (GCP Secret Manager): create = CreateSecret (labels = metadata) +
  * AddSecretVersion; get = GetSecret + AccessSecretVersion `latest`; update adds a version (and
  * updates the labels when they changed); listing pages with the real page token and a label filter.
+ * Sign-in: see gcpClientOptions; a call refused for its credentials fails with BACKEND_ERROR in our
+ * words. Throws BadUserInputError for a credentialsJson that is no service-account key.
  */
 export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
-  const client = new SecretManagerServiceClient(clientOptions(options) as never);
+  const client = clientFor(options);
   const parent = `projects/${options.projectId}`;
   const secretPath = (name: string) => `${parent}/secrets/${name}`;
   const call = () => ({ timeout: options.timeoutMs, maxRetries: 0 });
@@ -154,7 +163,7 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     }
   }
 
-  return {
+  return explainingSignIn({
     kind: 'gcp',
     async create(entry) {
       checkSecretId(entry.name);
@@ -250,5 +259,5 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     async close() {
       await client.close();
     },
-  };
+  });
 }

@@ -7,11 +7,15 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from '../backend.js';
+import { startAppRoleSession, type VaultAppRole } from './vault-approle-session.js';
 
 export interface VaultBackendOptions {
   /** Vault address, e.g. `https://vault.example.com:8200`. */
   url: string;
-  token: string;
+  /** A Vault token; or sign in with `appRole` (exactly one of the two, else BadUserInputError). */
+  token?: string;
+  /** AppRole sign-in; its token is renewed, and replaced by a new login when it can't be. */
+  appRole?: VaultAppRole;
   /** KV version 2 mount (default `secret`). */
   mountPoint?: string;
   /** Vault Enterprise namespace (`X-Vault-Namespace`). */
@@ -100,14 +104,34 @@ interface KvMetadata {
   versions?: Record<string, { deletion_time?: string; destroyed?: boolean }>;
 }
 
+/** Exactly one way to sign in: a token, or a complete AppRole pair. */
+function checkSignIn(options: VaultBackendOptions): void {
+  const appRole = options.appRole;
+  if (appRole && (!appRole.roleId || !appRole.secretId)) {
+    throw new BadUserInputError('AppRole sign-in needs both role_id and secret_id', [
+      { path: appRole.roleId ? 'secret_id' : 'role_id', message: 'required with AppRole sign-in' },
+    ]);
+  }
+  if (Boolean(options.token) === Boolean(appRole)) {
+    throw new BadUserInputError('Give a Vault token, or AppRole role_id and secret_id (exactly one)', [
+      {
+        path: 'token',
+        message: options.token ? 'give a token or AppRole, not both' : 'required without AppRole',
+      },
+    ]);
+  }
+}
+
 /**
  * The `vault` back-end (HashiCorp Vault KV version 2 through node-vault): values = the KV data
  * map, metadata = the key's `custom_metadata`. Create is check-and-set 0 (never overwrites),
  * update is check-and-set on the current version. Vault lists one folder at a time and without
  * paging, so listing walks the folders under the prefix and pages client-side
- * (`pageToken` = the last name examined).
+ * (`pageToken` = the last name examined). Signs in with a token, or with AppRole (see
+ * startAppRoleSession: renewed on demand, a refused token means one new login and one retry).
  */
 export function createVaultBackend(options: VaultBackendOptions): SecretBackend {
+  checkSignIn(options);
   const mount = (options.mountPoint ?? 'secret').replace(/^\/+|\/+$/g, '');
   const client = vault({
     endpoint: options.url,
@@ -118,12 +142,33 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
     noCustomHTTPVerbs: true,
     requestOptions: { timeout: options.timeoutMs, ...(options.caCert ? { ca: options.caCert } : {}) },
   });
+  const session = options.appRole ? startAppRoleSession(client, options.appRole) : undefined;
+
+  /** Runs a call with a live token; with AppRole a 403 (token revoked or expired) logs in once more. */
+  async function signedIn<T>(call: () => Promise<T>): Promise<T> {
+    if (!session) return call();
+    await session.ready();
+    const token = client.token;
+    try {
+      return await call();
+    } catch (error) {
+      if (statusOf(error) !== 403) throw error;
+      await session.refused(token);
+      return call();
+    }
+  }
+  const kv = {
+    read: (path: string) => signedIn(() => client.read(path)),
+    write: (path: string, data: unknown) => signedIn(() => client.write(path, data)),
+    list: (path: string) => signedIn(() => client.list(path)),
+    delete: (path: string) => signedIn(() => client.delete(path)),
+  };
   const dataPath = (name: string) => `${mount}/data/${encodePath(name)}`;
   const metadataPath = (name: string) => `${mount}/metadata/${encodePath(name)}`;
 
   async function readMetadata(name: string): Promise<KvMetadata | undefined> {
     try {
-      const response = await client.read(metadataPath(name));
+      const response = await kv.read(metadataPath(name));
       return (response?.data ?? {}) as KvMetadata;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -137,15 +182,13 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
   };
 
   async function writeMetadata(name: string, metadata: SecretMetadata): Promise<void> {
-    await client.write(metadataPath(name), { custom_metadata: { ...metadata } });
+    await kv.write(metadataPath(name), { custom_metadata: { ...metadata } });
   }
 
   /** Keys directly under `dir` ('' = the mount's root): leaf names and `sub/` folders. */
   async function listFolder(dir: string): Promise<string[]> {
     try {
-      const response = await client.list(
-        `${mount}/metadata/${dir ? `${encodePath(dir.slice(0, -1))}/` : ''}`,
-      );
+      const response = await kv.list(`${mount}/metadata/${dir ? `${encodePath(dir.slice(0, -1))}/` : ''}`);
       const keys = response?.data?.keys;
       return Array.isArray(keys) ? keys.map(String) : [];
     } catch (error) {
@@ -177,7 +220,7 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
     async create(entry: BackendEntry) {
       checkPath(entry.name);
       try {
-        await client.write(dataPath(entry.name), { data: { ...entry.values }, options: { cas: 0 } });
+        await kv.write(dataPath(entry.name), { data: { ...entry.values }, options: { cas: 0 } });
       } catch (error) {
         if (isCasMismatch(error)) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
         throw error;
@@ -187,7 +230,7 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
     async get(name) {
       if (!validPath(name)) return undefined;
       try {
-        const response = await client.read(dataPath(name));
+        const response = await kv.read(dataPath(name));
         const data = response?.data;
         return { name, values: valuesOf(data?.data), metadata: metadataOf(data?.metadata?.custom_metadata) };
       } catch (error) {
@@ -202,7 +245,7 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
         const current = await readMetadata(entry.name);
         if (!current || !isLive(current)) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
         try {
-          await client.write(dataPath(entry.name), {
+          await kv.write(dataPath(entry.name), {
             data: { ...entry.values },
             options: { cas: current.current_version ?? 0 },
           });
@@ -220,7 +263,7 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
       if (!validPath(name)) return false;
       if (!(await readMetadata(name))) return false;
       // Deleting the metadata removes every version, so the path can be written anew.
-      await client.delete(metadataPath(name));
+      await kv.delete(metadataPath(name));
       return true;
     },
     async list(query) {

@@ -39,6 +39,7 @@ export function backendForComponent(component: Component, dataDir: string, timeo
           apiEndpoint: text(c.api_endpoint),
           insecure: c.insecure === true,
           credentialsJson: text(c.credentials_json),
+          caCert: text(c.ca_cert),
           timeoutMs,
         }),
         { kind: 'gcp', timeoutMs, sensitive: [text(c.credentials_json)] },
@@ -50,6 +51,7 @@ export function backendForComponent(component: Component, dataDir: string, timeo
           tenantId: text(c.tenant_id),
           clientId: text(c.client_id),
           clientSecret: text(c.client_secret),
+          authorityHost: text(c.authority_host),
           allowInsecure: c.allow_insecure === true,
           timeoutMs,
         }),
@@ -59,13 +61,21 @@ export function backendForComponent(component: Component, dataDir: string, timeo
       return guardBackend(
         createVaultBackend({
           url: String(c.url),
-          token: String(c.token),
+          token: text(c.token),
+          appRole:
+            text(c.role_id) || text(c.secret_id)
+              ? {
+                  roleId: text(c.role_id) ?? '',
+                  secretId: text(c.secret_id) ?? '',
+                  mount: text(c.approle_mount),
+                }
+              : undefined,
           mountPoint: text(c.mount_point),
           namespace: text(c.vault_namespace),
           caCert: text(c.ca_cert),
           timeoutMs,
         }),
-        { kind: 'vault', timeoutMs, sensitive: [text(c.token)] },
+        { kind: 'vault', timeoutMs, sensitive: [text(c.token), text(c.secret_id)] },
       );
     default:
       throw new BadUserInputError(`Secrets manager flavor "${component.flavor}" has no back-end`, [
