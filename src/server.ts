@@ -174,7 +174,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
-  const yoga = createGatewayYoga(services, log, { maxBodyBytes: config.maxBodyBytes, metrics });
+  const yoga = createGatewayYoga(services, log, {
+    maxBodyBytes: config.maxBodyBytes,
+    metrics,
+    graphiql: config.graphiql,
+  });
 
   async function ready(): Promise<boolean> {
     try {

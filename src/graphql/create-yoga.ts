@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { Services } from '../services/services.js';
 import type { GraphQLContext } from './context.js';
 import { isUnavailableError, maskError, toPublicError } from './errors.js';
+import { createGraphiQLRenderer, GRAPHIQL_OPTIONS, useGraphiQLOff } from './graphiql.js';
 import { schema } from './schema.js';
 import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
@@ -20,18 +21,22 @@ export interface GatewayYogaOptions {
   maxBodyBytes: number;
   /** Records operations and errors (`GET /metrics`). */
   metrics?: Pick<GatewayMetrics, 'graphqlRequest' | 'graphqlError'>;
+  /** Serve GraphiQL to browsers on `GET /graphql` (else a page saying how to turn it on). */
+  graphiql?: boolean;
 }
 
 /**
  * The GraphQL HTTP handler: auth from the bearer token, masked errors, SSE subscriptions,
- * body size and query limits.
+ * body size and query limits, and GraphiQL (every asset served inline) when turned on.
  */
 export function createGatewayYoga(services: Services, log: Logger, options: GatewayYogaOptions): GatewayYoga {
+  const graphqlEndpoint = '/graphql';
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint,
     landingPage: false,
-    graphiql: false,
+    graphiql: options.graphiql ? GRAPHIQL_OPTIONS : false,
+    renderGraphiQL: createGraphiQLRenderer(),
     // useBodySizeLimit enforces SGW_MAX_BODY_BYTES; yoga's own limit would pipe every body
     // through a TransformStream (a third of the per-request stream work in a profile).
     maxRequestBodySize: false,
@@ -78,6 +83,7 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useQueryLimits(),
       useStableErrorCodes(),
       useAuthentication(services.audit),
+      ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],
   });
 }
