@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config, SecretsStoreKind } from '../config.js';
+import { missingFromGroup } from '../flavors/field-rules.js';
 import { createAwsBackend } from './aws/aws-backend.js';
 import { createAzureBackend } from './azure/azure-backend.js';
 import type { SecretBackend, SecretMetadata } from './backend.js';
@@ -48,17 +49,21 @@ function firstOf(options: Record<string, string>, ...names: string[]): string | 
 
 const variable = (name: string) => `SGW_SECRETS_STORE_${name.toUpperCase()}`;
 
-/** Options that go together (a key and its secret): all or none, else an Error naming them. */
-function together(options: Record<string, string>, ...names: string[]): void {
-  const given = names.filter((name) => options[name]);
-  if (given.length > 0 && given.length < names.length) {
-    throw new Error(`options ${names.join(' and ')} go together (${names.map(variable).join(', ')})`);
-  }
+/**
+ * Options that go together (a key and its secret, a service principal): all or none, else an
+ * Error naming them and their variables; `none` says what giving none means, where it means more.
+ */
+function together(options: Record<string, string | undefined>, names: string[], none?: string): void {
+  if (missingFromGroup(options, names).length === 0) return;
+  const rule = none
+    ? `${names.join(', ')} go together, or none for ${none}`
+    : `${names.join(' and ')} go together`;
+  throw new Error(`options ${rule} (${names.map(variable).join(', ')})`);
 }
 
 /** A Vault token, or AppRole role_id + secret_id (+ approle_mount): exactly one of them. */
 function vaultSignIn(options: Record<string, string>) {
-  together(options, 'role_id', 'secret_id');
+  together(options, ['role_id', 'secret_id']);
   const token = firstOf(options, 'vault_token', 'token');
   if (token && options.role_id) throw new Error('give option vault_token or role_id and secret_id, not both');
   if (token) return { token };
@@ -81,13 +86,12 @@ function azureSignIn(options: Record<string, string>) {
     clientId: firstOf(options, 'client_id', 'azure_client_id'),
     clientSecret: firstOf(options, 'client_secret', 'azure_client_secret'),
   };
-  const given = Object.values(signIn).filter(Boolean).length;
-  if (given > 0 && given < 3) {
-    const names = ['tenant_id', 'client_id', 'client_secret'];
-    throw new Error(
-      `options ${names.join(', ')} go together, or none for the default Azure credential (${names.map(variable).join(', ')})`,
-    );
-  }
+  const given = {
+    tenant_id: signIn.tenantId,
+    client_id: signIn.clientId,
+    client_secret: signIn.clientSecret,
+  };
+  together(given, ['tenant_id', 'client_id', 'client_secret'], 'the default Azure credential');
   return { ...signIn, authorityHost: firstOf(options, 'authority_host') };
 }
 
@@ -143,7 +147,7 @@ export async function createSecretBackendForKind(
   let backend: SecretBackend;
   switch (kind) {
     case 'aws':
-      together(options, 'aws_access_key_id', 'aws_secret_access_key');
+      together(options, ['aws_access_key_id', 'aws_secret_access_key']);
       backend = createAwsBackend({
         region: required(options, 'region_name', 'region'),
         endpoint: firstOf(options, 'endpoint_url'),

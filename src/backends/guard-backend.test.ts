@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { backendThat } from '../../test/helpers/backend-that.js';
+import { caught } from '../../test/helpers/caught.js';
 import { BackendError, BackendUnavailableError, NotFoundError } from '../errors.js';
-import type { BackendEntry, SecretBackend } from './backend.js';
 import { guardBackend, scrubBackendMessage } from './guard-backend.js';
-
-/** A back-end whose every call runs `behaviour`. */
-function backendThat(behaviour: () => Promise<unknown>): SecretBackend {
-  return {
-    kind: 'test',
-    create: async () => {
-      await behaviour();
-    },
-    get: async () => (await behaviour()) as BackendEntry | undefined,
-    update: async () => {
-      await behaviour();
-    },
-    delete: async () => Boolean(await behaviour()),
-    list: async () => {
-      await behaviour();
-      return { entries: [] };
-    },
-  };
-}
 
 const never = () => new Promise<never>(() => {});
 const failWith = (error: unknown) => () => Promise.reject(error);
@@ -29,20 +11,11 @@ function errnoError(code: string, message = `connect ${code} 127.0.0.1:1`): Erro
   return Object.assign(new Error(message), { code });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('guardBackend: bounded time', () => {
   it('turns a call that does not answer into BACKEND_UNAVAILABLE naming the back-end and the bound', async () => {
     const guarded = guardBackend(backendThat(never), { kind: 'aws', timeoutMs: 50 });
     const started = Date.now();
-    const error = await rejection(guarded.get('x'));
+    const error = await caught(guarded.get('x'));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(BackendUnavailableError);
     expect(error.message).toBe('aws back-end did not answer within 50ms');
@@ -64,7 +37,7 @@ describe('guardBackend: bounded time', () => {
     backend.get = () => {
       throw errnoError('ECONNREFUSED');
     };
-    const error = await rejection(guardBackend(backend, { kind: 'vault', timeoutMs: 100 }).get('x'));
+    const error = await caught(guardBackend(backend, { kind: 'vault', timeoutMs: 100 }).get('x'));
     expect(error).toBeInstanceOf(BackendUnavailableError);
   });
 });
@@ -99,7 +72,7 @@ describe('guardBackend: unreachable back-ends', () => {
   ];
   it.each(cases)('maps %s to BACKEND_UNAVAILABLE', async (_label, failure) => {
     const guarded = guardBackend(backendThat(failWith(failure)), { kind: 'gcp', timeoutMs: 1000 });
-    const error = await rejection(guarded.create({ name: 'x', values: {}, metadata: {} }));
+    const error = await caught(guarded.create({ name: 'x', values: {}, metadata: {} }));
     expect(error).toBeInstanceOf(BackendUnavailableError);
     expect(error.message).toMatch(/^gcp back-end is unavailable \(.+\)$/);
   });
@@ -120,7 +93,7 @@ describe('guardBackend: other errors', () => {
       { name: 'ValidationException', $metadata: { httpStatusCode: 400 } },
     );
     const guarded = guardBackend(backendThat(failWith(sdkError)), { kind: 'aws', timeoutMs: 1000 });
-    const error = await rejection(guarded.get('x'));
+    const error = await caught(guarded.get('x'));
     expect(error).toBeInstanceOf(BackendError);
     expect(error.message).toBe(
       'aws back-end error (ValidationException HTTP 400): 1 validation error detected: Value [redacted] at [redacted] failed',
@@ -140,7 +113,7 @@ describe('guardBackend: other errors', () => {
       timeoutMs: 1000,
       sensitive: ['s3cr3t-token', undefined],
     });
-    const error = await rejection(guarded.delete('x'));
+    const error = await caught(guarded.delete('x'));
     expect(error).toBeInstanceOf(BackendError);
     expect(error.message).toBe('gcp back-end error (PERMISSION_DENIED): token [redacted] is not allowed');
   });
@@ -150,14 +123,14 @@ describe('guardBackend: other errors', () => {
       kind: 'azure',
       timeoutMs: 1000,
     });
-    const error = await rejection(guarded.list({}));
+    const error = await caught(guarded.list({}));
     expect(error).toBeInstanceOf(BackendError);
     expect(error.message.length).toBe(300);
   });
 
   it('handles values that are not errors', async () => {
     const guarded = guardBackend(backendThat(failWith('plain text')), { kind: 'custom', timeoutMs: 1000 });
-    const error = await rejection(guarded.get('x'));
+    const error = await caught(guarded.get('x'));
     expect(error).toBeInstanceOf(BackendError);
     expect(error.message).toBe('custom back-end error (Error): plain text');
   });

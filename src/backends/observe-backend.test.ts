@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { backendThat } from '../../test/helpers/backend-that.js';
 import { BackendUnavailableError, NotFoundError } from '../errors.js';
-import type { BackendEntry, SecretBackend } from './backend.js';
+import type { BackendEntry } from './backend.js';
 import { guardBackend } from './guard-backend.js';
 import { type BackendCall, backendFlavor, observeBackend } from './observe-backend.js';
 
 const entry: BackendEntry = { name: 'a', values: { k: 'v' }, metadata: {} };
-
-/** A back-end whose every call runs `behaviour`. */
-function backendThat(behaviour: () => Promise<unknown>): SecretBackend {
-  return {
-    kind: 'test',
-    create: async () => {
-      await behaviour();
-    },
-    get: async () => (await behaviour()) as BackendEntry | undefined,
-    update: async () => {
-      await behaviour();
-    },
-    delete: async () => Boolean(await behaviour()),
-    list: async () => {
-      await behaviour();
-      return { entries: [] };
-    },
-  };
-}
 
 function recorded(): { calls: BackendCall[]; record: (call: BackendCall) => void } {
   const calls: BackendCall[] = [];

@@ -13,17 +13,21 @@ const isGiven = (configuration: Record<string, unknown>, name: string) =>
 const list = (names: string[]) =>
   names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 
+/** The fields of `names` left out when only some of them are given (none when all or none are). */
+export function missingFromGroup(configuration: Record<string, unknown>, names: string[]): string[] {
+  const missing = names.filter((name) => !isGiven(configuration, name));
+  return missing.length === names.length ? [] : missing;
+}
+
 /** Fields that go together: all of them or none; `none` says what giving none means. */
 export function allOrNone(names: string[], none: string): FieldRule {
   return (configuration) => {
-    const given = names.filter((name) => isGiven(configuration, name));
-    if (given.length === 0 || given.length === names.length) return [];
-    return names
-      .filter((name) => !given.includes(name))
-      .map((field) => ({
-        field,
-        message: `required with ${list(given)} (give all of ${list(names)}, or none: ${none})`,
-      }));
+    const missing = missingFromGroup(configuration, names);
+    const given = names.filter((name) => !missing.includes(name));
+    return missing.map((field) => ({
+      field,
+      message: `required with ${list(given)} (give all of ${list(names)}, or none: ${none})`,
+    }));
   };
 }
 

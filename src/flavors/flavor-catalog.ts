@@ -1,4 +1,5 @@
 import { authorityHostProblem } from '../backends/azure/authority-host.js';
+import { servicePrincipalRule } from '../backends/azure/service-principal.js';
 import { serviceAccountKeyProblem } from '../backends/gcp/service-account-key.js';
 import type { FieldSpec } from '../schemas/field-spec.js';
 import type { ComponentType } from './component-types.js';
@@ -104,7 +105,7 @@ const FLAVORS: Flavor[] = [
       }),
       bool('allow_insecure'),
     ],
-    [allOrNone(['tenant_id', 'client_id', 'client_secret'], 'the default Azure credential')],
+    [servicePrincipalRule],
   ),
   secretsManager(
     'vault',

@@ -1,5 +1,6 @@
 import {
   type DocumentNode,
+  type ExecutionResult,
   type FragmentDefinitionNode,
   getOperationAST,
   Kind,
@@ -81,6 +82,18 @@ export function useGraphQLMetrics(metrics: Pick<GatewayMetrics, 'graphqlRequest'
     return () => metrics.graphqlRequest(labelsOf(args), (performance.now() - started) / 1000);
   }
 
+  /**
+   * Once an operation has its result: records its time (`done`) and the errors of the result, or
+   * of each result its stream yields.
+   */
+  const recordResult =
+    (done: () => void) =>
+    ({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) => {
+      done();
+      if (!isAsyncIterable(result)) return countErrors(result.errors);
+      return { onNext: ({ result: next }: { result: ExecutionResult }) => countErrors(next.errors) };
+    };
+
   return {
     onPluginInit({ registerContextErrorHandler }) {
       // The context failed to build (the token lookup found the database down).
@@ -99,23 +112,11 @@ export function useGraphQLMetrics(metrics: Pick<GatewayMetrics, 'graphqlRequest'
       };
     },
     onExecute({ args }) {
-      const done = timer(args);
-      return {
-        onExecuteDone({ result }) {
-          done();
-          if (!isAsyncIterable(result)) return countErrors(result.errors);
-          return { onNext: ({ result: next }) => countErrors(next.errors) };
-        },
-      };
+      return { onExecuteDone: recordResult(timer(args)) };
     },
     onSubscribe({ args }) {
-      const done = timer(args);
       return {
-        onSubscribeResult({ result }) {
-          done();
-          if (!isAsyncIterable(result)) return countErrors(result.errors);
-          return { onNext: ({ result: next }) => countErrors(next.errors) };
-        },
+        onSubscribeResult: recordResult(timer(args)),
         onSubscribeError({ error }) {
           metrics.graphqlError(errorCode(error));
         },

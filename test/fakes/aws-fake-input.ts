@@ -10,11 +10,25 @@ const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
 
 const memberName = (key: string) => key[0].toLowerCase() + key.slice(1);
 
-export function optString(input: Json, key: string): string | undefined {
+/** `input[key]` when it passes `is` (undefined when absent or null), else AWS's SerializationException. */
+function optMember<T>(
+  input: Json,
+  key: string,
+  is: (value: unknown) => value is T,
+  what: string,
+): T | undefined {
   const value = input[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new AwsError('SerializationException', `${key} must be a string`);
+  if (!is(value)) throw new AwsError('SerializationException', `${key} must be ${what}`);
   return value;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNumber = (value: unknown): value is number => typeof value === 'number';
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+
+export function optString(input: Json, key: string): string | undefined {
+  return optMember(input, key, isString, 'a string');
 }
 
 export function reqString(input: Json, key: string): string {
@@ -24,24 +38,16 @@ export function reqString(input: Json, key: string): string {
 }
 
 export function optNumber(input: Json, key: string): number | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number') throw new AwsError('SerializationException', `${key} must be a number`);
-  return value;
+  return optMember(input, key, isNumber, 'a number');
 }
 
+/** Absent or null: false. */
 export function optBoolean(input: Json, key: string): boolean {
-  const value = input[key];
-  if (value === undefined || value === null) return false;
-  if (typeof value !== 'boolean') throw new AwsError('SerializationException', `${key} must be a boolean`);
-  return value;
+  return optMember(input, key, isBoolean, 'a boolean') ?? false;
 }
 
 export function optArray(input: Json, key: string): unknown[] | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new AwsError('SerializationException', `${key} must be a list`);
-  return value;
+  return optMember(input, key, Array.isArray, 'a list');
 }
 
 export function stringList(input: Json, key: string): string[] | undefined {

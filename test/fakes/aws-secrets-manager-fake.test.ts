@@ -23,6 +23,7 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { caught } from '../helpers/caught.ts';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from './aws-secrets-manager-fake.ts';
 
 const REGION = 'eu-west-1';
@@ -43,16 +44,6 @@ afterEach(async () => {
   client.destroy();
   await fake.close();
 });
-
-/** Resolves to the error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function listAll(filters?: Filter[], pageSize?: number): Promise<string[]> {
   const names: string[] = [];
@@ -116,36 +107,36 @@ describe('create and read', () => {
     expect(again).toMatchObject({ ARN: first.ARN, VersionId: token });
     expect(fake.secrets.get('s')?.versions.size).toBe(1);
 
-    const changed = await failure(
+    const changed = await caught(
       client.send(new CreateSecretCommand({ Name: 's', SecretString: 'other', ClientRequestToken: token })),
     );
     expect(changed).toBeInstanceOf(ResourceExistsException);
-    const duplicate = await failure(client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' })));
+    const duplicate = await caught(client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' })));
     expect(duplicate).toBeInstanceOf(ResourceExistsException);
     expect(duplicate.message).toBe('The operation failed because the secret s already exists.');
   });
 
   it('validates names, values and tags', async () => {
-    const badName = await failure(
+    const badName = await caught(
       client.send(new CreateSecretCommand({ Name: 'bad name!', SecretString: 'v' })),
     );
     expect(badName).toBeInstanceOf(InvalidParameterException);
-    const tooLong = await failure(
+    const tooLong = await caught(
       client.send(new CreateSecretCommand({ Name: 'x'.repeat(513), SecretString: 'v' })),
     );
     expect(tooLong.name).toBe('ValidationException');
-    const big = await failure(
+    const big = await caught(
       client.send(new CreateSecretCommand({ Name: 'big', SecretString: 'x'.repeat(65_537) })),
     );
     expect(big.name).toBe('ValidationException');
     await client.send(new CreateSecretCommand({ Name: 'max', SecretString: 'x'.repeat(65_536) }));
 
     const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    const tooMany = await failure(
+    const tooMany = await caught(
       client.send(new CreateSecretCommand({ Name: 'tags', SecretString: 'v', Tags: tags })),
     );
     expect(tooMany).toBeInstanceOf(LimitExceededException);
-    const both = await failure(
+    const both = await caught(
       client.send(
         new CreateSecretCommand({ Name: 'both', SecretString: 'v', SecretBinary: new Uint8Array([1]) }),
       ),
@@ -155,7 +146,7 @@ describe('create and read', () => {
   });
 
   it('maps a missing secret to ResourceNotFoundException', async () => {
-    const error = await failure(client.send(new GetSecretValueCommand({ SecretId: 'nope' })));
+    const error = await caught(client.send(new GetSecretValueCommand({ SecretId: 'nope' })));
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(error.message).toBe("Secrets Manager can't find the specified secret.");
     expect((error as SecretsManagerServiceException).$metadata.httpStatusCode).toBe(400);
@@ -183,13 +174,13 @@ describe('versions', () => {
     );
     expect(oldest).toMatchObject({ SecretString: 'v1', VersionStages: [] });
 
-    const mismatch = await failure(
+    const mismatch = await caught(
       client.send(
         new GetSecretValueCommand({ SecretId: 's', VersionId: first.VersionId, VersionStage: 'AWSCURRENT' }),
       ),
     );
     expect(mismatch).toBeInstanceOf(InvalidRequestException);
-    const unknown = await failure(
+    const unknown = await caught(
       client.send(new GetSecretValueCommand({ SecretId: 's', VersionStage: 'NOPE' })),
     );
     expect(unknown).toBeInstanceOf(ResourceNotFoundException);
@@ -211,7 +202,7 @@ describe('versions', () => {
   it('reports a secret without a value as ResourceNotFoundException on read', async () => {
     const created = await client.send(new CreateSecretCommand({ Name: 'empty' }));
     expect(created.VersionId).toBeUndefined();
-    const error = await failure(client.send(new GetSecretValueCommand({ SecretId: 'empty' })));
+    const error = await caught(client.send(new GetSecretValueCommand({ SecretId: 'empty' })));
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(error.message).toContain('staging label: AWSCURRENT');
   });
@@ -220,21 +211,21 @@ describe('versions', () => {
 describe('delete and restore', () => {
   it('rejects invalid deletion options', async () => {
     await client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' }));
-    const both = await failure(
+    const both = await caught(
       client.send(
         new DeleteSecretCommand({ SecretId: 's', RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: true }),
       ),
     );
     expect(both).toBeInstanceOf(InvalidParameterException);
-    const tooShort = await failure(
+    const tooShort = await caught(
       client.send(new DeleteSecretCommand({ SecretId: 's', RecoveryWindowInDays: 6 })),
     );
     expect(tooShort).toBeInstanceOf(InvalidParameterException);
-    const tooLong = await failure(
+    const tooLong = await caught(
       client.send(new DeleteSecretCommand({ SecretId: 's', RecoveryWindowInDays: 31 })),
     );
     expect(tooLong).toBeInstanceOf(InvalidParameterException);
-    const missing = await failure(client.send(new DeleteSecretCommand({ SecretId: 'nope' })));
+    const missing = await caught(client.send(new DeleteSecretCommand({ SecretId: 'nope' })));
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
@@ -246,12 +237,12 @@ describe('delete and restore', () => {
     expect(days).toBeGreaterThan(29.99);
     expect(days).toBeLessThan(30.01);
 
-    expect(await failure(client.send(new GetSecretValueCommand({ SecretId: 's' })))).toBeInstanceOf(
+    expect(await caught(client.send(new GetSecretValueCommand({ SecretId: 's' })))).toBeInstanceOf(
       InvalidRequestException,
     );
-    const recreate = await failure(client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' })));
+    const recreate = await caught(client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' })));
     expect(recreate).toBeInstanceOf(InvalidRequestException);
-    expect(await failure(client.send(new DeleteSecretCommand({ SecretId: 's' })))).toBeInstanceOf(
+    expect(await caught(client.send(new DeleteSecretCommand({ SecretId: 's' })))).toBeInstanceOf(
       InvalidRequestException,
     );
     expect(await listAll()).toEqual([]);
@@ -270,7 +261,7 @@ describe('delete and restore', () => {
     await client.send(new CreateSecretCommand({ Name: 's', SecretString: 'v' }));
     await client.send(new DeleteSecretCommand({ SecretId: 's', ForceDeleteWithoutRecovery: true }));
     expect(fake.secrets.has('s')).toBe(false);
-    expect(await failure(client.send(new GetSecretValueCommand({ SecretId: 's' })))).toBeInstanceOf(
+    expect(await caught(client.send(new GetSecretValueCommand({ SecretId: 's' })))).toBeInstanceOf(
       ResourceNotFoundException,
     );
     await client.send(new CreateSecretCommand({ Name: 's', SecretString: 'again' }));
@@ -282,7 +273,7 @@ describe('delete and restore', () => {
     await client.send(new DeleteSecretCommand({ SecretId: 's', RecoveryWindowInDays: 7 }));
     const raw = fake.secrets.get('s');
     if (raw) raw.deletionDate = Date.now() / 1000 - 1;
-    expect(await failure(client.send(new DescribeSecretCommand({ SecretId: 's' })))).toBeInstanceOf(
+    expect(await caught(client.send(new DescribeSecretCommand({ SecretId: 's' })))).toBeInstanceOf(
       ResourceNotFoundException,
     );
   });
@@ -337,13 +328,13 @@ describe('listing', () => {
   });
 
   it('rejects MaxResults outside 1..100 and invalid tokens', async () => {
-    expect((await failure(client.send(new ListSecretsCommand({ MaxResults: 101 })))).name).toBe(
+    expect((await caught(client.send(new ListSecretsCommand({ MaxResults: 101 })))).name).toBe(
       'ValidationException',
     );
-    expect((await failure(client.send(new ListSecretsCommand({ MaxResults: 0 })))).name).toBe(
+    expect((await caught(client.send(new ListSecretsCommand({ MaxResults: 0 })))).name).toBe(
       'ValidationException',
     );
-    const badToken = await failure(client.send(new ListSecretsCommand({ NextToken: 'garbage' })));
+    const badToken = await caught(client.send(new ListSecretsCommand({ NextToken: 'garbage' })));
     expect(badToken).toBeInstanceOf(InvalidNextTokenException);
   });
 
@@ -386,7 +377,7 @@ describe('listing', () => {
   });
 
   it('rejects unknown filter keys', async () => {
-    const error = await failure(
+    const error = await caught(
       client.send(new ListSecretsCommand({ Filters: [{ Key: 'bogus' as 'name', Values: ['x'] }] })),
     );
     expect(error.name).toBe('ValidationException');
@@ -427,10 +418,10 @@ describe('tags', () => {
     expect(described.Tags).toEqual([{ Key: 'b', Value: '2' }]);
 
     const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    const error = await failure(client.send(new TagResourceCommand({ SecretId: 's', Tags: many })));
+    const error = await caught(client.send(new TagResourceCommand({ SecretId: 's', Tags: many })));
     expect(error).toBeInstanceOf(LimitExceededException);
     expect(
-      await failure(client.send(new TagResourceCommand({ SecretId: 'nope', Tags: many }))),
+      await caught(client.send(new TagResourceCommand({ SecretId: 'nope', Tags: many }))),
     ).toBeInstanceOf(ResourceNotFoundException);
   });
 });
@@ -453,7 +444,7 @@ describe('server behaviour', () => {
       },
       { step: 'build' },
     );
-    const error = (await failure(client.send(new ListSecretsCommand({})))) as SecretsManagerServiceException;
+    const error = (await caught(client.send(new ListSecretsCommand({})))) as SecretsManagerServiceException;
     expect(error.name).toBe('UnknownOperationException');
     expect(error.$metadata.httpStatusCode).toBe(400);
   });
@@ -461,7 +452,7 @@ describe('server behaviour', () => {
   it('injects failures and delays', async () => {
     fake.failNext('GetSecretValue', 'InternalServiceError', 'boom', 500);
     fake.put('s', 'v');
-    const error = await failure(client.send(new GetSecretValueCommand({ SecretId: 's' })));
+    const error = await caught(client.send(new GetSecretValueCommand({ SecretId: 's' })));
     expect(error).toBeInstanceOf(InternalServiceError);
     fake.delayMs = 60;
     const started = Date.now();
@@ -514,17 +505,17 @@ describe('BatchGetSecretValue', () => {
   });
 
   it('refuses both or neither of SecretIdList and Filters, and more than 20 names', async () => {
-    expect(await failure(client.send(new BatchGetSecretValueCommand({})))).toBeInstanceOf(
+    expect(await caught(client.send(new BatchGetSecretValueCommand({})))).toBeInstanceOf(
       InvalidParameterException,
     );
     expect(
-      await failure(
+      await caught(
         client.send(
           new BatchGetSecretValueCommand({ SecretIdList: ['a'], Filters: [{ Key: 'name', Values: ['a'] }] }),
         ),
       ),
     ).toBeInstanceOf(InvalidParameterException);
-    const tooMany = await failure(
+    const tooMany = await caught(
       client.send(
         new BatchGetSecretValueCommand({ SecretIdList: Array.from({ length: 21 }, (_, i) => `n${i}`) }),
       ),

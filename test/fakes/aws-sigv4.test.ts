@@ -5,21 +5,9 @@ import {
   type SecretsManagerServiceException,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { caught } from '../helpers/caught.ts';
+import { EXPIRED, KEY, SESSION } from './aws-fake-credentials.ts';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from './aws-secrets-manager-fake.ts';
-
-const KEY = { accessKeyId: 'AKIDLONGTERM', secretAccessKey: 'long-term-secret' };
-const SESSION = {
-  accessKeyId: 'ASIASESSION',
-  secretAccessKey: 'session-secret',
-  sessionToken: 'session-token-1',
-  expiration: new Date(Date.now() + 3_600_000),
-};
-const EXPIRED = {
-  accessKeyId: 'ASIAEXPIRED',
-  secretAccessKey: 'expired-secret',
-  sessionToken: 'expired-token',
-  expiration: new Date(Date.now() - 1000),
-};
 
 let fake: AwsSecretsManagerFake;
 const clients: SecretsManagerClient[] = [];
@@ -53,14 +41,9 @@ function clientWith(
 const listNames = async (client: SecretsManagerClient) =>
   ((await client.send(new ListSecretsCommand({}))).SecretList ?? []).map((secret) => secret.Name);
 
-async function refusal(client: SecretsManagerClient): Promise<SecretsManagerServiceException> {
-  try {
-    await client.send(new ListSecretsCommand({}));
-  } catch (error) {
-    return error as SecretsManagerServiceException;
-  }
-  throw new Error('expected the call to be refused');
-}
+/** The error a ListSecrets call through `client` is refused with. */
+const refusal = (client: SecretsManagerClient) =>
+  caught<SecretsManagerServiceException>(client.send(new ListSecretsCommand({})));
 
 /** Changes the request after the SDK signed it (the deserialize step runs just before sending). */
 function tamperAfterSigning(client: SecretsManagerClient, change: (request: any) => void): void {

@@ -6,6 +6,7 @@
  * Tokens are JWT-shaped (so they look like Entra's) but not signed: the fake looks them up.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { JsonReply } from './fake-http-server.js';
 
 /** A service principal: what `tenant_id`, `client_id` and `client_secret` take. */
 export interface EntraIdApp {
@@ -32,21 +33,10 @@ export interface IssuedAzureToken {
   expiresAt: number;
 }
 
-/** The answer of the token endpoint: HTTP status and JSON body. */
-export interface EntraIdResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 const DEFAULT_SUFFIX = '/.default';
 
 /** Entra ID's error body: `error`, `error_description` starting with the AADSTS code, `error_codes`, ids. */
-export function entraError(
-  status: number,
-  error: string,
-  code: number,
-  description: string,
-): EntraIdResponse {
+export function entraError(status: number, error: string, code: number, description: string): JsonReply {
   const traceId = randomUUID();
   const correlationId = randomUUID();
   const timestamp = new Date()
@@ -109,7 +99,7 @@ export class EntraIdDirectory {
   }
 
   /** Answers `POST /{tenant}/oauth2/v2.0/token` (the form fields of the body). */
-  exchange(tenantId: string, form: URLSearchParams, now = Date.now()): EntraIdResponse {
+  exchange(tenantId: string, form: URLSearchParams, now = Date.now()): JsonReply {
     const tenant = this.apps.get(tenantId);
     if (!tenant) return tenantNotFound(tenantId);
     const grantType = form.get('grant_type') ?? '';

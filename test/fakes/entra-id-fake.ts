@@ -7,23 +7,19 @@
  * Starting it makes this process trust the test certificate; another process needs
  * `NODE_EXTRA_CA_CERTS=<certFile>`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import {
   DEFAULT_ENTRA_ID_APP,
   type EntraIdApp,
   EntraIdDirectory,
-  type EntraIdResponse,
   entraError,
   type IssuedAzureToken,
   tenantNotFound,
 } from './entra-id-directory.js';
-import { closeServer, listen } from './fake-http-server.js';
+import { closeServer, formBody, type JsonReply, jsonHttpsServer, listen } from './fake-http-server.js';
 import { trustTestCertificate } from './test-tls.js';
 
 export { DEFAULT_ENTRA_ID_APP, type EntraIdApp, type IssuedAzureToken } from './entra-id-directory.js';
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export interface EntraIdFakeOptions {
   port?: number;
@@ -63,7 +59,7 @@ export interface EntraIdFake {
   close(): Promise<void>;
 }
 
-function openIdConfiguration(authorityHost: string, tenantId: string): EntraIdResponse {
+function openIdConfiguration(authorityHost: string, tenantId: string): JsonReply {
   const base = `${authorityHost}/${tenantId}`;
   return {
     status: 200,
@@ -83,24 +79,13 @@ function openIdConfiguration(authorityHost: string, tenantId: string): EntraIdRe
   };
 }
 
-async function formOf(request: IncomingMessage): Promise<URLSearchParams | undefined> {
-  if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
-    return undefined;
-  let body = '';
-  for await (const chunk of request) {
-    body += chunk;
-    if (body.length > MAX_BODY_BYTES) return undefined;
-  }
-  return new URLSearchParams(body);
-}
-
 /** Routes one request to the discovery document or the token endpoint. */
 async function answer(
   directory: EntraIdDirectory,
   authorityHost: string,
   request: IncomingMessage,
   call: EntraIdCall,
-): Promise<EntraIdResponse> {
+): Promise<JsonReply> {
   const [tenantId, ...rest] = call.path.split('/').slice(1).map(decodeURIComponent);
   const route = rest.join('/');
   if (request.method === 'GET' && route === 'v2.0/.well-known/openid-configuration')
@@ -108,7 +93,7 @@ async function answer(
       ? openIdConfiguration(authorityHost, tenantId)
       : tenantNotFound(tenantId);
   if (request.method === 'POST' && route === 'oauth2/v2.0/token') {
-    const form = await formOf(request);
+    const form = await formBody(request);
     if (!form)
       return entraError(
         400,
@@ -130,7 +115,7 @@ export async function startEntraIdFake(options: EntraIdFakeOptions = {}): Promis
   const apps = (options.apps ?? [DEFAULT_ENTRA_ID_APP]).map((app) => directory.register(app));
   const calls: EntraIdCall[] = [];
   let authorityHost = '';
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+  const server = jsonHttpsServer(certificate, async (request) => {
     const call: EntraIdCall = {
       method: request.method ?? 'GET',
       path: new URL(request.url ?? '/', authorityHost).pathname,
@@ -139,13 +124,7 @@ export async function startEntraIdFake(options: EntraIdFakeOptions = {}): Promis
     calls.push(call);
     const result = await answer(directory, authorityHost, request, call);
     call.status = result.status;
-    response.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });
-    response.end(JSON.stringify(result.body));
-  };
-  const server = https.createServer({ cert: certificate.cert, key: certificate.key }, (request, response) => {
-    handle(request, response).catch(() => {
-      response.writeHead(500).end();
-    });
+    return result;
   });
   const port = await listen(server, options.port ?? 0, host);
   authorityHost = `https://${host}:${port}`;

@@ -7,6 +7,7 @@
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, verify } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { JsonReply } from './fake-http-server.js';
 import { RpcError } from './gcp-fake-wire.js';
 
 export const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -33,12 +34,6 @@ export interface TestServiceAccountKey {
   publicKey: string;
 }
 
-/** The answer of the token endpoint: HTTP status and JSON body. */
-export interface TokenResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 /** A fresh RSA key pair for `email`, written as a service-account key file whose token_uri is `tokenUri`. */
 export function newServiceAccountKey(email: string, tokenUri: string): TestServiceAccountKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -55,7 +50,7 @@ export function newServiceAccountKey(email: string, tokenUri: string): TestServi
   return { email, json, publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string };
 }
 
-const refused = (error: string, description: string): TokenResponse => ({
+const refused = (error: string, description: string): JsonReply => ({
   status: 400,
   body: { error, error_description: description },
 });
@@ -117,7 +112,7 @@ export class FakeGoogleSignIn {
   }
 
   /** Answers a token request (the form fields of the POST body). */
-  exchange(form: URLSearchParams, now = Date.now()): TokenResponse {
+  exchange(form: URLSearchParams, now = Date.now()): JsonReply {
     if (form.get('grant_type') !== GRANT_TYPE)
       return refused('unsupported_grant_type', `Invalid grant_type: ${form.get('grant_type') ?? ''}`);
     const assertion = decodeAssertion(form.get('assertion') ?? '');

@@ -1,9 +1,8 @@
 import { sign } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import type { grpc as GaxGrpc } from 'google-gax';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_OPTIONS, fakeClient, grpc } from './gcp-fake-client.ts';
 import { CLOUD_PLATFORM_SCOPE, GRANT_TYPE } from './gcp-fake-oauth.ts';
 import {
   type GcpFakeAuth,
@@ -13,10 +12,6 @@ import {
 } from './gcp-secret-manager-fake.ts';
 import { trustTestCertificate } from './test-tls.ts';
 
-const require = createRequire(import.meta.url);
-const { grpc } = require('google-gax') as { grpc: typeof GaxGrpc };
-
-const OPTS = { timeout: 5_000, maxRetries: 0 };
 const SECRET = 'projects/test-project/secrets/signed';
 
 let fake: GcpSecretManagerFake;
@@ -74,17 +69,12 @@ function clientSending(token?: string): SecretManagerServiceClient {
     callback(null, metadata);
   });
   const sslCreds = token ? grpc.credentials.combineChannelCredentials(tls, bearer) : tls;
-  const client = new SecretManagerServiceClient({
-    apiEndpoint: '127.0.0.1',
-    port: fake.port,
-    sslCreds,
-    universeDomain: 'googleapis.com',
-  });
+  const client = fakeClient(fake.port, sslCreds);
   clients.push(client);
   return client;
 }
 
-const read = (client: SecretManagerServiceClient) => client.getSecret({ name: SECRET }, OPTS);
+const read = (client: SecretManagerServiceClient) => client.getSecret({ name: SECRET }, CALL_OPTIONS);
 
 describe('GCP fake token endpoint (jwt-bearer grant)', () => {
   it('issues an access token for an assertion signed with a known key', async () => {
@@ -199,12 +189,7 @@ describe('GCP fake Secret Manager with auth', () => {
   });
 
   it('speaks TLS only: a plain-text client gets no answer', async () => {
-    const client = new SecretManagerServiceClient({
-      apiEndpoint: '127.0.0.1',
-      port: fake.port,
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com',
-    });
+    const client = fakeClient(fake.port, grpc.credentials.createInsecure());
     clients.push(client);
     await expect(client.getSecret({ name: SECRET }, { timeout: 1_000, retry: null })).rejects.toMatchObject({
       code: grpc.status.UNAVAILABLE,

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CALL_OPTIONS, fakeClient, grpc } from './gcp-fake-client.ts';
 import {
   crc32c,
   type GcpSecretManagerFake,
@@ -8,12 +8,8 @@ import {
   timestampToDate,
 } from './gcp-secret-manager-fake.ts';
 
-const require = createRequire(import.meta.url);
-const gax = require('google-gax') as { grpc: { credentials: { createInsecure(): unknown } } };
-
-const OPTS = { timeout: 5_000, maxRetries: 0 };
 /** Async list iterators page by themselves; autoPaginate: false only silences gax's warning. */
-const LIST_OPTS = { ...OPTS, autoPaginate: false };
+const LIST_OPTS = { ...CALL_OPTIONS, autoPaginate: false };
 const PROJECT = 'projects/test-project';
 
 let fake: GcpSecretManagerFake;
@@ -21,12 +17,7 @@ let client: SecretManagerServiceClient;
 
 beforeEach(async () => {
   fake = await startGcpSecretManagerFake({ port: 0 });
-  client = new SecretManagerServiceClient({
-    apiEndpoint: '127.0.0.1',
-    port: fake.port,
-    sslCreds: gax.grpc.credentials.createInsecure() as never,
-    universeDomain: 'googleapis.com',
-  });
+  client = fakeClient(fake.port, grpc.credentials.createInsecure());
 });
 
 afterEach(async () => {
@@ -37,7 +28,7 @@ afterEach(async () => {
 async function create(secretId: string, labels: Record<string, string> = {}) {
   const [secret] = await client.createSecret(
     { parent: PROJECT, secretId, secret: { replication: { automatic: {} }, labels } },
-    OPTS,
+    CALL_OPTIONS,
   );
   return secret;
 }
@@ -45,7 +36,7 @@ async function create(secretId: string, labels: Record<string, string> = {}) {
 async function addVersion(secretId: string, value: string | Buffer) {
   const [version] = await client.addSecretVersion(
     { parent: `${PROJECT}/secrets/${secretId}`, payload: { data: Buffer.from(value) } },
-    OPTS,
+    CALL_OPTIONS,
   );
   return version;
 }
@@ -72,12 +63,15 @@ describe('GCP Secret Manager fake with the real client', () => {
     ]);
     expect(v2.state).toBe('ENABLED');
 
-    const [latest] = await client.accessSecretVersion({ name: `${secret.name}/versions/latest` }, OPTS);
+    const [latest] = await client.accessSecretVersion(
+      { name: `${secret.name}/versions/latest` },
+      CALL_OPTIONS,
+    );
     expect(latest.name).toBe(`${secret.name}/versions/2`);
     expect(Buffer.from(latest.payload!.data!).toString()).toBe('{"password":"two"}');
     expect(Number(latest.payload!.dataCrc32c)).toBe(crc32c(Buffer.from('{"password":"two"}')));
 
-    const [first] = await client.accessSecretVersion({ name: `${secret.name}/versions/1` }, OPTS);
+    const [first] = await client.accessSecretVersion({ name: `${secret.name}/versions/1` }, CALL_OPTIONS);
     expect(Buffer.from(first.payload!.data!).toString()).toBe('{"password":"one"}');
 
     const raw = fake.secrets.get(secret.name!)!;
@@ -88,11 +82,11 @@ describe('GCP Secret Manager fake with the real client', () => {
 
   it('serves secrets written straight into the raw state', async () => {
     fake.put(`${PROJECT}/secrets/legacy_key`, { labels: { 'zenml-group-key': 'g' }, versions: ['a', 'b'] });
-    const [secret] = await client.getSecret({ name: `${PROJECT}/secrets/legacy_key` }, OPTS);
+    const [secret] = await client.getSecret({ name: `${PROJECT}/secrets/legacy_key` }, CALL_OPTIONS);
     expect(secret.labels).toEqual({ 'zenml-group-key': 'g' });
     const [access] = await client.accessSecretVersion(
       { name: `${PROJECT}/secrets/legacy_key/versions/latest` },
-      OPTS,
+      CALL_OPTIONS,
     );
     expect(Buffer.from(access.payload!.data!).toString()).toBe('b');
   });
@@ -100,16 +94,20 @@ describe('GCP Secret Manager fake with the real client', () => {
   it('answers ALREADY_EXISTS, NOT_FOUND and INVALID_ARGUMENT like the service', async () => {
     await create('dup');
     await expect(create('dup')).rejects.toMatchObject({ code: 6 });
-    await expect(client.getSecret({ name: `${PROJECT}/secrets/missing` }, OPTS)).rejects.toMatchObject({
+    await expect(
+      client.getSecret({ name: `${PROJECT}/secrets/missing` }, CALL_OPTIONS),
+    ).rejects.toMatchObject({
       code: 5,
     });
     await expect(
-      client.accessSecretVersion({ name: `${PROJECT}/secrets/missing/versions/latest` }, OPTS),
+      client.accessSecretVersion({ name: `${PROJECT}/secrets/missing/versions/latest` }, CALL_OPTIONS),
     ).rejects.toMatchObject({ code: 5 });
     await expect(
-      client.accessSecretVersion({ name: `${PROJECT}/secrets/dup/versions/latest` }, OPTS),
+      client.accessSecretVersion({ name: `${PROJECT}/secrets/dup/versions/latest` }, CALL_OPTIONS),
     ).rejects.toMatchObject({ code: 5 });
-    await expect(client.deleteSecret({ name: `${PROJECT}/secrets/missing` }, OPTS)).rejects.toMatchObject({
+    await expect(
+      client.deleteSecret({ name: `${PROJECT}/secrets/missing` }, CALL_OPTIONS),
+    ).rejects.toMatchObject({
       code: 5,
     });
     await expect(addVersion('missing', 'x')).rejects.toMatchObject({ code: 5 });
@@ -140,15 +138,15 @@ describe('GCP Secret Manager fake with the real client', () => {
 
     const [page, nextRequest, response] = await client.listSecrets(
       { parent: PROJECT, pageSize: 40 },
-      { ...OPTS, autoPaginate: false },
+      { ...CALL_OPTIONS, autoPaginate: false },
     );
     expect(page).toHaveLength(40);
     expect(response?.nextPageToken).toBeTruthy();
     expect(response?.totalSize).toBe(250);
-    const [second] = await client.listSecrets(nextRequest!, { ...OPTS, autoPaginate: false });
+    const [second] = await client.listSecrets(nextRequest!, { ...CALL_OPTIONS, autoPaginate: false });
     expect(second[0].name).toBe(`${PROJECT}/secrets/s-040`);
     await expect(
-      client.listSecrets({ parent: PROJECT, pageToken: 'garbage' }, { ...OPTS, autoPaginate: false }),
+      client.listSecrets({ parent: PROJECT, pageToken: 'garbage' }, { ...CALL_OPTIONS, autoPaginate: false }),
     ).rejects.toMatchObject({ code: 3 });
   });
 
@@ -194,7 +192,7 @@ describe('GCP Secret Manager fake with the real client', () => {
     const secret = await create('upd', { a: '1' });
     const [updated] = await client.updateSecret(
       { secret: { name: secret.name, labels: { b: '2' } }, updateMask: { paths: ['labels'] } },
-      OPTS,
+      CALL_OPTIONS,
     );
     expect(updated.labels).toEqual({ b: '2' });
     expect(updated.etag).not.toBe(secret.etag);
@@ -202,19 +200,19 @@ describe('GCP Secret Manager fake with the real client', () => {
     await expect(
       client.updateSecret(
         { secret: { name: secret.name, labels: { c: '3' } }, updateMask: { paths: [] } },
-        OPTS,
+        CALL_OPTIONS,
       ),
     ).rejects.toMatchObject({ code: 3 });
     await expect(
       client.updateSecret(
         { secret: { name: secret.name, labels: { B: '2' } }, updateMask: { paths: ['labels'] } },
-        OPTS,
+        CALL_OPTIONS,
       ),
     ).rejects.toMatchObject({ code: 3 });
 
-    await client.deleteSecret({ name: secret.name }, OPTS);
+    await client.deleteSecret({ name: secret.name }, CALL_OPTIONS);
     expect(fake.secrets.size).toBe(0);
-    await expect(client.getSecret({ name: secret.name }, OPTS)).rejects.toMatchObject({ code: 5 });
+    await expect(client.getSecret({ name: secret.name }, CALL_OPTIONS)).rejects.toMatchObject({ code: 5 });
   });
 
   it('lists, destroys and checksums versions', async () => {
@@ -231,17 +229,17 @@ describe('GCP Secret Manager fake with the real client', () => {
 
     const [destroyed] = await client.destroySecretVersion(
       { name: `${PROJECT}/secrets/ver/versions/3` },
-      OPTS,
+      CALL_OPTIONS,
     );
     expect(destroyed.state).toBe('DESTROYED');
     expect(destroyed.destroyTime).toBeTruthy();
     await expect(
-      client.accessSecretVersion({ name: `${PROJECT}/secrets/ver/versions/latest` }, OPTS),
+      client.accessSecretVersion({ name: `${PROJECT}/secrets/ver/versions/latest` }, CALL_OPTIONS),
     ).rejects.toMatchObject({ code: 9 });
-    const [got] = await client.getSecretVersion({ name: `${PROJECT}/secrets/ver/versions/2` }, OPTS);
+    const [got] = await client.getSecretVersion({ name: `${PROJECT}/secrets/ver/versions/2` }, CALL_OPTIONS);
     expect(got.state).toBe('ENABLED');
     await expect(
-      client.getSecretVersion({ name: `${PROJECT}/secrets/ver/versions/9` }, OPTS),
+      client.getSecretVersion({ name: `${PROJECT}/secrets/ver/versions/9` }, CALL_OPTIONS),
     ).rejects.toMatchObject({ code: 5 });
 
     const enabled: string[] = [];
@@ -256,7 +254,7 @@ describe('GCP Secret Manager fake with the real client', () => {
     await expect(
       client.addSecretVersion(
         { parent: `${PROJECT}/secrets/ver`, payload: { data: Buffer.from('d'), dataCrc32c: 1 } },
-        OPTS,
+        CALL_OPTIONS,
       ),
     ).rejects.toMatchObject({ code: 3 });
     const [checked] = await client.addSecretVersion(
@@ -264,7 +262,7 @@ describe('GCP Secret Manager fake with the real client', () => {
         parent: `${PROJECT}/secrets/ver`,
         payload: { data: Buffer.from('d'), dataCrc32c: crc32c(Buffer.from('d')) },
       },
-      OPTS,
+      CALL_OPTIONS,
     );
     expect(checked.clientSpecifiedPayloadChecksum).toBe(true);
   });
@@ -274,7 +272,7 @@ describe('GCP Secret Manager fake with the real client', () => {
     await addVersion('flaky', 'v');
     const name = `${PROJECT}/secrets/flaky/versions/latest`;
     fake.failNext('AccessSecretVersion', 7, 'denied');
-    await expect(client.accessSecretVersion({ name }, OPTS)).rejects.toMatchObject({ code: 7 });
+    await expect(client.accessSecretVersion({ name }, CALL_OPTIONS)).rejects.toMatchObject({ code: 7 });
     // UNAVAILABLE is retryable for gax: with maxRetries 0 it surfaces as code 4 "Exceeded maximum number
     // of retries"; `retry: null` switches retrying off and shows the server's status.
     fake.failNext('AccessSecretVersion', 14, 'try again');
@@ -283,7 +281,7 @@ describe('GCP Secret Manager fake with the real client', () => {
         code: 14,
       },
     );
-    const [ok] = await client.accessSecretVersion({ name }, OPTS);
+    const [ok] = await client.accessSecretVersion({ name }, CALL_OPTIONS);
     expect(Buffer.from(ok.payload!.data!).toString()).toBe('v');
   });
 

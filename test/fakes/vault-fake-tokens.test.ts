@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import vault from 'node-vault';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startVaultKvFake, type VaultKvFake, type VaultKvFakeOptions } from './vault-kv-fake.ts';
+import { caught } from '../helpers/caught.ts';
+import {
+  startVaultKvFake,
+  type VaultFailure,
+  type VaultKvFake,
+  type VaultKvFakeOptions,
+} from './vault-kv-fake.ts';
 
 const ROLE = { roleId: 'role-1', secretId: 'secret-1' };
-
-/** What node-vault rejects with on a non-2xx answer. */
-interface VaultFailure {
-  message: string;
-  response: { statusCode: number; body: unknown };
-}
 
 let fake: VaultKvFake;
 
@@ -26,15 +26,6 @@ function connect(token?: string): vault.client {
   return vault({ endpoint: fake.url, token, apiVersion: 'v1', noCustomHTTPVerbs: true });
 }
 
-async function failure(promise: Promise<unknown>): Promise<VaultFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as VaultFailure;
-  }
-  throw new Error('expected the call to fail');
-}
-
 const writeSecret = (client: vault.client) => client.write('secret/data/app', { data: { k: 'v' } });
 
 describe('the root token', () => {
@@ -43,7 +34,7 @@ describe('the root token', () => {
     await writeSecret(connect('root-token'));
     const lookup = await connect('root-token').tokenLookupSelf();
     expect(lookup.data).toMatchObject({ id: 'root-token', policies: ['root'], ttl: 0, expire_time: null });
-    const unknown = await failure(writeSecret(connect('made-up')));
+    const unknown = await caught<VaultFailure>(writeSecret(connect('made-up')));
     expect(unknown.response).toEqual({ statusCode: 403, body: { errors: ['permission denied'] } });
   });
 
@@ -51,7 +42,7 @@ describe('the root token', () => {
     await start({ token: 'short-root', rootTokenTtl: 1 });
     await writeSecret(connect('short-root'));
     await sleep(1100);
-    expect((await failure(writeSecret(connect('short-root')))).response.statusCode).toBe(403);
+    expect((await caught<VaultFailure>(writeSecret(connect('short-root')))).response.statusCode).toBe(403);
   });
 });
 
@@ -71,14 +62,20 @@ describe('AppRole login', () => {
 
   it('refuses a wrong secret id or role id with 400 invalid role or secret ID, and a missing role id', async () => {
     await start({ appRoles: [ROLE] });
-    const wrongSecret = await failure(connect().approleLogin({ role_id: ROLE.roleId, secret_id: 'nope' }));
+    const wrongSecret = await caught<VaultFailure>(
+      connect().approleLogin({ role_id: ROLE.roleId, secret_id: 'nope' }),
+    );
     expect(wrongSecret.response).toEqual({
       statusCode: 400,
       body: { errors: ['invalid role or secret ID'] },
     });
-    const wrongRole = await failure(connect().approleLogin({ role_id: 'nope', secret_id: ROLE.secretId }));
+    const wrongRole = await caught<VaultFailure>(
+      connect().approleLogin({ role_id: 'nope', secret_id: ROLE.secretId }),
+    );
     expect(wrongRole.response.statusCode).toBe(400);
-    const missing = await failure(connect().write('auth/approle/login', { secret_id: ROLE.secretId }));
+    const missing = await caught<VaultFailure>(
+      connect().write('auth/approle/login', { secret_id: ROLE.secretId }),
+    );
     expect(missing.response.body).toEqual({ errors: ['missing role_id'] });
   });
 
@@ -87,7 +84,7 @@ describe('AppRole login', () => {
     const client = connect();
     await client.approleLogin({ mount_point: 'ci-approle', role_id: ROLE.roleId, secret_id: ROLE.secretId });
     await writeSecret(client);
-    const defaultMount = await failure(
+    const defaultMount = await caught<VaultFailure>(
       connect().approleLogin({ role_id: ROLE.roleId, secret_id: ROLE.secretId }),
     );
     expect(defaultMount.response.statusCode).toBe(403);
@@ -101,7 +98,7 @@ describe('token lifetime', () => {
     await client.approleLogin({ role_id: ROLE.roleId, secret_id: ROLE.secretId });
     await writeSecret(client);
     await sleep(1100);
-    expect((await failure(writeSecret(client))).response).toEqual({
+    expect((await caught<VaultFailure>(writeSecret(client))).response).toEqual({
       statusCode: 403,
       body: { errors: ['permission denied'] },
     });
@@ -119,7 +116,7 @@ describe('token lifetime', () => {
     expect((await client.tokenRenewSelf()).auth.lease_duration).toBe(1);
     // 2.3 s in: the token lives until 2.6 s, but less than a second is left before the max TTL.
     await sleep(700);
-    const past = await failure(client.tokenRenewSelf());
+    const past = await caught<VaultFailure>(client.tokenRenewSelf());
     expect(past.response).toEqual({ statusCode: 400, body: { errors: ['past the max TTL, cannot renew'] } });
   });
 
@@ -130,7 +127,7 @@ describe('token lifetime', () => {
     expect((await client.tokenRenewSelf({ increment: '1m' })).auth.lease_duration).toBe(60);
     expect((await client.tokenLookupSelf()).data.ttl).toBeGreaterThan(55);
     const fixed = connect(fake.issueToken({ ttl: 30, renewable: false }));
-    expect((await failure(fixed.tokenRenewSelf())).response.body).toEqual({
+    expect((await caught<VaultFailure>(fixed.tokenRenewSelf())).response.body).toEqual({
       errors: ['lease is not renewable'],
     });
   });
@@ -142,8 +139,8 @@ describe('token lifetime', () => {
     const issued = connect(fake.issueToken());
     await writeSecret(issued);
     fake.revokeTokens();
-    expect((await failure(writeSecret(client))).response.statusCode).toBe(403);
-    expect((await failure(writeSecret(issued))).response.statusCode).toBe(403);
+    expect((await caught<VaultFailure>(writeSecret(client))).response.statusCode).toBe(403);
+    expect((await caught<VaultFailure>(writeSecret(issued))).response.statusCode).toBe(403);
     await writeSecret(connect('root-token'));
   });
 });

@@ -1,15 +1,10 @@
 import vault from 'node-vault';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startVaultKvFake, type VaultKvFake } from './vault-kv-fake.ts';
+import { caught } from '../helpers/caught.ts';
+import { startVaultKvFake, type VaultFailure, type VaultKvFake } from './vault-kv-fake.ts';
 
 let fake: VaultKvFake;
 let client: vault.client;
-
-/** What node-vault rejects with on a non-2xx answer (its error classes are not exported). */
-interface VaultFailure {
-  message: string;
-  response: { statusCode: number; body: unknown };
-}
 
 function connect(options: { token?: string; namespace?: string } = {}): vault.client {
   return vault({
@@ -19,15 +14,6 @@ function connect(options: { token?: string; namespace?: string } = {}): vault.cl
     apiVersion: 'v1',
     noCustomHTTPVerbs: true,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<VaultFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as VaultFailure;
-  }
-  throw new Error('expected the call to fail');
 }
 
 beforeEach(async () => {
@@ -83,16 +69,20 @@ describe('read and write', () => {
   });
 
   it('answers 404 with an empty error list for a missing secret or version', async () => {
-    const missing = await failure(client.read('secret/data/nope'));
+    const missing = await caught<VaultFailure>(client.read('secret/data/nope'));
     expect(missing.response.statusCode).toBe(404);
     expect(missing.response.body).toEqual({ errors: [] });
     await client.write('secret/data/x', { data: { a: 1 } });
-    expect((await failure(client.read('secret/data/x?version=5'))).response.statusCode).toBe(404);
+    expect((await caught<VaultFailure>(client.read('secret/data/x?version=5'))).response.statusCode).toBe(
+      404,
+    );
   });
 
   it('enforces check-and-set', async () => {
     await client.write('secret/data/x', { data: { a: '1' }, options: { cas: 0 } });
-    const clash = await failure(client.write('secret/data/x', { data: { a: '2' }, options: { cas: 0 } }));
+    const clash = await caught<VaultFailure>(
+      client.write('secret/data/x', { data: { a: '2' }, options: { cas: 0 } }),
+    );
     expect(clash.response.statusCode).toBe(400);
     expect(clash.response.body).toEqual({
       errors: ['check-and-set parameter did not match the current version'],
@@ -102,7 +92,7 @@ describe('read and write', () => {
     expect(fake.entry('secret', 'x')?.currentVersion).toBe(2);
 
     await client.write('secret/metadata/x', { cas_required: true });
-    const required = await failure(client.write('secret/data/x', { data: { a: '3' } }));
+    const required = await caught<VaultFailure>(client.write('secret/data/x', { data: { a: '3' } }));
     expect(required.message).toBe('check-and-set parameter required for this call');
   });
 
@@ -118,7 +108,9 @@ describe('read and write', () => {
     const metadata = await client.read('secret/metadata/x');
     expect(Object.keys(metadata.data.versions)).toHaveLength(10);
     expect(metadata.data).toMatchObject({ current_version: 12, oldest_version: 3 });
-    expect((await failure(client.read('secret/data/x?version=2'))).response.statusCode).toBe(404);
+    expect((await caught<VaultFailure>(client.read('secret/data/x?version=2'))).response.statusCode).toBe(
+      404,
+    );
   });
 });
 
@@ -135,7 +127,7 @@ describe('list', () => {
   });
 
   it('answers 404 when nothing is under the folder', async () => {
-    const error = await failure(client.list('secret/metadata/empty'));
+    const error = await caught<VaultFailure>(client.list('secret/metadata/empty'));
     expect(error.response.statusCode).toBe(404);
     expect(error.response.body).toEqual({ errors: [] });
   });
@@ -147,7 +139,7 @@ describe('delete', () => {
     await client.write('secret/data/x', { data: { a: '2' } });
     await client.delete('secret/data/x');
 
-    const deleted = await failure(client.read('secret/data/x'));
+    const deleted = await caught<VaultFailure>(client.read('secret/data/x'));
     expect(deleted.response.statusCode).toBe(404);
     const body = deleted.response.body as { data: { data: unknown; metadata: { deletion_time: string } } };
     expect(body.data.data).toBeNull();
@@ -164,24 +156,24 @@ describe('delete', () => {
     await client.write('secret/data/x', { data: { a: '1' } });
     await client.delete('secret/metadata/x');
     expect(fake.entry('secret', 'x')).toBeUndefined();
-    expect((await failure(client.read('secret/metadata/x'))).response.statusCode).toBe(404);
-    expect((await failure(client.list('secret/metadata'))).response.statusCode).toBe(404);
+    expect((await caught<VaultFailure>(client.read('secret/metadata/x'))).response.statusCode).toBe(404);
+    expect((await caught<VaultFailure>(client.list('secret/metadata'))).response.statusCode).toBe(404);
     expect(fake.calls.filter((call) => call.startsWith('DELETE'))).toEqual(['DELETE /v1/secret/metadata/x']);
   });
 });
 
 describe('access and routing', () => {
   it('rejects a wrong token with 403 permission denied', async () => {
-    const error = await failure(connect({ token: 'wrong' }).read('secret/data/x'));
+    const error = await caught<VaultFailure>(connect({ token: 'wrong' }).read('secret/data/x'));
     expect(error.response.statusCode).toBe(403);
     expect(error.response.body).toEqual({ errors: ['permission denied'] });
   });
 
   it('answers 404 for an unknown mount and for v1-style paths', async () => {
-    const unknown = await failure(client.read('nomount/data/x'));
+    const unknown = await caught<VaultFailure>(client.read('nomount/data/x'));
     expect(unknown.response.statusCode).toBe(404);
     expect(unknown.message).toContain('no handler for route');
-    const v1Style = await failure(client.read('secret/x'));
+    const v1Style = await caught<VaultFailure>(client.read('secret/x'));
     expect(v1Style.response.statusCode).toBe(404);
     expect((v1Style.response.body as { warnings: string[] }).warnings[0]).toContain(
       'Invalid path for a versioned K/V',
@@ -191,7 +183,7 @@ describe('access and routing', () => {
   it('keeps namespaces apart', async () => {
     const teamA = connect({ namespace: 'team-a' });
     await teamA.write('secret/data/x', { data: { owner: 'a' } });
-    expect((await failure(client.read('secret/data/x'))).response.statusCode).toBe(404);
+    expect((await caught<VaultFailure>(client.read('secret/data/x'))).response.statusCode).toBe(404);
     expect((await teamA.read('secret/data/x')).data.data).toEqual({ owner: 'a' });
     expect(fake.read('secret', 'x', 'team-a')).toEqual({ owner: 'a' });
     expect(fake.read('secret', 'x')).toBeUndefined();
@@ -210,7 +202,7 @@ describe('access and routing', () => {
   it('adds delayMs to every call and closes promptly', async () => {
     fake.delayMs = 60;
     const started = Date.now();
-    await failure(client.read('secret/data/x'));
+    await caught<VaultFailure>(client.read('secret/data/x'));
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
     const closing = Date.now();
     await fake.close();

@@ -40,6 +40,12 @@ export interface VaultKvFakeOptions extends FakeOptions {
   appRoles?: VaultFakeAppRole[];
 }
 
+/** What node-vault rejects with when the fake answers non-2xx (its error classes are not exported). */
+export interface VaultFailure {
+  message: string;
+  response: { statusCode: number; body: unknown };
+}
+
 /** A running fake; `delayMs` may be changed at any time and is added to every call. */
 export interface VaultKvFake {
   readonly url: string;

@@ -2,23 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsBackend } from '../../src/backends/aws/aws-backend.js';
 import { createSecretBackendForKind } from '../../src/backends/create-central-store.js';
 import { BadUserInputError } from '../../src/errors.js';
+import { EXPIRED, KEY, SESSION } from '../fakes/aws-fake-credentials.js';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
 import { readManagedSecret, registerManagerStack, writeManagedSecret } from '../helpers/manager-stack.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
-
-const KEY = { accessKeyId: 'AKIDSIGNIN', secretAccessKey: 'long-term-secret-7f3a' };
-const SESSION = {
-  accessKeyId: 'ASIASESSION',
-  secretAccessKey: 'session-secret-2b9c',
-  sessionToken: 'session-token-5d1e',
-  expiration: new Date(Date.now() + 3_600_000),
-};
-const EXPIRED = {
-  accessKeyId: 'ASIAEXPIRED',
-  secretAccessKey: 'expired-secret-0a8f',
-  sessionToken: 'expired-token-6c4b',
-  expiration: new Date(Date.now() - 1000),
-};
 
 let fake: AwsSecretsManagerFake;
 let t: TestGateway;

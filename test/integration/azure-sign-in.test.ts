@@ -6,6 +6,8 @@ import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppError } from '../../src/errors.js';
 import { type AzureKeyVaultFake, startAzureKeyVaultFake } from '../fakes/azure-key-vault-fake.js';
+import { expectBackendRoundTrip } from '../helpers/backend-round-trip.js';
+import { caught } from '../helpers/caught.js';
 import { readManagedSecret, registerManagerStack, writeManagedSecret } from '../helpers/manager-stack.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -25,15 +27,6 @@ async function storeOn(fake: AzureKeyVaultFake, signIn: Record<string, string>):
   return (await createCentralStore(loadConfig(env), { sqlBackend: { kind: 'sql' } as never })).backend;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 /** Fails when `text` holds the client secret or any access token the fake issued. */
 function expectNoCredential(text: string, fake: AzureKeyVaultFake, secret: string): void {
   expect(text).not.toContain(secret);
@@ -50,14 +43,8 @@ describe('Azure back-end signing in with a service principal (ClientSecretCreden
 
   it('gets a token from Entra ID and creates, reads and lists secrets with it', async () => {
     const backend = await storeOn(fake, fake.signInFields);
-    await backend.create({ name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL });
-    expect(await backend.get('zenml-signed-in')).toEqual({
-      name: 'zenml-signed-in',
-      values: { password: 'p1' },
-      metadata: GLOBAL,
-    });
-    const { entries } = await backend.list({ namePrefix: 'zenml-signed' });
-    expect(entries.map((e) => e.name)).toEqual(['zenml-signed-in']);
+    const signedIn = { name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL };
+    await expectBackendRoundTrip(backend, signedIn, 'zenml-signed');
     expect(fake.latest('zenml-signed-in')?.value).toBe('{"password":"p1"}');
     // One token from the fake's token endpoint served every call; no request was refused.
     expect(fake.entra.issued.filter((t) => t.clientId === fake.credentials.clientId)).toHaveLength(1);
@@ -69,7 +56,7 @@ describe('Azure back-end signing in with a service principal (ClientSecretCreden
     const backend = await storeOn(fake, { ...fake.signInFields, client_secret: wrongSecret });
     const issuedBefore = fake.entra.issued.length;
     const authorizedBefore = fake.calls.filter((c) => c.authorized).length;
-    const error = await rejection(
+    const error = await caught<AppError>(
       backend.create({ name: 'zenml-refused', values: { k: 'v' }, metadata: {} }),
     );
     expect(error.code).toBe('BACKEND_ERROR');
@@ -88,7 +75,7 @@ describe('Azure back-end signing in with a service principal (ClientSecretCreden
       ...fake.signInFields,
       tenant_id: 'f0000000-0000-4000-8000-00000000000f',
     });
-    const error = await rejection(backend.get('zenml-signed-in'));
+    const error = await caught<AppError>(backend.get('zenml-signed-in'));
     expect(error.code).toBe('BACKEND_ERROR');
     expect(error.message).toMatch(/^Azure sign-in failed: /);
     expectNoCredential(error.message, fake, fake.credentials.clientSecret);
@@ -190,7 +177,7 @@ describe('Azure back-end without credentials in its configuration (DefaultAzureC
           allowInsecure: true,
           timeoutMs: TIMEOUT_MS,
         });
-        const error = await rejection(backend.get('from-env'));
+        const error = await caught<AppError>(backend.get('from-env'));
         expect(error.code).toBe('BACKEND_ERROR');
         expect(error.message).toMatch(/^Azure sign-in failed: invalid_client: AADSTS7000215:/);
         expectNoCredential(error.message, fake, 'env-secret-that-is-wrong');

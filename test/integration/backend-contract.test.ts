@@ -20,11 +20,13 @@ import { createVaultBackend } from '../../src/backends/vault/vault-backend.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { createDatabase } from '../../src/database/create-database.js';
 import { runMigrations } from '../../src/database/run-migrations.js';
+import type { AppError } from '../../src/errors.js';
 import { scopingFor } from '../../src/scoping/scoping.js';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
 import { type AzureKeyVaultFake, startAzureKeyVaultFake } from '../fakes/azure-key-vault-fake.js';
 import { type GcpSecretManagerFake, startGcpSecretManagerFake } from '../fakes/gcp-secret-manager-fake.js';
 import { startVaultKvFake, type VaultKvFake } from '../fakes/vault-kv-fake.js';
+import { caught } from '../helpers/caught.js';
 
 const TIMEOUT_MS = 5000;
 const GCP_PROJECT = 'contract-project';
@@ -40,15 +42,6 @@ interface ContractTarget {
 interface ContractOptions {
   /** JSON-payload back-ends store an entry whose only key is RAW_VALUE_KEY as the raw payload. */
   rawPayload?: boolean;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
@@ -93,7 +86,9 @@ function backendContract(
 
     it('refuses to create a name twice with ALREADY_EXISTS and keeps the first values', async () => {
       await backend.create({ name: 'dup-a', values: { k: 'first' }, metadata: {} });
-      const error = await rejection(backend.create({ name: 'dup-a', values: { k: 'second' }, metadata: {} }));
+      const error = await caught<AppError>(
+        backend.create({ name: 'dup-a', values: { k: 'second' }, metadata: {} }),
+      );
       expect(error.code).toBe('ALREADY_EXISTS');
       expect((await backend.get('dup-a'))?.values).toEqual({ k: 'first' });
     });
@@ -133,7 +128,7 @@ function backendContract(
       await backend.update({ name: 'upd-a', values: { a: '11' }, metadata: {} });
       expect(await backend.get('upd-a')).toEqual({ name: 'upd-a', values: { a: '11' }, metadata: {} });
 
-      const error = await rejection(
+      const error = await caught<AppError>(
         backend.update({ name: 'upd-missing', values: { a: '1' }, metadata: {} }),
       );
       expect(error.code).toBe('NOT_FOUND');
@@ -469,10 +464,10 @@ describe('local back-end on disk', () => {
     const dir = await tempDir();
     const malformed = path.join(dir, 'malformed.yaml');
     await writeFile(malformed, 'db: [unclosed\n  password: hunter2');
-    const error = await rejection(createLocalBackend({ file: malformed }).get('db'));
+    const error = await caught<AppError>(createLocalBackend({ file: malformed }).get('db'));
     expect(error.code).toBe('BACKEND_ERROR');
     expect(error.message).toBe(`local secrets file ${malformed} is not valid YAML`);
-    const directory = await rejection(
+    const directory = await caught<AppError>(
       createLocalBackend({ file: dir }).create({ name: 'x', values: {}, metadata: {} }),
     );
     expect(directory.code).toBe('BACKEND_ERROR');
@@ -543,7 +538,7 @@ describe('remote back-ends on the wire', () => {
         metadata: { zenml_scope: 'component' },
       });
       expect(raw?.labels).toEqual({ zenml_scope: 'component' });
-      const error = await rejection(
+      const error = await caught<AppError>(
         backend.create({ name: 'bad-labels', values: {}, metadata: { Owner: 'Upper Case' } }),
       );
       expect(error.code).toBe('BAD_USER_INPUT');
@@ -573,7 +568,7 @@ describe('remote back-ends on the wire', () => {
       expect(await backend.delete('zenml-global-db')).toBe(true);
       expect(fake.secrets.size).toBe(0);
       expect(fake.deletedSecrets.size).toBe(0);
-      const error = await rejection(backend.create({ name: 'under_score', values: {}, metadata: {} }));
+      const error = await caught<AppError>(backend.create({ name: 'under_score', values: {}, metadata: {} }));
       expect(error.code).toBe('BAD_USER_INPUT');
       expect(error.message).toContain('[0-9a-zA-Z-]');
     } finally {

@@ -12,6 +12,7 @@ import { startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js
 import { startAzureKeyVaultFake } from '../fakes/azure-key-vault-fake.js';
 import { startGcpSecretManagerFake } from '../fakes/gcp-secret-manager-fake.js';
 import { startVaultKvFake } from '../fakes/vault-kv-fake.js';
+import { caught } from '../helpers/caught.js';
 
 const EXAMPLE = 'examples/custom-secrets-store.ts';
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -31,15 +32,6 @@ function configFor(kind: string, options: Record<string, string> = {}) {
   const env: Record<string, string> = { SGW_SECRETS_STORE: kind, SGW_BACKEND_TIMEOUT_MS: '2000' };
   for (const [name, value] of Object.entries(options)) env[`SGW_SECRETS_STORE_${name.toUpperCase()}`] = value;
   return loadConfig(env);
-}
-
-async function initError(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected initialisation to fail');
 }
 
 /** A secret as the secrets service hands it to the store. */
@@ -215,7 +207,7 @@ describe('createCentralStore: custom', () => {
   });
 
   it('wraps a class_path that cannot be loaded in an error naming the store', async () => {
-    const error = await initError(
+    const error = await caught(
       createCentralStore(configFor('custom', { class_path: 'no/such/module.ts' }), {
         sqlBackend: sqlStandIn,
         cwd: REPO_ROOT,
@@ -228,7 +220,7 @@ describe('createCentralStore: custom', () => {
   });
 
   it('wraps a module that exports no factory, and a missing class_path', async () => {
-    const noFactory = await initError(
+    const noFactory = await caught(
       createCentralStore(configFor('custom', { class_path: 'src/errors.ts' }), {
         sqlBackend: sqlStandIn,
         cwd: REPO_ROOT,
@@ -237,7 +229,7 @@ describe('createCentralStore: custom', () => {
     expect(noFactory.message).toMatch(
       /^Secrets store "custom" failed to initialise: class_path "src\/errors.ts" exports no factory/,
     );
-    const missing = await initError(createCentralStore(configFor('custom'), { sqlBackend: sqlStandIn }));
+    const missing = await caught(createCentralStore(configFor('custom'), { sqlBackend: sqlStandIn }));
     expect(missing.message).toBe(
       'Secrets store "custom" failed to initialise: option class_path is required (SGW_SECRETS_STORE_CLASS_PATH)',
     );
@@ -246,11 +238,11 @@ describe('createCentralStore: custom', () => {
 
 describe('createCentralStore: initialisation errors of the other stores', () => {
   it('names the missing option', async () => {
-    const error = await initError(createCentralStore(configFor('aws'), { sqlBackend: sqlStandIn }));
+    const error = await caught(createCentralStore(configFor('aws'), { sqlBackend: sqlStandIn }));
     expect(error.message).toBe(
       'Secrets store "aws" failed to initialise: option region_name is required (SGW_SECRETS_STORE_REGION_NAME)',
     );
-    const vault = await initError(
+    const vault = await caught(
       createCentralStore(configFor('hashicorp', { vault_addr: 'http://127.0.0.1:1' }), {
         sqlBackend: sqlStandIn,
       }),
@@ -261,11 +253,11 @@ describe('createCentralStore: initialisation errors of the other stores', () => 
   });
 
   it('refuses plain http for Azure without allow_insecure, and bad GCP credentials without echoing them', async () => {
-    const azure = await initError(
+    const azure = await caught(
       createCentralStore(configFor('azure', { vault_url: 'http://127.0.0.1:1' }), { sqlBackend: sqlStandIn }),
     );
     expect(azure.message).toMatch(/^Secrets store "azure" failed to initialise: vault URL .* is not https/);
-    const gcp = await initError(
+    const gcp = await caught(
       createCentralStore(
         configFor('gcp', { project_id: 'p', credentials_json: '{"private_key": "SECRETKEY' }),
         {

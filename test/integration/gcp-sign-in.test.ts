@@ -10,6 +10,8 @@ import {
   startGcpSecretManagerFake,
 } from '../fakes/gcp-secret-manager-fake.js';
 import { trustTestCertificate } from '../fakes/test-tls.js';
+import { expectBackendRoundTrip } from '../helpers/backend-round-trip.js';
+import { caught } from '../helpers/caught.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 const PROJECT = 'test-project';
@@ -28,15 +30,6 @@ async function storeOn(fake: GcpSecretManagerFake, key: string) {
   });
   const sqlStandIn = { kind: 'sql' } as never;
   return (await createCentralStore(config, { sqlBackend: sqlStandIn })).backend;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Fails when `text` holds any part of `key`'s private key, a signed assertion or an access token. */
@@ -61,14 +54,8 @@ describe('GCP back-end signing in with a service-account key', () => {
     const key = auth.createKey('writer@test-project.iam.gserviceaccount.com');
     const backend = await storeOn(fake, key);
     try {
-      await backend.create({ name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL });
-      expect(await backend.get('zenml-signed-in')).toEqual({
-        name: 'zenml-signed-in',
-        values: { password: 'p1' },
-        metadata: GLOBAL,
-      });
-      const { entries } = await backend.list({ namePrefix: 'zenml-signed' });
-      expect(entries.map((e) => e.name)).toEqual(['zenml-signed-in']);
+      const signedIn = { name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL };
+      await expectBackendRoundTrip(backend, signedIn, 'zenml-signed');
       expect(fake.latestValue(`projects/${PROJECT}/secrets/zenml-signed-in`)).toBe('{"password":"p1"}');
       // The token endpoint issued the token (no self-signed JWT), and one token served every call.
       expect(
@@ -86,7 +73,7 @@ describe('GCP back-end signing in with a service-account key', () => {
     const backend = await storeOn(fake, wrongKey);
     try {
       const callsBefore = fake.calls.length;
-      const error = await rejection(
+      const error = await caught<AppError>(
         backend.create({ name: 'zenml-refused', values: { k: 'v' }, metadata: {} }),
       );
       expect(error.code).toBe('BACKEND_ERROR');
@@ -107,7 +94,7 @@ describe('GCP back-end signing in with a service-account key', () => {
     try {
       await backend.create({ name: 'zenml-revoked', values: { k: 'v' }, metadata: {} });
       auth.issued.length = 0; // the service forgets every token it issued: the cached one is now unknown
-      const error = await rejection(backend.get('zenml-revoked'));
+      const error = await caught<AppError>(backend.get('zenml-revoked'));
       expect(error.code).toBe('BACKEND_ERROR');
       expect(error.message).toBe(
         'gcp back-end could not sign in: Secret Manager refused the access token (UNAUTHENTICATED)',
@@ -123,7 +110,7 @@ describe('GCP back-end signing in with a service-account key', () => {
     );
     const backend = await storeOn(fake, unreachable.json);
     try {
-      const error = await rejection(backend.get('zenml-anything'));
+      const error = await caught<AppError>(backend.get('zenml-anything'));
       expect(error.code).toBe('BACKEND_UNAVAILABLE');
       expectNoCredential(error.message, unreachable.json);
     } finally {

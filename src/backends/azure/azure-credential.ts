@@ -3,6 +3,7 @@ import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity'
 import { BadUserInputError } from '../../errors.js';
 import { authorityHostProblem, skipsInstanceDiscovery } from './authority-host.js';
 import { reportingSignInFailures } from './azure-sign-in-failure.js';
+import { servicePrincipalRule } from './service-principal.js';
 
 /** How the Azure back-end signs in to Microsoft Entra ID. */
 export interface AzureSignInOptions {
@@ -14,19 +15,17 @@ export interface AzureSignInOptions {
   authorityHost?: string;
 }
 
-const SERVICE_PRINCIPAL = [
-  ['tenantId', 'tenant_id'],
-  ['clientId', 'client_id'],
-  ['clientSecret', 'client_secret'],
-] as const;
-
 /** Refuses a partial service principal and a bad authority host (BAD_USER_INPUT). */
 function checkSignIn(options: AzureSignInOptions): void {
-  const missing = SERVICE_PRINCIPAL.filter(([key]) => !options[key]).map(([, field]) => field);
-  if (missing.length > 0 && missing.length < SERVICE_PRINCIPAL.length) {
+  const problems = servicePrincipalRule({
+    tenant_id: options.tenantId,
+    client_id: options.clientId,
+    client_secret: options.clientSecret,
+  });
+  if (problems.length > 0) {
     throw new BadUserInputError(
       'Azure sign-in needs tenant_id, client_id and client_secret together, or none of them (the default Azure credential)',
-      missing.map((field) => ({ path: field, message: 'required with the other service principal fields' })),
+      problems.map(({ field, message }) => ({ path: field, message })),
     );
   }
   const problem = options.authorityHost ? authorityHostProblem(options.authorityHost) : undefined;
