@@ -76,7 +76,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
         expect(await page.title()).toBe('Secrets Gateway');
 
         const headers = page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor');
-        await expect.poll(() => shownText(headers)).toContain('Bearer sgw_<your token>');
+        // GraphiQL's 9 MB page takes a while to start on a loaded 2-core machine.
+        await expect.poll(() => shownText(headers), { timeout: 30_000 }).toContain('Bearer sgw_<your token>');
         await replaceEditorText(page, headers, JSON.stringify({ authorization: `Bearer ${token}` }));
         const query = page.locator('.graphiql-query-editor .monaco-editor');
         await replaceEditorText(page, query, '{ viewer { name } }');
@@ -91,7 +92,10 @@ describe.skipIf(!existsSync(CHROMIUM))(
         // With the token in place, the schema loads for the docs explorer.
         await page.getByRole('button', { name: /Re-fetch GraphQL schema/ }).click();
         await page.getByRole('button', { name: /Show Documentation Explorer/ }).click();
-        await page.locator('.graphiql-doc-explorer').getByText('subscription', { exact: true }).waitFor();
+        await page
+          .locator('.graphiql-doc-explorer')
+          .getByText('subscription', { exact: true })
+          .waitFor({ timeout: 30_000 });
 
         // A subscription streams over SSE (yoga's GET with Accept: text/event-stream).
         await replaceEditorText(page, query, 'subscription { auditEvents(after: "0") { action actor } }');

@@ -11,7 +11,12 @@ import { AwsError } from './aws-fake-error.js';
 import { type Json, toValue, validateName } from './aws-fake-input.js';
 import { type AwsSecret, type AwsTag, CURRENT, mergeTags } from './aws-fake-secret.js';
 import { SecretsManagerBackend } from './aws-secrets-manager-service.js';
-import { type AwsFakeCredentials, DEFAULT_AWS_FAKE_CREDENTIALS, verifySigV4 } from './aws-sigv4.js';
+import {
+  type AwsFakeCredentials,
+  DEFAULT_AWS_FAKE_CREDENTIALS,
+  type SigV4Signer,
+  verifySigV4,
+} from './aws-sigv4.js';
 import { closeServer, listen } from './fake-http-server.js';
 
 export type { AwsSecret, AwsSecretVersion, AwsTag } from './aws-fake-secret.js';
@@ -41,7 +46,11 @@ export interface AwsPutOptions {
   region?: string;
 }
 
-/** A running fake; `delayMs` may be changed at any time and is added to every call. */
+/** How the fake took a request's signature: the access key id that signed it, or the error it refused it with. */
+export type AwsFakeSignIn =
+  | { accessKeyId: string; refusal?: undefined }
+  | { accessKeyId?: undefined; refusal: string };
+
 /** A running fake; `delayMs` may be changed at any time and is added to every call. */
 export interface AwsSecretsManagerFake {
   readonly url: string;
@@ -53,11 +62,15 @@ export interface AwsSecretsManagerFake {
   readonly secrets: ReadonlyMap<string, AwsSecret>;
   /** Operation names in the order they were received. */
   readonly calls: readonly string[];
+  /** How each request's signature was taken, in the order they were received. */
+  readonly signIns: readonly AwsFakeSignIn[];
+  /** Accepts these credentials too from now on (as AWS does session credentials STS issued later). */
+  accept(credentials: AwsFakeCredentials): void;
   /** Writes a secret straight into the state (new AWSCURRENT version), as another tool would have. */
   put(name: string, value: string | Uint8Array, options?: AwsPutOptions): AwsSecret;
   /** Makes the next call of `operation` (or `*` for any) fail with the given error type. */
   failNext(operation: string, type: string, message?: string, status?: number): void;
-  /** Forgets every secret and recorded call. */
+  /** Forgets every secret, recorded call and sign-in. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -105,8 +118,9 @@ interface InjectedFailure {
 /** What a request runs against: the service, the accepted credentials, the call log and injected failures. */
 interface FakeState {
   backend: SecretsManagerBackend;
-  accepted: ReadonlyMap<string, AwsFakeCredentials>;
+  accepted: Map<string, AwsFakeCredentials>;
   calls: string[];
+  signIns: AwsFakeSignIn[];
   failures: Map<string, InjectedFailure>;
 }
 
@@ -124,7 +138,14 @@ function dispatch(state: FakeState, req: IncomingMessage, body: Buffer): Json | 
   const operation = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : target;
   state.calls.push(operation);
   const received = { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, body };
-  const signer = verifySigV4(received, 'secretsmanager', state.accepted);
+  let signer: SigV4Signer;
+  try {
+    signer = verifySigV4(received, 'secretsmanager', state.accepted);
+  } catch (error) {
+    state.signIns.push({ refusal: error instanceof AwsError ? error.type : String(error) });
+    throw error;
+  }
+  state.signIns.push({ accessKeyId: signer.accessKeyId });
   const { handlers } = state.backend;
   const handler = Object.hasOwn(handlers, operation) ? handlers[operation] : undefined;
   if (req.method !== 'POST' || !handler) {
@@ -146,9 +167,10 @@ export async function startAwsSecretsManagerFake(
     backend: new SecretsManagerBackend(options.accountId ?? '123456789012'),
     accepted: new Map(credentials.map((c) => [c.accessKeyId, { ...c }])),
     calls: [],
+    signIns: [],
     failures: new Map(),
   };
-  const { backend, calls, failures } = state;
+  const { backend, calls, signIns, failures } = state;
   const defaultRegion = options.region ?? 'us-east-1';
   const timers = new Set<NodeJS.Timeout>();
 
@@ -185,6 +207,10 @@ export async function startAwsSecretsManagerFake(
     delayMs: options.delayMs ?? 0,
     secrets: backend.secrets,
     calls,
+    signIns,
+    accept(accepted) {
+      state.accepted.set(accepted.accessKeyId, { ...accepted });
+    },
     put(name, value, putOptions = {}) {
       validateName(name);
       const secret =
@@ -201,6 +227,7 @@ export async function startAwsSecretsManagerFake(
     reset() {
       backend.secrets.clear();
       calls.length = 0;
+      signIns.length = 0;
       failures.clear();
     },
     close: () => closeServer(server, timers),

@@ -147,4 +147,17 @@ describe('session credentials', () => {
     expect(error.name).toBe('ExpiredTokenException');
     expect(error.message).toBe('The security token included in the request is expired');
   });
+
+  it('can be accepted after the fake started; each sign-in is logged', async () => {
+    const later = {
+      accessKeyId: 'ASIALATER',
+      secretAccessKey: 'later-secret-4e2a',
+      sessionToken: 'later-token-8b1c',
+      expiration: new Date(Date.now() + 60_000),
+    };
+    expect((await refusal(clientWith(later))).name).toBe('UnrecognizedClientException');
+    fake.accept(later);
+    expect(await listNames(clientWith(later))).toEqual(['zenml/global/db']);
+    expect(fake.signIns).toEqual([{ refusal: 'UnrecognizedClientException' }, { accessKeyId: 'ASIALATER' }]);
+  });
 });

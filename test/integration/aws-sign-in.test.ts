@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsBackend } from '../../src/backends/aws/aws-backend.js';
 import { createSecretBackendForKind } from '../../src/backends/create-central-store.js';
 import { BadUserInputError } from '../../src/errors.js';
+import { startAwsContainerCredentialsFake } from '../fakes/aws-container-credentials-fake.js';
 import { EXPIRED, KEY, SESSION } from '../fakes/aws-fake-credentials.js';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
+import { caught } from '../helpers/caught.js';
 import { readManagedSecret, registerManagerStack, writeManagedSecret } from '../helpers/manager-stack.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -136,6 +139,68 @@ describe("AWS sign-in through the SDK's default credential chain", () => {
     };
     const message = await withAwsEnvironment(nowhere, () => refusedWrite('aws-env-none', {}));
     expect(message).toMatch(/^aws back-end error \(CredentialsProviderError\): no AWS credentials found/);
+  });
+
+  it('renews expiring container credentials: calls after they expire are signed with new ones', async () => {
+    const container = await startAwsContainerCredentialsFake({
+      lifetimeMs: 2000,
+      issue: (credentials) => fake.accept(credentials),
+    });
+    const containerOnly = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.authorizationToken,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws/credentials',
+      AWS_CONFIG_FILE: '/nonexistent/aws/config',
+    };
+    const issuedIds = (from: number) => new Set(container.issued.slice(from).map((c) => c.accessKeyId));
+    const signersSince = (from: number) => fake.signIns.slice(from).flatMap((s) => s.accessKeyId ?? []);
+    const lastExpiry = () => Math.max(...container.issued.map((c) => c.expiration.getTime()));
+    const start = fake.signIns.length;
+    try {
+      await withAwsEnvironment(containerOnly, async () => {
+        expect((await writeThrough('aws-container', {})).errors).toBeUndefined();
+        const first = signersSince(start);
+        expect(first.length).toBeGreaterThan(0);
+        expect(first.every((id) => issuedIds(0).has(id))).toBe(true);
+
+        // Past the expiry of every credential handed out so far (a late refresh may add one).
+        while (Date.now() <= lastExpiry() + 200) await sleep(lastExpiry() + 250 - Date.now());
+        const issuedBefore = container.issued.length;
+        const { accessKeyId, secretAccessKey, sessionToken } = container.issued[0];
+        const stale = createAwsBackend({
+          region: 'eu-west-1',
+          endpoint: fake.url,
+          timeoutMs: 5000,
+          accessKeyId,
+          secretAccessKey,
+          sessionToken,
+        });
+        const refusal = await caught(stale.list({})); // one request: none left in flight to retry
+        await stale.close?.();
+        expect(refusal.message).toMatch(/^aws back-end error \(ExpiredTokenException\)/);
+        const afterExpiry = fake.signIns.length;
+
+        expect(await readManagedSecret(t, 'aws-container', 'aws-container')).toEqual({
+          password: 'value-9e1d',
+        });
+        const second = await writeManagedSecret(t, 'aws-container', 'aws-container-2', { password: 'v-2' });
+        expect(second.errors).toBeUndefined();
+        expect(container.issued.length).toBeGreaterThan(issuedBefore);
+        const renewed = signersSince(afterExpiry);
+        expect(renewed.length).toBeGreaterThan(0);
+        expect(renewed.every((id) => issuedIds(issuedBefore).has(id))).toBe(true);
+        expect(new Set([...first, ...renewed]).size).toBeGreaterThanOrEqual(2);
+      });
+      // The one refusal is the stale check's: the SDK never sent expired credentials.
+      expect(fake.signIns.slice(start).flatMap((s) => s.refusal ?? [])).toEqual(['ExpiredTokenException']);
+      expect(fake.secrets.has('zenml/global/aws-container-2')).toBe(true);
+      expect(container.refused).toBe(0);
+      expect((await fetch(container.url)).status).toBe(401); // it does check the token
+      expect(container.refused).toBe(1);
+    } finally {
+      await container.close();
+    }
   });
 });
 
