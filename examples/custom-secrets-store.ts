@@ -2,7 +2,7 @@
  * An example custom secrets store for the centralized store:
  *
  *   SGW_SECRETS_STORE=custom
- *   SGW_SECRETS_STORE_CLASS_PATH=examples/custom-secrets-store.ts   # relative to the working directory
+ *   SGW_SECRETS_STORE_CLASS_PATH=dist/examples/custom-secrets-store.js   # this file, compiled by npm ci
  *   SGW_SECRETS_STORE_FILE=/var/lib/sgw/custom-secrets.json          # optional; unset: in memory
  *
  * The module's default export (or a `createSecretBackend` export) receives every other

@@ -1,5 +1,8 @@
 import { CliError } from './cli-error.js';
-import { type HttpResponse, httpPost } from './http-post.js';
+import { type HttpResponse, HttpTimeoutError, httpPost } from './http-post.js';
+
+/** A query or mutation whose connection stays silent this long fails (UNREACHABLE). */
+const REQUEST_IDLE_TIMEOUT_MS = 60_000;
 
 interface GraphQLError {
   message: string;
@@ -52,16 +55,22 @@ export class GatewayClient {
     return new CliError('UNREACHABLE', `cannot reach the gateway at ${this.url}`);
   }
 
-  private async post(body: string, accept: string, signal?: AbortSignal): Promise<HttpResponse> {
+  private async post(
+    body: string,
+    accept: string,
+    options: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
+  ): Promise<HttpResponse> {
     try {
       const headers = {
         'content-type': 'application/json',
         accept,
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       };
-      return await httpPost(`${this.url}/graphql`, headers, body, signal);
+      return await httpPost(`${this.url}/graphql`, headers, body, options);
     } catch (error) {
-      if (signal?.aborted) throw error;
+      if (options.signal?.aborted) throw error;
+      if (error instanceof HttpTimeoutError)
+        throw new CliError('UNREACHABLE', `the gateway at ${this.url} did not answer (${error.message})`);
       throw this.unreachable();
     }
   }
@@ -88,6 +97,7 @@ export class GatewayClient {
     const response = await this.post(
       JSON.stringify({ query, variables }),
       'application/graphql-response+json, application/json',
+      { idleTimeoutMs: REQUEST_IDLE_TIMEOUT_MS },
     );
     const result = await this.resultOf<T>(response);
     if (result.errors?.length) throw errorFromGraphQL(result.errors[0]);
@@ -112,7 +122,7 @@ export class GatewayClient {
     const { signal } = options;
     let response: HttpResponse;
     try {
-      response = await this.post(JSON.stringify({ query, variables }), 'text/event-stream', signal);
+      response = await this.post(JSON.stringify({ query, variables }), 'text/event-stream', { signal });
     } catch (error) {
       if (signal?.aborted) return;
       throw error;

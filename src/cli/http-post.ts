@@ -10,6 +10,13 @@ export interface HttpResponse {
   text(): Promise<string>;
 }
 
+/** The gateway sent nothing for `ms` milliseconds. */
+export class HttpTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms / 1000} s`);
+  }
+}
+
 /**
  * POSTs one body with node:http(s). The CLI uses this rather than the global `fetch`: loading
  * undici costs about a fifth of a short command's run time (`sgw secret get` is one request).
@@ -18,12 +25,15 @@ export async function httpPost(
   url: string,
   headers: Record<string, string>,
   body: string,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
 ): Promise<HttpResponse> {
   const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   const message = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers, signal }, resolve);
+    const req = request(url, { method: 'POST', headers, signal: options.signal }, resolve);
     req.once('error', reject);
+    // No byte for that long (connecting, waiting for the answer, reading it): give up.
+    if (options.idleTimeoutMs)
+      req.setTimeout(options.idleTimeoutMs, () => req.destroy(new HttpTimeoutError(options.idleTimeoutMs!)));
     req.end(body);
   });
   return {

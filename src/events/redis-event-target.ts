@@ -14,8 +14,20 @@ export function createRedisEventTarget(publishClient: Redis, subscribeClient: Re
   subscribeClient.on('message', (channel: string, message: string) => {
     const local = listeners.get(channel);
     if (!local) return;
-    const event = new CustomEvent(channel, { detail: message === '' ? null : JSON.parse(message) });
-    for (const listener of local) listener(event);
+    let detail: unknown;
+    try {
+      detail = message === '' ? null : JSON.parse(message);
+    } catch {
+      return; // not ours (anyone may PUBLISH on a channel): dropped, never thrown inside ioredis
+    }
+    const event = new CustomEvent(channel, { detail });
+    for (const listener of local) {
+      try {
+        listener(event);
+      } catch {
+        // one failing subscriber must not starve the others nor crash the process
+      }
+    }
   });
   const target = {
     addEventListener(channel: string, listener: Listener | null) {

@@ -105,7 +105,7 @@ const FLAVORS: Flavor[] = [
       }),
       bool('allow_insecure'),
     ],
-    [servicePrincipalRule],
+    [servicePrincipalRule, onlyWith('authority_host', ['tenant_id', 'client_id', 'client_secret'])],
   ),
   secretsManager(
     'vault',

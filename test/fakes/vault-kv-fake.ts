@@ -38,6 +38,8 @@ export interface VaultKvFakeOptions extends FakeOptions {
   rootTokenTtl?: number;
   /** AppRoles that `POST /v1/auth/<mount>/login` accepts, with the lifetime of their tokens. */
   appRoles?: VaultFakeAppRole[];
+  /** Paths (prefixes after /v1/) that no token but the root one may use: a policy's 403. */
+  deniedPaths?: string[];
 }
 
 /** What node-vault rejects with when the fake answers non-2xx (its error classes are not exported). */
@@ -135,7 +137,13 @@ function send(res: ServerResponse, reply: Reply): void {
 }
 
 /** Routes one request: health needs no token, logins need none either; everything else a live one. */
-function route(tokens: VaultFakeTokens, backend: VaultKvBackend, req: IncomingMessage, text: string): Reply {
+function route(
+  tokens: VaultFakeTokens,
+  backend: VaultKvBackend,
+  req: IncomingMessage,
+  text: string,
+  deniedPaths: string[] = [],
+): Reply {
   const url = new URL(req.url ?? '/', 'http://vault.local');
   const method = (req.method ?? 'GET').toUpperCase();
   if (!url.pathname.startsWith('/v1/')) throw missing();
@@ -145,6 +153,8 @@ function route(tokens: VaultFakeTokens, backend: VaultKvBackend, req: IncomingMe
   const auth = tokens.route(method, path, body, requestToken(req));
   if (auth) return auth;
   if (!tokens.valid(requestToken(req))) throw new VaultError(403, ['permission denied']);
+  if (requestToken(req) !== tokens.rootToken && deniedPaths.some((denied) => path.startsWith(denied)))
+    throw new VaultError(403, ['permission denied']); // the token is good; its policies say no
   const mounts = backend.namespace(String(req.headers['x-vault-namespace'] ?? ''));
   if (path === 'sys/mounts') return { status: 200, body: mountsBody(mounts) };
   const resolved = backend.resolve(mounts, path);
@@ -179,7 +189,7 @@ export async function startVaultKvFake(options: VaultKvFakeOptions = {}): Promis
       calls.push(`${req.method} ${req.url}`);
       if (fake.delayMs > 0) await wait(fake.delayMs);
       try {
-        send(res, route(tokens, backend, req, text));
+        send(res, route(tokens, backend, req, text, options.deniedPaths));
       } catch (error) {
         const failure = error instanceof VaultError ? error : new VaultError(500, [String(error)]);
         send(res, { status: failure.status, body: { errors: failure.errors } });

@@ -230,7 +230,7 @@ describe('Azure secrets manager component signing in (GraphQL)', () => {
     expectNoCredential(JSON.stringify(written), fake, wrongSecret);
   });
 
-  it('refuses a partial service principal and a plain-http authority_host at registration (BAD_USER_INPUT)', async () => {
+  it('refuses a partial service principal, an authority_host without one and a plain-http authority_host at registration (BAD_USER_INPUT)', async () => {
     const { client_secret: _secret, ...partial } = fake.signInFields;
     const missing = await registerManagerStack(t, 'azure-partial', 'azure', azureConfig(partial));
     expect(missing.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -238,6 +238,20 @@ describe('Azure secrets manager component signing in (GraphQL)', () => {
       {
         path: 'configuration.client_secret',
         message: expect.stringContaining('give all of tenant_id, client_id and client_secret, or none'),
+      },
+      {
+        path: 'configuration.authority_host',
+        message: 'only allowed with tenant_id, client_id and client_secret',
+      },
+    ]);
+    // The gateway's own identity never signs in at an authority a component names.
+    const ambient = await registerManagerStack(t, 'azure-ambient-authority', 'azure', {
+      ...azureConfig({ authority_host: fake.credentials.authorityHost }),
+    });
+    expect(ambient.errors?.[0].extensions?.issues).toEqual([
+      {
+        path: 'configuration.authority_host',
+        message: 'only allowed with tenant_id, client_id and client_secret',
       },
     ]);
     const onlyTenant = await registerManagerStack(t, 'azure-tenant-only', 'azure', {

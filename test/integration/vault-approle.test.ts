@@ -19,7 +19,7 @@ let t: TestGateway;
 const backends: SecretBackend[] = [];
 
 beforeAll(async () => {
-  fake = await startVaultKvFake({ port: 0, appRoles: [ROLE, CAPPED] });
+  fake = await startVaultKvFake({ port: 0, appRoles: [ROLE, CAPPED], deniedPaths: ['secret/data/denied/'] });
   t = await startTestGateway();
 });
 
@@ -137,6 +137,21 @@ describe('the AppRole token is kept alive', () => {
     fake.revokeTokens();
     await keepUsing(backend, 'revoked', 0);
     expect(count(LOGIN) - logins).toBe(2);
+  });
+});
+
+describe('Vault AppRole and a policy that says no', () => {
+  it('answers a 403 for a good token as it is, without a new login (a secret_id may allow only so many)', async () => {
+    const backend = await storeBackend(ROLE);
+    await keepUsing(backend, 'allowed', 0);
+    const logins = count(LOGIN);
+    const error = await backend.get('denied/x').then(
+      () => undefined,
+      (e: unknown) => e as { code?: string },
+    );
+    expect(error?.code).toBe('BACKEND_ERROR');
+    expect(count(LOGIN)).toBe(logins);
+    expect(fake.calls).toContain('GET /v1/auth/token/lookup-self');
   });
 });
 

@@ -26,6 +26,8 @@ const MAX_PAGE_SIZE = 25;
 /** Delete-poll interval: Key Vault usually finishes a soft delete within a second or two. */
 const DELETE_POLL_MS = 250;
 /** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
+/** Hosts of this machine: local emulators. */
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const KEY_VAULT_HOSTS =
   /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)$/i;
 
@@ -113,9 +115,15 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
       `vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`,
       [{ path: 'vault_url', message: 'must be https unless allow_insecure is set' }],
     );
+  const servicePrincipal = Boolean(options.tenantId && options.clientId && options.clientSecret);
   const client = new SecretClient(options.vaultUrl, azureCredential(options), {
-    // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches it.
-    disableChallengeResourceVerification: !KEY_VAULT_HOSTS.test(url.hostname),
+    // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches
+    // it. Another host may skip that check only with the component's own service principal (its
+    // token is worth nothing more to that host) or on this machine (local emulators): the
+    // gateway's ambient identity (DefaultAzureCredential) never gets a token for a resource that
+    // an arbitrary vault_url names.
+    disableChallengeResourceVerification:
+      !KEY_VAULT_HOSTS.test(url.hostname) && (servicePrincipal || LOOPBACK_HOST.test(url.hostname)),
     allowInsecureConnection: Boolean(options.allowInsecure),
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: [{ policy: nextLinkPolicy, position: 'perCall' }],

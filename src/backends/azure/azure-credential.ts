@@ -28,6 +28,11 @@ function checkSignIn(options: AzureSignInOptions): void {
       problems.map(({ field, message }) => ({ path: field, message })),
     );
   }
+  if (options.authorityHost && !(options.tenantId && options.clientId && options.clientSecret)) {
+    const message =
+      'goes with tenant_id, client_id and client_secret (the default Azure credential uses AZURE_AUTHORITY_HOST)';
+    throw new BadUserInputError(`authority_host ${message}`, [{ path: 'authority_host', message }]);
+  }
   const problem = options.authorityHost ? authorityHostProblem(options.authorityHost) : undefined;
   if (problem)
     throw new BadUserInputError(`authority_host ${problem}`, [{ path: 'authority_host', message: problem }]);
@@ -41,15 +46,16 @@ function checkSignIn(options: AzureSignInOptions): void {
  */
 export function azureCredential(options: AzureSignInOptions): TokenCredential {
   checkSignIn(options);
-  const authority = {
-    authorityHost: options.authorityHost || undefined,
-    disableInstanceDiscovery: skipsInstanceDiscovery(options.authorityHost),
-  };
-  const { tenantId, clientId, clientSecret } = options;
+  const { tenantId, clientId, clientSecret, authorityHost } = options;
+  // The gateway's own (ambient) identity signs in only where the operator's environment says
+  // (AZURE_AUTHORITY_HOST), never at an authority a component names.
   const credential =
     tenantId && clientId && clientSecret
-      ? new ClientSecretCredential(tenantId, clientId, clientSecret, authority)
-      : new DefaultAzureCredential(authority);
+      ? new ClientSecretCredential(tenantId, clientId, clientSecret, {
+          authorityHost: authorityHost || undefined,
+          disableInstanceDiscovery: skipsInstanceDiscovery(authorityHost),
+        })
+      : new DefaultAzureCredential({ disableInstanceDiscovery: skipsInstanceDiscovery(undefined) });
   // Entra ID never echoes a secret; scrubbed all the same, the environment's one included.
   return reportingSignInFailures(credential, [clientSecret, process.env.AZURE_CLIENT_SECRET]);
 }

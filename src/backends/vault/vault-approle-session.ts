@@ -23,8 +23,13 @@ interface Lease {
 export interface VaultAppRoleSession {
   /** Resolves once the client holds a token that is not half-way through its lease. */
   ready(): Promise<void>;
-  /** Vault refused `token`: logs in again, unless the client already holds a newer one. */
-  refused(token: string): Promise<void>;
+  /**
+   * Vault answered 403 to a request made with `token`. When the token itself is no longer good
+   * (lookup-self refused), logs in again, unless the client already holds a newer one, and
+   * resolves true (retry once); when the token is fine the 403 was a policy's, and it resolves
+   * false (no new login: a secret_id may allow only so many).
+   */
+  refused(token: string): Promise<boolean>;
 }
 
 interface AuthAnswer {
@@ -123,11 +128,25 @@ export function startAppRoleSession(
     return pending;
   }
 
+  async function stillValid(): Promise<boolean> {
+    try {
+      await client.tokenLookupSelf();
+      return true;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      return false;
+    }
+  }
+
   return {
     ready: refresh,
-    refused(token) {
-      if (client.token === token) lease = undefined;
-      return refresh();
+    async refused(token) {
+      if (client.token === token) {
+        if (await stillValid()) return false;
+        lease = undefined;
+      }
+      await refresh();
+      return true;
     },
   };
 }

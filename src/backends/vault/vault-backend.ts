@@ -128,7 +128,7 @@ function checkSignIn(options: VaultBackendOptions): void {
  * update is check-and-set on the current version. Vault lists one folder at a time and without
  * paging, so listing walks the folders under the prefix and pages client-side
  * (`pageToken` = the last name examined). Signs in with a token, or with AppRole (see
- * startAppRoleSession: renewed on demand, a refused token means one new login and one retry).
+ * startAppRoleSession: renewed on demand, a token Vault no longer knows means one new login and one retry).
  */
 export function createVaultBackend(options: VaultBackendOptions): SecretBackend {
   checkSignIn(options);
@@ -144,7 +144,10 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
   });
   const session = options.appRole ? startAppRoleSession(client, options.appRole) : undefined;
 
-  /** Runs a call with a live token; with AppRole a 403 (token revoked or expired) logs in once more. */
+  /**
+   * Runs a call with a live token; with AppRole a 403 for a token Vault no longer knows (revoked,
+   * expired) logs in once more and retries; a policy's 403 stays the answer.
+   */
   async function signedIn<T>(call: () => Promise<T>): Promise<T> {
     if (!session) return call();
     await session.ready();
@@ -152,8 +155,7 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
     try {
       return await call();
     } catch (error) {
-      if (statusOf(error) !== 403) throw error;
-      await session.refused(token);
+      if (statusOf(error) !== 403 || !(await session.refused(token))) throw error;
       return call();
     }
   }
