@@ -9,7 +9,7 @@ import {
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
-import { type AzureSignInOptions, azureCredential } from './azure-credential.js';
+import { type AzureSignInOptions, azureCredential, hasServicePrincipal } from './azure-credential.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
@@ -25,9 +25,9 @@ const MAX_TAGS = 15;
 const MAX_PAGE_SIZE = 25;
 /** Delete-poll interval: Key Vault usually finishes a soft delete within a second or two. */
 const DELETE_POLL_MS = 250;
-/** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
 /** Hosts of this machine: local emulators. */
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+/** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
 const KEY_VAULT_HOSTS =
   /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)$/i;
 
@@ -115,7 +115,6 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
       `vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`,
       [{ path: 'vault_url', message: 'must be https unless allow_insecure is set' }],
     );
-  const servicePrincipal = Boolean(options.tenantId && options.clientId && options.clientSecret);
   const client = new SecretClient(options.vaultUrl, azureCredential(options), {
     // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches
     // it. Another host may skip that check only with the component's own service principal (its
@@ -123,7 +122,8 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
     // gateway's ambient identity (DefaultAzureCredential) never gets a token for a resource that
     // an arbitrary vault_url names.
     disableChallengeResourceVerification:
-      !KEY_VAULT_HOSTS.test(url.hostname) && (servicePrincipal || LOOPBACK_HOST.test(url.hostname)),
+      !KEY_VAULT_HOSTS.test(url.hostname) &&
+      (hasServicePrincipal(options) || LOOPBACK_HOST.test(url.hostname)),
     allowInsecureConnection: Boolean(options.allowInsecure),
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: [{ policy: nextLinkPolicy, position: 'perCall' }],

@@ -15,6 +15,11 @@ export interface AzureSignInOptions {
   authorityHost?: string;
 }
 
+/** Whether the options name a whole service principal (tenant, client and its secret). */
+export function hasServicePrincipal(options: AzureSignInOptions): boolean {
+  return Boolean(options.tenantId && options.clientId && options.clientSecret);
+}
+
 /** Refuses a partial service principal and a bad authority host (BAD_USER_INPUT). */
 function checkSignIn(options: AzureSignInOptions): void {
   const problems = servicePrincipalRule({
@@ -28,7 +33,7 @@ function checkSignIn(options: AzureSignInOptions): void {
       problems.map(({ field, message }) => ({ path: field, message })),
     );
   }
-  if (options.authorityHost && !(options.tenantId && options.clientId && options.clientSecret)) {
+  if (options.authorityHost && !hasServicePrincipal(options)) {
     const message =
       'goes with tenant_id, client_id and client_secret (the default Azure credential uses AZURE_AUTHORITY_HOST)';
     throw new BadUserInputError(`authority_host ${message}`, [{ path: 'authority_host', message }]);
@@ -50,7 +55,7 @@ export function azureCredential(options: AzureSignInOptions): TokenCredential {
   // The gateway's own (ambient) identity signs in only where the operator's environment says
   // (AZURE_AUTHORITY_HOST), never at an authority a component names.
   const credential =
-    tenantId && clientId && clientSecret
+    tenantId && clientId && clientSecret // hasServicePrincipal, spelled out for the types
       ? new ClientSecretCredential(tenantId, clientId, clientSecret, {
           authorityHost: authorityHost || undefined,
           disableInstanceDiscovery: skipsInstanceDiscovery(authorityHost),
