@@ -4,6 +4,7 @@ import path from 'node:path';
 import { useServer } from 'graphql-ws/use/ws';
 import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
+import { createAuthorize } from './auth/authorize.js';
 import { createCentralStore } from './backends/create-central-store.js';
 import { backendFlavor, observeBackend } from './backends/observe-backend.js';
 import { createSqlBackend } from './backends/sql/sql-backend.js';
@@ -82,7 +83,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log,
     publishedOnCommit: !config.redisUrl,
   });
-  const tokens = createTokensService({ db, audit });
+  const authorize = createAuthorize({ recordDenial: audit.record });
+  const tokens = createTokensService({ db, audit, authorize });
   let generatedAdminToken: string | undefined;
   try {
     await runMigrations(db, async (conn) => {
@@ -108,11 +110,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await database.close();
     throw error;
   }
-  const stacks = createStacksService({ db, keyring: keys.keyring, audit });
-  const secrets = createSecretsService({ db, store, schemas, audit });
+  const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
+  const secrets = createSecretsService({ db, store, schemas, audit, authorize });
   const managedSecrets = createManagedSecretsService({
     stacks,
     audit,
+    authorize,
     schemas,
     dataDir: config.dataDir,
     timeoutMs: config.backendTimeoutMs,
@@ -122,12 +125,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     secrets,
     stacks,
     audit,
+    authorize,
     validationLevel: config.secretValidationLevel,
     managerSecrets: managerSecretSource(managedSecrets),
   });
   stacks.setReferenceChecker(references.check);
   const keyRotation = createKeyRotationService({
     audit,
+    authorize,
     stacks,
     resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
     activeKeyId: keys.keyring.activeKeyId,
@@ -138,6 +143,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     bus,
     channels,
     audit,
+    authorize,
     managedSecrets,
     secrets,
     onQueued: () => worker?.kick(),

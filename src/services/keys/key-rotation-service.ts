@@ -1,9 +1,11 @@
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { StacksService } from '../stacks/stacks-service.js';
 
 export interface KeyRotationServiceDeps {
-  audit: Pick<AuditService, 'authorize' | 'record'>;
+  audit: Pick<AuditService, 'record'>;
+  authorize: Authorize;
   /** Re-encrypts the SQL store's entries under the active key (absent for remote stores). */
   resealStore?: () => Promise<number>;
   stacks: Pick<StacksService, 'resealComponents'>;
@@ -14,7 +16,7 @@ export interface KeyRotationServiceDeps {
 export function createKeyRotationService(deps: KeyRotationServiceDeps) {
   async function rotate(principal: Principal): Promise<number> {
     const target = { kind: 'keyring', activeKeyId: deps.activeKeyId };
-    await deps.audit.authorize(principal, 'key.rotate', { action: 'key.rotate', target });
+    await deps.authorize(principal, 'key.rotate', { action: 'key.rotate', target });
     const secrets = (await deps.resealStore?.()) ?? 0;
     const components = await deps.stacks.resealComponents();
     await deps.audit.record({

@@ -1,3 +1,4 @@
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import {
   listAll,
@@ -18,6 +19,7 @@ import {
   scopingFor,
 } from '../../scoping/scoping.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { mergeChanges } from '../merge-changes.js';
 import type { Component } from '../stacks/component.js';
 import type { Stack, StacksService } from '../stacks/stacks-service.js';
 import { backendForComponent } from './component-backend.js';
@@ -49,7 +51,8 @@ export interface ManagedSecretRef {
 
 export interface ManagedSecretsServiceDeps {
   stacks: Pick<StacksService, 'stackOrActive'>;
-  audit: Pick<AuditService, 'authorize' | 'record'>;
+  audit: Pick<AuditService, 'record'>;
+  authorize: Authorize;
   schemas: SecretSchemaRegistry;
   dataDir: string;
   timeoutMs: number;
@@ -61,7 +64,7 @@ export interface ManagedSecretsServiceDeps {
 
 /** Secrets inside a stack's secrets manager component, scoped exactly as ZenML did. */
 export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
-  const { stacks, audit, schemas } = deps;
+  const { stacks, audit, authorize, schemas } = deps;
   const backends = new Map<string, { updatedAt: number; backend: SecretBackend }>();
 
   function backendOf(component: Component): SecretBackend {
@@ -209,7 +212,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     name: string,
     stackName?: string | null,
   ): Promise<ManagedSecretRef | undefined> {
-    await audit.authorize(principal, 'secret.read', {
+    await authorize(principal, 'secret.read', {
       action: 'managed_secret.get',
       target: { kind: 'managed_secret', name },
     });
@@ -219,7 +222,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
 
   /** Every secret of the manager's scope by name; each loads from the back-end on first use. */
   async function listSecrets(principal: Principal, stackName?: string | null): Promise<ManagedSecretRef[]> {
-    await audit.authorize(principal, 'secret.read', {
+    await authorize(principal, 'secret.read', {
       action: 'managed_secret.list',
       target: { kind: 'managed_secret' },
     });
@@ -239,7 +242,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
   /** A managed secret's values; needs value access; one `managed_secret.read` event before they return. */
   async function readValues(principal: Principal, secret: ManagedSecret): Promise<SecretValues> {
     const t = target(secret.manager, secret.name, { keys: secret.keys });
-    await audit.authorize(principal, 'secret.values', { action: 'managed_secret.read', target: t });
+    await authorize(principal, 'secret.values', { action: 'managed_secret.read', target: t });
     await audit.record({
       actor: principal.name,
       action: 'managed_secret.read',
@@ -254,7 +257,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     input: { name: string; schema?: string | null; values?: unknown; stack?: string | null },
   ): Promise<ManagedSecret> {
     const schemaType = input.schema ?? 'arbitrary';
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'managed_secret.create',
       target: { kind: 'managed_secret', name: input.name, stack: input.stack },
     });
@@ -308,7 +311,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     principal: Principal,
     input: { name: string; values?: unknown; stack?: string | null },
   ): Promise<ManagedSecret> {
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'managed_secret.update',
       target: { kind: 'managed_secret', name: input.name, stack: input.stack },
     });
@@ -317,11 +320,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     const changes = secretValuesInput(input.values, issues, true);
     if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
     const current = await require(manager, input.name);
-    const next: Record<string, unknown> = { ...current.values };
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === null) delete next[key];
-      else next[key] = value;
-    }
+    const next: Record<string, unknown> = mergeChanges(current.values, changes);
     const values = schemas.normalize(schemas.get(current.schema), next, issues);
     if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
     const entries = manager.scoping.toEntries(manager.ctx, input.name, current.schema, values);
@@ -347,7 +346,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
   }
 
   async function remove(principal: Principal, name: string, stackName?: string | null): Promise<boolean> {
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'managed_secret.delete',
       target: { kind: 'managed_secret', name, stack: stackName },
     });

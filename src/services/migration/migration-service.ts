@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Db } from '../../database/database.js';
 import { BadUserInputError, type InputIssue, NotFoundError } from '../../errors.js';
@@ -27,7 +28,8 @@ export interface MigrationServiceDeps {
   db: Db;
   bus: EventBus;
   channels: Channels;
-  audit: Pick<AuditService, 'authorize' | 'audited'>;
+  audit: Pick<AuditService, 'audited'>;
+  authorize: Authorize;
   managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listNames' | 'load'>;
   secrets: Pick<SecretsService, 'findManyInScope' | 'storedValues'>;
   /** Wakes this process's worker when a job is queued. */
@@ -50,7 +52,7 @@ export interface StartMigrationInput {
 
 /** Server-side migration of secrets-manager secrets into the centralized store. */
 export function createMigrationService(deps: MigrationServiceDeps) {
-  const { db, bus, channels, audit, managedSecrets, secrets } = deps;
+  const { db, bus, channels, audit, authorize, managedSecrets, secrets } = deps;
 
   async function publish(progress: MigrationProgress): Promise<void> {
     await bus.publish(channels.migration(progress.migration.id), progressToMessage(progress)).catch(() => {});
@@ -85,11 +87,11 @@ export function createMigrationService(deps: MigrationServiceDeps) {
     principal: Principal,
     args: { stack?: string | null; names?: string[] | null; targetScope: SecretScope },
   ): Promise<MigrationPlanItem[]> {
-    await audit.authorize(principal, 'migration.run', {
+    await authorize(principal, 'migration.run', {
       action: 'migration.plan',
       target: { kind: 'migration', stack: args.stack },
     });
-    await audit.authorize(principal, 'secret.values', {
+    await authorize(principal, 'secret.values', {
       action: 'migration.plan',
       target: { kind: 'migration', stack: args.stack },
     });
@@ -119,8 +121,8 @@ export function createMigrationService(deps: MigrationServiceDeps) {
   /** Records a job and one row per secret, then returns at once; a worker runs it. */
   async function start(principal: Principal, input: StartMigrationInput): Promise<Migration> {
     const target = { kind: 'migration', stack: input.stack ?? null };
-    await audit.authorize(principal, 'migration.run', { action: 'migration.start', target });
-    await audit.authorize(principal, 'secret.values', { action: 'migration.start', target });
+    await authorize(principal, 'migration.run', { action: 'migration.start', target });
+    await authorize(principal, 'secret.values', { action: 'migration.start', target });
     const issues: InputIssue[] = [];
     const targetScope = checkScope(input.targetScope ?? 'WORKSPACE', issues);
     const onConflict = input.onConflict ?? 'SKIP';
@@ -206,7 +208,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
   }
 
   async function get(principal: Principal, id: string): Promise<Migration | undefined> {
-    await audit.authorize(principal, 'migration.run', {
+    await authorize(principal, 'migration.run', {
       action: 'migration.get',
       target: { kind: 'migration', migrationId: id },
     });
@@ -216,7 +218,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
   }
 
   async function list(principal: Principal): Promise<Migration[]> {
-    await audit.authorize(principal, 'migration.run', {
+    await authorize(principal, 'migration.run', {
       action: 'migration.list',
       target: { kind: 'migration' },
     });
@@ -229,7 +231,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
 
   /** Stops a job between items (a pending one at once). */
   async function cancel(principal: Principal, id: string): Promise<Migration> {
-    await audit.authorize(principal, 'migration.run', {
+    await authorize(principal, 'migration.run', {
       action: 'migration.cancel',
       target: { kind: 'migration', migrationId: id },
     });
@@ -246,7 +248,7 @@ export function createMigrationService(deps: MigrationServiceDeps) {
 
   /** The current state first, then every change until the job is finished; `done` never goes down. */
   async function* progress(principal: Principal, id: string): AsyncGenerator<MigrationProgress> {
-    await audit.authorize(principal, 'migration.run', {
+    await authorize(principal, 'migration.run', {
       action: 'migration.watch',
       target: { kind: 'migration', migrationId: id },
     });

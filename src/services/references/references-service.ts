@@ -1,3 +1,4 @@
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { SecretValues } from '../../backends/backend.js';
 import type { SecretValidationLevel } from '../../config.js';
@@ -32,14 +33,15 @@ export interface ManagerSecretSource {
 export interface ReferencesServiceDeps {
   secrets: Pick<SecretsService, 'getSecretForResolution'>;
   stacks: Pick<StacksService, 'stacksWithComponent' | 'activeStack'>;
-  audit: Pick<AuditService, 'authorize' | 'record'>;
+  audit: Pick<AuditService, 'record'>;
+  authorize: Authorize;
   validationLevel: SecretValidationLevel;
   managerSecrets?: ManagerSecretSource;
 }
 
 /** Secret references in component configurations: validation, stack problems and resolution. */
 export function createReferencesService(deps: ReferencesServiceDeps) {
-  const { secrets, stacks, audit } = deps;
+  const { secrets, stacks, audit, authorize } = deps;
 
   /** Store first (USER then WORKSPACE), then the stack's secrets manager. */
   async function findSecret(
@@ -118,7 +120,7 @@ export function createReferencesService(deps: ReferencesServiceDeps) {
       name: component.name,
       componentId: component.id,
     };
-    await audit.authorize(principal, 'secret.values', { action: 'component.resolve', target });
+    await authorize(principal, 'secret.values', { action: 'component.resolve', target });
     const stack = await stackOf(principal, component);
     const found = new Map<string, FoundSecret>();
     for (const ref of refs) {

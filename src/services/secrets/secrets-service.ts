@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { BackendCallOptions, SecretValues } from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
@@ -16,6 +17,7 @@ import {
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
 import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { AuditService, RecordAudit } from '../audit/audit-service.js';
+import { mergeChanges } from '../merge-changes.js';
 import { microBatch } from '../micro-batch.js';
 import { SECRET_SCOPES, type Secret, type SecretScope, secretFromRow } from './secret.js';
 import * as repo from './secrets-repository.js';
@@ -31,7 +33,8 @@ export interface SecretsServiceDeps {
   db: Db;
   store: CentralStore;
   schemas: SecretSchemaRegistry;
-  audit: Pick<AuditService, 'audited' | 'authorize' | 'record'>;
+  audit: Pick<AuditService, 'audited' | 'record'>;
+  authorize: Authorize;
 }
 
 export interface CreateSecretInput {
@@ -100,7 +103,7 @@ interface SharedLookup {
 
 /** The centralized secrets store: metadata in Postgres, values in the configured back-end. */
 export function createSecretsService(deps: SecretsServiceDeps) {
-  const { db, store, schemas, audit } = deps;
+  const { db, store, schemas, audit, authorize } = deps;
   const backend = store.backend;
   const remote = store.kind !== 'sql';
 
@@ -196,7 +199,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     name: string,
     scope?: SecretScope | null,
   ): Promise<Secret | undefined> {
-    await audit.authorize(principal, 'secret.read', {
+    await authorize(principal, 'secret.read', {
       action: 'secret.get',
       target: { kind: 'secret', name, scope },
     });
@@ -209,7 +212,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
 
   /** A secret's values; needs value access; one `secret.read` event committed before they return. */
   async function readValues(principal: Principal, secret: Secret): Promise<SecretValues> {
-    await audit.authorize(principal, 'secret.values', {
+    await authorize(principal, 'secret.values', {
       action: 'secret.read',
       target: secretTarget(secret),
     });
@@ -240,7 +243,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     principal: Principal,
     args: { name?: string | null; scope?: SecretScope | null; first?: number | null; after?: string | null },
   ): Promise<SecretPage> {
-    await audit.authorize(principal, 'secret.read', { action: 'secret.list', target: { kind: 'secret' } });
+    await authorize(principal, 'secret.read', { action: 'secret.list', target: { kind: 'secret' } });
     const issues: InputIssue[] = [];
     checkScope(args.scope, issues);
     const first = args.first ?? DEFAULT_PAGE;
@@ -267,7 +270,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   /** Creates a secret; `record` lets a caller (migration) add to the same audit transaction. */
   async function createSecret(principal: Principal, input: CreateSecretInput): Promise<Secret> {
     const scope = input.scope ?? 'WORKSPACE';
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'secret.create',
       target: { kind: 'secret', name: input.name, scope },
     });
@@ -374,7 +377,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   }
 
   async function updateSecret(principal: Principal, input: UpdateSecretInput): Promise<Secret> {
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'secret.update',
       target: { kind: 'secret', name: input.name, scope: input.scope },
     });
@@ -390,11 +393,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
         );
       }
       const current = await readEntryValues(secret, { trx });
-      const next: Record<string, unknown> = input.replace ? {} : { ...current };
-      for (const [key, value] of Object.entries(changes)) {
-        if (value === null) delete next[key];
-        else next[key] = value;
-      }
+      const next: Record<string, unknown> = mergeChanges(input.replace ? {} : current, changes);
       for (const key of input.removeKeys ?? []) delete next[key];
       const values = schemas.normalize(schemas.get(secret.schema), next, issues);
       if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
@@ -493,7 +492,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     scope: SecretScope | null | undefined,
     newName: string,
   ) {
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'secret.rename',
       target: { kind: 'secret', name, scope, newName },
     });
@@ -522,7 +521,7 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     name: string,
     scope?: SecretScope | null,
   ): Promise<boolean> {
-    await audit.authorize(principal, 'secret.write', {
+    await authorize(principal, 'secret.write', {
       action: 'secret.delete',
       target: { kind: 'secret', name, scope },
     });

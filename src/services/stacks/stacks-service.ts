@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db, Executor } from '../../database/database.js';
@@ -19,6 +20,7 @@ import { findFlavor, listFlavors } from '../../flavors/flavor-catalog.js';
 import { validateConfiguration } from '../../flavors/validate-configuration.js';
 import { scopingFor } from '../../scoping/scoping.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { mergeChanges } from '../merge-changes.js';
 import { parseSecretReference } from '../references/secret-reference.js';
 import { type Component, componentAad, componentFromRow } from './component.js';
 import * as repo from './stacks-repository.js';
@@ -55,7 +57,8 @@ export type ReferenceChecker = (
 export interface StacksServiceDeps {
   db: Db;
   keyring: Keyring;
-  audit: Pick<AuditService, 'audited' | 'authorize'>;
+  audit: Pick<AuditService, 'audited'>;
+  authorize: Authorize;
 }
 
 function checkName(name: string, path: string, issues: InputIssue[]): void {
@@ -77,7 +80,7 @@ function asObject(value: unknown, path: string, issues: InputIssue[]): Record<st
 
 /** Stacks and their components: register, update, delete, list, the per-principal active stack. */
 export function createStacksService(deps: StacksServiceDeps) {
-  const { db, keyring, audit } = deps;
+  const { db, keyring, audit, authorize } = deps;
   /** Set once the references service exists (it needs this service). */
   let checkReferences: ReferenceChecker | undefined;
   const toComponent = (row: Parameters<typeof componentFromRow>[0]) => componentFromRow(row, keyring);
@@ -195,7 +198,7 @@ export function createStacksService(deps: StacksServiceDeps) {
     configurationInput: unknown,
   ): Promise<ComponentPayload> {
     const target = { kind: 'component', type, name, flavor: flavorName };
-    await audit.authorize(principal, 'stack.write', { action: 'component.register', target });
+    await authorize(principal, 'stack.write', { action: 'component.register', target });
     const issues: InputIssue[] = [];
     checkType(type, issues);
     checkName(name, 'name', issues);
@@ -236,18 +239,14 @@ export function createStacksService(deps: StacksServiceDeps) {
     configurationInput: unknown,
   ): Promise<ComponentPayload> {
     const target = { kind: 'component', type, name };
-    await audit.authorize(principal, 'stack.write', { action: 'component.update', target });
+    await authorize(principal, 'stack.write', { action: 'component.update', target });
     const issues: InputIssue[] = [];
     checkType(type, issues);
     const input = asObject(configurationInput, 'configuration', issues);
     if (issues.length) throw new BadUserInputError('Invalid component update', issues);
     const { component, warnings } = await audit.audited(async (trx, record) => {
       const current = await requireComponent(trx, type, name);
-      const merged: Record<string, unknown> = { ...current.configuration };
-      for (const [field, value] of Object.entries(input)) {
-        if (value === null) delete merged[field];
-        else merged[field] = value;
-      }
+      const merged = mergeChanges(current.configuration, input);
       const flavor = findFlavor(type, current.flavor)!;
       const validated = validateConfiguration(flavor, merged, issues);
       checkScopeContext(type, current.flavor, current, validated.configuration, issues);
@@ -269,7 +268,7 @@ export function createStacksService(deps: StacksServiceDeps) {
 
   async function deleteComponent(principal: Principal, type: ComponentType, name: string): Promise<boolean> {
     const target = { kind: 'component', type, name };
-    await audit.authorize(principal, 'stack.write', { action: 'component.delete', target });
+    await authorize(principal, 'stack.write', { action: 'component.delete', target });
     return audit.audited(async (trx, record) => {
       const row = await repo.findComponent(trx, type, name);
       if (!row) throw new NotFoundError(`No ${type} component named "${name}"`);
@@ -294,7 +293,7 @@ export function createStacksService(deps: StacksServiceDeps) {
     type: ComponentType,
     name: string,
   ): Promise<Component | undefined> {
-    await audit.authorize(principal, 'stack.read', {
+    await authorize(principal, 'stack.read', {
       action: 'component.get',
       target: { kind: 'component', type, name },
     });
@@ -309,7 +308,7 @@ export function createStacksService(deps: StacksServiceDeps) {
   }
 
   async function listComponents(principal: Principal, type?: ComponentType | null): Promise<Component[]> {
-    await audit.authorize(principal, 'stack.read', {
+    await authorize(principal, 'stack.read', {
       action: 'component.list',
       target: { kind: 'component', type },
     });
@@ -337,7 +336,7 @@ export function createStacksService(deps: StacksServiceDeps) {
 
   async function registerStack(principal: Principal, name: string, componentNames: string[]): Promise<Stack> {
     const target = { kind: 'stack', name, components: componentNames };
-    await audit.authorize(principal, 'stack.write', { action: 'stack.register', target });
+    await authorize(principal, 'stack.write', { action: 'stack.register', target });
     return audit.audited(async (trx, record) => {
       const issues: InputIssue[] = [];
       checkName(name, 'name', issues);
@@ -358,7 +357,7 @@ export function createStacksService(deps: StacksServiceDeps) {
 
   async function updateStack(principal: Principal, name: string, componentNames: string[]): Promise<Stack> {
     const target = { kind: 'stack', name, components: componentNames };
-    await audit.authorize(principal, 'stack.write', { action: 'stack.update', target });
+    await authorize(principal, 'stack.write', { action: 'stack.update', target });
     return audit.audited(async (trx, record) => {
       const row = await repo.findStack(trx, name);
       if (!row) throw new NotFoundError(`No stack named "${name}"`);
@@ -373,7 +372,7 @@ export function createStacksService(deps: StacksServiceDeps) {
 
   async function deleteStack(principal: Principal, name: string): Promise<boolean> {
     const target = { kind: 'stack', name };
-    await audit.authorize(principal, 'stack.write', { action: 'stack.delete', target });
+    await authorize(principal, 'stack.write', { action: 'stack.delete', target });
     return audit.audited(async (trx, record) => {
       const row = await repo.findStack(trx, name);
       if (!row) throw new NotFoundError(`No stack named "${name}"`);
@@ -384,17 +383,17 @@ export function createStacksService(deps: StacksServiceDeps) {
   }
 
   async function listStacks(principal: Principal): Promise<Stack[]> {
-    await audit.authorize(principal, 'stack.read', { action: 'stack.list', target: { kind: 'stack' } });
+    await authorize(principal, 'stack.read', { action: 'stack.list', target: { kind: 'stack' } });
     return stacksFromRows(db, await repo.listStacks(db));
   }
 
   async function getStack(principal: Principal, name: string): Promise<Stack | undefined> {
-    await audit.authorize(principal, 'stack.read', { action: 'stack.get', target: { kind: 'stack', name } });
+    await authorize(principal, 'stack.read', { action: 'stack.get', target: { kind: 'stack', name } });
     return stackOfRow(db, await repo.findStack(db, name));
   }
 
   async function setActiveStack(principal: Principal, name: string): Promise<Stack> {
-    await audit.authorize(principal, 'stack.read', {
+    await authorize(principal, 'stack.read', {
       action: 'stack.activate',
       target: { kind: 'stack', name },
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { generateApiToken, hashApiToken, isApiTokenShape, tokenHashesEqual } from '../../auth/api-token.js';
+import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { ROLES, type Role } from '../../auth/roles.js';
 import type { Db, Executor } from '../../database/database.js';
@@ -10,7 +11,8 @@ import * as repo from './tokens-repository.js';
 
 export interface TokensServiceDeps {
   db: Db;
-  audit: Pick<AuditService, 'audited' | 'authorize'>;
+  audit: Pick<AuditService, 'audited'>;
+  authorize: Authorize;
 }
 
 export interface NewToken {
@@ -29,7 +31,7 @@ const ANONYMOUS = 'anonymous';
 
 /** API tokens and principals: issue, revoke, authenticate, bootstrap the first admin. */
 export function createTokensService(deps: TokensServiceDeps) {
-  const { db, audit } = deps;
+  const { db, audit, authorize } = deps;
 
   /** Token lookups of concurrent requests share one query (no cache: a revocation holds at once). */
   const findByTokenHash = microBatch((hashes: string[]) => repo.findPrincipalsByTokenHashes(db, hashes));
@@ -46,7 +48,7 @@ export function createTokensService(deps: TokensServiceDeps) {
   /** Issues a token for a principal (created with `role` if new; an existing one takes `role`). */
   async function createToken(caller: Principal, principalName: string, role: Role): Promise<NewToken> {
     const target = { kind: 'token', principal: principalName, role };
-    await audit.authorize(caller, 'token.manage', { action: 'token.create', target });
+    await authorize(caller, 'token.manage', { action: 'token.create', target });
     const parsed = principalNameSchema.safeParse(principalName);
     const issues = parsed.success ? [] : issuesFromZod(parsed.error.issues, 'principal');
     if (!ROLES.includes(role)) issues.push({ path: 'role', message: `must be one of ${ROLES.join(', ')}` });
@@ -68,7 +70,7 @@ export function createTokensService(deps: TokensServiceDeps) {
 
   async function revokeToken(caller: Principal, id: string): Promise<boolean> {
     const target = { kind: 'token', tokenId: id };
-    await audit.authorize(caller, 'token.manage', { action: 'token.revoke', target });
+    await authorize(caller, 'token.manage', { action: 'token.revoke', target });
     if (!z.uuid().safeParse(id).success) throw new NotFoundError(`Token ${id} not found`);
     return audit.audited(async (trx, record) => {
       const principalId = await repo.revokeToken(trx, id);
