@@ -2,7 +2,7 @@ import type { AuditEvent, AuditFilter } from '../services/audit/audit-event.js';
 import type { AuditChainReport } from '../services/audit/audit-service.js';
 import { builder } from './builder.js';
 import { principalOf } from './context.js';
-import { PageInfo } from './secrets.js';
+import { PageInfo } from './pagination.js';
 
 const AuditEventObject = builder.objectRef<AuditEvent>('AuditEvent').implement({
   fields: (t) => ({

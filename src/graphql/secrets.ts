@@ -3,6 +3,7 @@ import type { SecretPage } from '../services/secrets/secrets-service.js';
 import { builder } from './builder.js';
 import { principalOf, valueReaderOf } from './context.js';
 import { SecretScopeEnum } from './enums.js';
+import { PageInfo } from './pagination.js';
 import { PrincipalType } from './principals.js';
 
 const SecretObject = builder.objectRef<Secret>('Secret').implement({
@@ -45,15 +46,6 @@ const SecretEdge = builder.objectRef<{ node: Secret; cursor: string }>('SecretEd
     cursor: t.exposeString('cursor'),
   }),
 });
-
-export const PageInfo = builder
-  .objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-    }),
-  });
 
 const SecretConnection = builder.objectRef<SecretPage>('SecretConnection').implement({
   fields: (t) => ({
