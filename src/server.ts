@@ -184,6 +184,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxBodyBytes: config.maxBodyBytes,
     metrics,
     graphiql: config.graphiql,
+    ready,
   });
 
   async function ready(): Promise<boolean> {
@@ -215,26 +216,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-/** Serves a gateway over HTTP (GraphQL, SSE, graphql-ws) with /healthz, /readyz and /metrics. */
+/** Serves a gateway over HTTP: /metrics here, everything else (GraphQL, SSE, /healthz, /readyz) by yoga; graphql-ws. */
 export async function startServer(gateway: Gateway): Promise<RunningServer> {
   const { yoga, config } = gateway;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
-    if (url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url === '/metrics' || url.startsWith('/metrics?'))
       return serveMetrics(req, res, gateway.metrics, config.metricsToken);
-    if (url === '/readyz') {
-      gateway.ready().then(
-        (ok) => sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' }),
-        () => sendJson(res, 503, { status: 'unavailable' }),
-      );
-      return;
-    }
     yoga(req, res);
   });
   const wsServer = new WebSocketServer({

@@ -12,6 +12,7 @@ import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
 import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
+import { useReadiness } from './use-readiness.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -23,6 +24,8 @@ export interface GatewayYogaOptions {
   metrics?: Pick<GatewayMetrics, 'graphqlRequest' | 'graphqlError'>;
   /** Serve GraphiQL to browsers on `GET /graphql` (else a page saying how to turn it on). */
   graphiql?: boolean;
+  /** Whether the stores this gateway needs answer (`GET /readyz`: 200, else 503). */
+  ready?: () => Promise<boolean>;
 }
 
 /**
@@ -35,6 +38,7 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
     schema,
     graphqlEndpoint,
     landingPage: false,
+    healthCheckEndpoint: '/healthz',
     graphiql: options.graphiql ? GRAPHIQL_OPTIONS : false,
     renderGraphiQL: createGraphiQLRenderer(),
     // useBodySizeLimit enforces SGW_MAX_BODY_BYTES; yoga's own limit would pipe every body
@@ -77,7 +81,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       }
     },
     plugins: [
-      // First, so it times the whole operation and sees what later plugins answer.
+      useReadiness('/readyz', options.ready ?? (async () => true)),
+      // First of the GraphQL plugins, so it times the whole operation and sees what later ones answer.
       ...(options.metrics ? [useGraphQLMetrics(options.metrics)] : []),
       useBodySizeLimit(options.maxBodyBytes),
       useQueryLimits(),
