@@ -1,3 +1,5 @@
+import type { AuditAction } from './audit-action.js';
+
 /** Outcome of an audited attempt. */
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'ERROR';
 
@@ -20,7 +22,7 @@ export type UnchainedAuditEvent = Omit<AuditEvent, 'id' | 'prevHash' | 'hash'>;
 /** What a service records; the audit service adds id, time, fingerprints and the chain. */
 export interface AuditEntry {
   actor: string;
-  action: string;
+  action: AuditAction;
   outcome?: AuditOutcome;
   /** kind, name, scope, componentId, stack, keys …; never values. */
   target: Record<string, unknown>;

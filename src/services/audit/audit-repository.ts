@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditEventRow, AuditPendingRow } from '../../database/tables/audit-events-table.js';
+import type { AuditHead } from './audit-chain.js';
 import type { AuditEvent, AuditFilter, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
+
+/** Most events read, or taken from `audit_pending`, per statement. */
+export const AUDIT_PAGE = 1000;
 
 /** The fields an event has before it is chained, from a stored row (chained or pending). */
 function unchainedFromRow(row: AuditPendingRow): UnchainedAuditEvent {
@@ -17,12 +21,6 @@ function unchainedFromRow(row: AuditPendingRow): UnchainedAuditEvent {
 
 export function auditEventFromRow(row: AuditEventRow): AuditEvent {
   return { id: String(row.id), ...unchainedFromRow(row), prevHash: row.prev_hash, hash: row.hash };
-}
-
-/** The last event of the chain: its id and hash. */
-export interface AuditHead {
-  lastId: number;
-  lastHash: string;
 }
 
 /** Locks the chain head for this transaction and returns the last id and hash. */
