@@ -30,6 +30,7 @@ export interface AuditEntry {
   values?: Record<string, string>;
 }
 
+/** What a reader asks for; every given field must match (`actions`: any of them). */
 export interface AuditFilter {
   actions?: string[] | null;
   actor?: string | null;
@@ -51,10 +52,12 @@ export interface AuditEventMessage {
   hash: string;
 }
 
+/** An event as its JSON message (`at` as an ISO string). */
 export function toAuditMessage(event: AuditEvent): AuditEventMessage {
   return { ...event, at: event.at.toISOString() };
 }
 
+/** A message from the bus back as an event. */
 export function fromAuditMessage(message: AuditEventMessage): AuditEvent {
   return { ...message, id: String(message.id), at: new Date(message.at) };
 }
