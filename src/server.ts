@@ -22,7 +22,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-met
 import { serveMetrics } from './metrics/metrics-endpoint.js';
 import { SecretSchemaRegistry } from './schemas/secret-schemas.js';
 import { readAuditBacklog } from './services/audit/audit-repository.js';
-import { createAuditService } from './services/audit/audit-service.js';
+import { createAuditService, createAuditTrail } from './services/audit/audit-service.js';
 import { createKeyRotationService } from './services/keys/key-rotation-service.js';
 import { createManagedSecretsService } from './services/managed-secrets/managed-secrets-service.js';
 import { managerSecretSource } from './services/managed-secrets/manager-secret-source.js';
@@ -75,7 +75,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const channels = createChannels(config.redisPrefix);
   const metrics = createGatewayMetrics({ auditBacklog: () => readAuditBacklog(db) });
 
-  const audit = createAuditService({
+  const auditTrail = createAuditTrail({
     db,
     bus,
     channels,
@@ -83,7 +83,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log,
     publishedOnCommit: !config.redisUrl,
   });
-  const authorize = createAuthorize({ recordDenial: audit.record });
+  const authorize = createAuthorize({ recordDenial: auditTrail.record });
+  const audit = createAuditService({ trail: auditTrail, db, authorize });
   const tokens = createTokensService({ db, audit, authorize });
   let generatedAdminToken: string | undefined;
   try {

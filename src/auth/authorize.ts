@@ -1,10 +1,11 @@
 import { ForbiddenError } from '../errors.js';
+import type { AuditAction } from '../services/audit/audit-action.js';
 import type { Principal } from './principal.js';
 import { type Permission, roleAllows } from './roles.js';
 
 /** What a denied attempt was: recorded as a DENIED audit event. */
 export interface Attempt {
-  action: string;
+  action: AuditAction;
   target: Record<string, unknown>;
 }
 
@@ -15,7 +16,7 @@ export interface AuthorizeDeps {
   /** Records the DENIED event; resolves once it is committed (fail-closed). */
   recordDenial(entry: {
     actor: string;
-    action: string;
+    action: AuditAction;
     outcome: 'DENIED';
     target: Record<string, unknown>;
   }): Promise<void>;

@@ -1,5 +1,5 @@
+import type { AuditChainReport } from '../services/audit/audit-chain.js';
 import type { AuditEvent, AuditFilter } from '../services/audit/audit-event.js';
-import type { AuditChainReport } from '../services/audit/audit-service.js';
 import { builder } from './builder.js';
 import { principalOf } from './context.js';
 import { PageInfo } from './pagination.js';

@@ -1,3 +1,5 @@
+import type { AuditAction } from './audit-action.js';
+
 /** Outcome of an audited attempt. */
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'ERROR';
 
@@ -20,7 +22,7 @@ export type UnchainedAuditEvent = Omit<AuditEvent, 'id' | 'prevHash' | 'hash'>;
 /** What a service records; the audit service adds id, time, fingerprints and the chain. */
 export interface AuditEntry {
   actor: string;
-  action: string;
+  action: AuditAction;
   outcome?: AuditOutcome;
   /** kind, name, scope, componentId, stack, keys …; never values. */
   target: Record<string, unknown>;
@@ -28,6 +30,7 @@ export interface AuditEntry {
   values?: Record<string, string>;
 }
 
+/** What a reader asks for; every given field must match (`actions`: any of them). */
 export interface AuditFilter {
   actions?: string[] | null;
   actor?: string | null;
@@ -49,10 +52,12 @@ export interface AuditEventMessage {
   hash: string;
 }
 
+/** An event as its JSON message (`at` as an ISO string). */
 export function toAuditMessage(event: AuditEvent): AuditEventMessage {
   return { ...event, at: event.at.toISOString() };
 }
 
+/** A message from the bus back as an event. */
 export function fromAuditMessage(message: AuditEventMessage): AuditEvent {
   return { ...message, id: String(message.id), at: new Date(message.at) };
 }

@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditEventRow, AuditPendingRow } from '../../database/tables/audit-events-table.js';
+import type { AuditHead } from './audit-chain.js';
 import type { AuditEvent, AuditFilter, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
+
+/** Most events read, or taken from `audit_pending`, per statement. */
+export const AUDIT_PAGE = 1000;
 
 /** The fields an event has before it is chained, from a stored row (chained or pending). */
 function unchainedFromRow(row: AuditPendingRow): UnchainedAuditEvent {
@@ -15,14 +19,9 @@ function unchainedFromRow(row: AuditPendingRow): UnchainedAuditEvent {
   };
 }
 
+/** A stored `audit_events` row as an event (`id` as a string). */
 export function auditEventFromRow(row: AuditEventRow): AuditEvent {
   return { id: String(row.id), ...unchainedFromRow(row), prevHash: row.prev_hash, hash: row.hash };
-}
-
-/** The last event of the chain: its id and hash. */
-export interface AuditHead {
-  lastId: number;
-  lastHash: string;
 }
 
 /** Locks the chain head for this transaction and returns the last id and hash. */
@@ -124,6 +123,7 @@ export async function takePendingAuditEvents(trx: Executor, limit: number): Prom
   return rows.map(unchainedFromRow);
 }
 
+/** One page of the log: filter, exclusive bounds, size and order. */
 export interface AuditPageQuery {
   filter?: AuditFilter | null;
   /** Exclusive cursor (event id). */
@@ -187,11 +187,13 @@ export async function claimUnpublishedAuditEvents(trx: Executor, limit: number):
   return rows.map(auditEventFromRow);
 }
 
+/** Marks events as sent on the live feed (the relay skips them from then on); no-op for none. */
 export async function markAuditEventsPublished(db: Executor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.updateTable('audit_events').set({ published: true }).where('id', 'in', ids).execute();
 }
 
+/** The chain head as stored (no lock): the last id (as a string) and its hash. */
 export async function readAuditHead(db: Executor): Promise<{ lastId: string; lastHash: string }> {
   const head = await db
     .selectFrom('audit_head')

@@ -1,0 +1,102 @@
+import type { Authorize } from '../../auth/authorize.js';
+import type { Principal } from '../../auth/principal.js';
+import type { Db } from '../../database/database.js';
+import { BadUserInputError, type InputIssue } from '../../errors.js';
+import { type AuditChainReport, CHAIN_START, chainReport, verifyLinks } from './audit-chain.js';
+import type { AuditEvent, AuditFilter } from './audit-event.js';
+import { AUDIT_PAGE, findAuditEvents, readAuditHead } from './audit-repository.js';
+
+export interface AuditQueryDeps {
+  db: Db;
+  authorize: Authorize;
+  /** The feed, unchecked (`subscribeAuditFeed` bound to its bus). */
+  subscribe(filter: AuditFilter | null | undefined, after?: string | null): AsyncGenerator<AuditEvent>;
+}
+
+/** Arguments of one page of the log. */
+export interface AuditListArgs {
+  filter?: AuditFilter | null;
+  first?: number | null;
+  after?: string | null;
+  newestFirst?: boolean;
+}
+
+/** The target of an audit-log read (every one is for ADMIN and AUDITOR: `audit.read`). */
+const auditTarget = () => ({ kind: 'audit' });
+
+/** Walks the whole stored chain, a page at a time; reports the first event whose link or hash does not hold. */
+export async function verifyAuditChain(db: Db): Promise<AuditChainReport> {
+  let progress = CHAIN_START;
+  let after: string | null = null;
+  for (;;) {
+    const events = await findAuditEvents(db, { after, limit: AUDIT_PAGE });
+    progress = verifyLinks(events, progress);
+    const { checked, firstBrokenId } = progress;
+    if (firstBrokenId !== null) return { ok: false, checked, firstBrokenId };
+    if (events.length < AUDIT_PAGE) break;
+    after = events[events.length - 1].id;
+  }
+  const head = await readAuditHead(db);
+  return chainReport(progress, { lastId: Number(head.lastId), lastHash: head.lastHash });
+}
+
+function checkCursor(value: string | null | undefined, path: string, issues: InputIssue[]): void {
+  if (value != null && !/^\d{1,18}$/.test(value)) issues.push({ path, message: 'must be an audit event id' });
+}
+
+/** One page of the log for ADMIN and AUDITOR; BAD_USER_INPUT for a bad `first` or cursor. */
+export async function listAuditEvents(
+  deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
+  principal: Principal,
+  args: AuditListArgs,
+): Promise<{ events: AuditEvent[]; hasNextPage: boolean }> {
+  await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
+  const first = args.first ?? 50;
+  const issues: InputIssue[] = [];
+  if (!Number.isInteger(first) || first < 1 || first > AUDIT_PAGE)
+    issues.push({ path: 'first', message: `must be between 1 and ${AUDIT_PAGE}` });
+  checkCursor(args.after, 'after', issues);
+  if (issues.length) throw new BadUserInputError('Invalid audit query', issues);
+  const events = await findAuditEvents(deps.db, {
+    filter: args.filter,
+    after: args.after,
+    limit: first + 1,
+    newestFirst: args.newestFirst,
+  });
+  return { events: events.slice(0, first), hasNextPage: events.length > first };
+}
+
+/** The chain verification for ADMIN and AUDITOR. */
+export async function verifyAuditChainFor(
+  deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
+  principal: Principal,
+): Promise<AuditChainReport> {
+  await deps.authorize(principal, 'audit.read', { action: 'audit.verify', target: auditTarget() });
+  return verifyAuditChain(deps.db);
+}
+
+/** The subscription for ADMIN and AUDITOR, checked (permission, cursor) before anything is sent. */
+export async function subscribeAuditFor(
+  deps: Pick<AuditQueryDeps, 'authorize' | 'subscribe'>,
+  principal: Principal,
+  filter: AuditFilter | null,
+  after: string | null,
+): Promise<AsyncGenerator<AuditEvent>> {
+  await deps.authorize(principal, 'audit.read', { action: 'audit.subscribe', target: auditTarget() });
+  const issues: InputIssue[] = [];
+  checkCursor(after, 'after', issues);
+  if (issues.length) throw new BadUserInputError('Invalid audit subscription', issues);
+  return deps.subscribe(filter, after);
+}
+
+/** The audit log's queries, each checking `audit.read` first (a denial is audited, then FORBIDDEN). */
+export function createAuditQueryService(deps: AuditQueryDeps) {
+  return {
+    listEvents: (principal: Principal, args: AuditListArgs) => listAuditEvents(deps, principal, args),
+    verifyChainFor: (principal: Principal) => verifyAuditChainFor(deps, principal),
+    subscribeFor: (principal: Principal, filter: AuditFilter | null, after: string | null) =>
+      subscribeAuditFor(deps, principal, filter, after),
+  };
+}
+
+export type AuditQueryService = ReturnType<typeof createAuditQueryService>;

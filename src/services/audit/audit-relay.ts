@@ -1,0 +1,88 @@
+import type { Db } from '../../database/database.js';
+import type { Channels } from '../../events/channels.js';
+import type { EventBus } from '../../events/event-bus.js';
+import type { Logger } from '../../logger.js';
+import { toAuditMessage } from './audit-event.js';
+import {
+  claimUnpublishedAuditEvents,
+  hasPendingAuditEvents,
+  markAuditEventsPublished,
+} from './audit-repository.js';
+
+export interface AuditRelayDeps {
+  db: Db;
+  bus: EventBus;
+  channels: Channels;
+  log: Logger;
+  /** In-process buses can't lose an event after commit: nothing is left to relay. */
+  publishedOnCommit: boolean;
+  /** The writer's chainer: moves events left in `audit_pending` onto the chain. */
+  chainPending(): Promise<void>;
+}
+
+/** Unpublished events claimed, published and marked per transaction. */
+const RELAY_BATCH = 500;
+
+/**
+ * Publishes committed events the live feed missed (Redis was down), oldest first, a batch per
+ * transaction; returns how many went out. Stops at the first failed publish (the rest wait for
+ * the next run); a failed query rejects.
+ */
+export async function relayOnce(deps: Pick<AuditRelayDeps, 'db' | 'bus' | 'channels'>): Promise<number> {
+  const { db, bus, channels } = deps;
+  if (!bus.isConnected()) return 0;
+  let total = 0;
+  for (;;) {
+    const sent = await db.transaction().execute(async (trx) => {
+      const events = await claimUnpublishedAuditEvents(trx, RELAY_BATCH);
+      const ids: string[] = [];
+      for (const event of events) {
+        try {
+          await bus.publish(channels.audit, toAuditMessage(event));
+          ids.push(event.id);
+        } catch {
+          break;
+        }
+      }
+      await markAuditEventsPublished(trx, ids);
+      return ids.length;
+    });
+    total += sent;
+    if (sent < RELAY_BATCH) return total;
+  }
+}
+
+/** The relay loop of one process: started once, stopped on shutdown. */
+export function createAuditRelay(deps: AuditRelayDeps) {
+  let relayTimer: NodeJS.Timeout | undefined;
+  let relayRunning = false;
+
+  /**
+   * Every `intervalMs`: chains events left pending (by a process that died between its commit
+   * and the chainer) and, with Redis, publishes committed events the live feed missed. A failed
+   * run is logged; the next one tries again.
+   */
+  function startRelay(intervalMs = 1000): void {
+    if (relayTimer) return;
+    relayTimer = setInterval(() => {
+      if (relayRunning) return;
+      relayRunning = true;
+      hasPendingAuditEvents(deps.db)
+        .then((pending) => (pending ? deps.chainPending() : undefined))
+        .then(() => (deps.publishedOnCommit ? 0 : relayOnce(deps)))
+        .catch((error) => deps.log.warn('audit relay failed', { error: (error as Error).message }))
+        .finally(() => {
+          relayRunning = false;
+        });
+    }, intervalMs);
+    relayTimer.unref();
+  }
+
+  /** Stops the loop (a run under way finishes). */
+  function stop(): void {
+    if (relayTimer) clearInterval(relayTimer);
+    relayTimer = undefined;
+  }
+
+  return { relayOnce: () => relayOnce(deps), startRelay, stop };
+}
