@@ -40,7 +40,7 @@ export interface BackendContext {
 }
 
 /** Texts guardBackend scrubs: the context's, then the values of the flavor's sensitive fields. */
-export function sensitiveTexts(
+function sensitiveTexts(
   spec: Pick<FlavorOptions<unknown>, 'sensitiveFields'>,
   read: OptionReader,
   context: Pick<BackendContext, 'sensitive'>,
