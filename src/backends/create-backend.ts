@@ -14,7 +14,10 @@ import type { OptionReader } from './option-reader.js';
 import { createVaultBackend } from './vault/vault-backend.js';
 import { vaultOptions } from './vault/vault-options.js';
 
-/** Flavors with a built-in adapter (a secrets manager's flavor; the store's kinds but sql and custom). */
+/**
+ * Flavors with a built-in adapter: every secrets manager flavor; the store's aws, gcp, azure and
+ * hashicorp (the vault flavor) kinds.
+ */
 export const BUILT_IN_FLAVORS = ['local', 'aws', 'gcp', 'azure', 'vault'] as const;
 export type BuiltInFlavor = (typeof BUILT_IN_FLAVORS)[number];
 

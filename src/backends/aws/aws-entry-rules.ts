@@ -2,6 +2,8 @@ import type { Filter, Tag } from '@aws-sdk/client-secrets-manager';
 import { BadUserInputError } from '../../errors.js';
 import { RAW_VALUE_KEY, type SecretMetadata, type SecretValues, valuesFromPayload } from '../backend.js';
 
+// What AWS Secrets Manager accepts (names, tags, filters, batch sizes) and how entries map to it.
+
 /** Secrets Manager's own limits, checked before a call so the error names the rule. */
 export const NAME_RULE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const MAX_TAGS = 50;

@@ -1,14 +1,19 @@
 import { BadUserInputError } from '../../errors.js';
 import type { SecretMetadata } from '../backend.js';
 
+// What GCP Secret Manager accepts (secret ids, labels, page sizes) and how entries map to it.
+
+/** gRPC status codes the adapter answers itself (absent, taken, version disabled). */
 export const GRPC_NOT_FOUND = 5;
 export const GRPC_ALREADY_EXISTS = 6;
 export const GRPC_FAILED_PRECONDITION = 9;
 
+/** Secret ids: 1-255 of [A-Za-z0-9_-]. */
 export const SECRET_ID_RULE = /^[A-Za-z0-9_-]{1,255}$/;
 const LABEL_KEY_RULE = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
 const LABEL_VALUE_RULE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 const MAX_LABELS = 64;
+/** Listing page sizes: the default and ListSecrets' maximum. */
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 25_000;
 

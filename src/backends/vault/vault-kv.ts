@@ -32,6 +32,7 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 const encodePath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
+/** The API paths of a key's data and of its metadata (versions, custom metadata). */
 export const dataPath = (kv: VaultKv, name: string) => `${kv.mount}/data/${encodePath(name)}`;
 export const metadataPath = (kv: VaultKv, name: string) => `${kv.mount}/metadata/${encodePath(name)}`;
 
