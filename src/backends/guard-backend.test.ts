@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backendThat } from '../../test/helpers/backend-that.js';
 import { caught } from '../../test/helpers/caught.js';
 import { BackendError, BackendUnavailableError, NotFoundError } from '../errors.js';
+import type { SecretBackend } from './backend.js';
 import { guardBackend, scrubBackendMessage } from './guard-backend.js';
 
 const never = () => new Promise<never>(() => {});
@@ -39,6 +40,50 @@ describe('guardBackend: bounded time', () => {
     };
     const error = await caught(guardBackend(backend, { kind: 'vault', timeoutMs: 100 }).get('x'));
     expect(error).toBeInstanceOf(BackendUnavailableError);
+  });
+});
+
+describe('guardBackend: every call of the inner back-end', () => {
+  it('forwards createMany and getValues of the inner back-end, bounded and mapped like the others', async () => {
+    const written: unknown[] = [];
+    const inner: SecretBackend = {
+      ...backendThat(async () => undefined),
+      async createMany(entries) {
+        written.push(...entries);
+      },
+      async getValues(names) {
+        return new Map(names.map((name) => [name, { k: name }]));
+      },
+    };
+    const guarded = guardBackend(inner, { kind: 'custom', timeoutMs: 1000 });
+    const entry = { name: 'a', values: { k: 'v' }, metadata: {} };
+    await guarded.createMany?.([entry]);
+    expect(written).toEqual([entry]);
+    await expect(guarded.getValues?.(['x', 'y'])).resolves.toEqual(
+      new Map([
+        ['x', { k: 'x' }],
+        ['y', { k: 'y' }],
+      ]),
+    );
+    inner.createMany = never;
+    const slow = guardBackend(inner, { kind: 'custom', timeoutMs: 50 });
+    const error = await caught(slow.createMany?.([entry]) ?? Promise.resolve());
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+  });
+
+  it('leaves out the optional calls the inner back-end lacks, and passes close through', async () => {
+    let closed = false;
+    const inner: SecretBackend = {
+      ...backendThat(async () => undefined),
+      close: async () => {
+        closed = true;
+      },
+    };
+    const guarded = guardBackend(inner, { kind: 'aws', timeoutMs: 1000 });
+    expect(guarded.createMany).toBeUndefined();
+    expect(guarded.getValues).toBeUndefined();
+    await guarded.close?.();
+    expect(closed).toBe(true);
   });
 });
 

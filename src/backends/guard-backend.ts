@@ -1,5 +1,6 @@
 import { AppError, BackendError, BackendUnavailableError } from '../errors.js';
 import type { SecretBackend } from './backend.js';
+import { wrapBackendCalls } from './wrap-backend-calls.js';
 
 export interface GuardOptions {
   /** Back-end name used in error messages (`aws`, `gcp`, `azure`, `hashicorp`, `custom` …). */
@@ -159,7 +160,8 @@ export function backendFailure(error: unknown, options: GuardOptions): AppError 
 }
 
 /**
- * Wraps a back-end so every call ends within `timeoutMs` and fails only with AppErrors:
+ * Wraps a back-end so every call it has (wrapBackendCalls: none is left out, close passes as is)
+ * ends within `timeoutMs` and fails only with AppErrors:
  * BACKEND_UNAVAILABLE when it is down, unreachable or too slow, BACKEND_ERROR (message scrubbed,
  * at most 300 characters) for any other back-end failure; AppErrors of the adapter pass through.
  */
@@ -192,17 +194,5 @@ export function guardBackend(backend: SecretBackend, options: GuardOptions): Sec
     });
   }
 
-  return {
-    kind: backend.kind,
-    create: (entry, callOptions) => guarded(() => backend.create(entry, callOptions)),
-    get: (name, callOptions) => guarded(() => backend.get(name, callOptions)),
-    getValues: backend.getValues
-      ? (names, callOptions) =>
-          guarded(() => backend.getValues?.(names, callOptions) ?? Promise.resolve(new Map()))
-      : undefined,
-    update: (entry, callOptions) => guarded(() => backend.update(entry, callOptions)),
-    delete: (name, callOptions) => guarded(() => backend.delete(name, callOptions)),
-    list: (query, callOptions) => guarded(() => backend.list(query, callOptions)),
-    close: backend.close ? () => backend.close?.() ?? Promise.resolve() : undefined,
-  };
+  return wrapBackendCalls(backend, (_operation, call) => guarded(call));
 }

@@ -1,12 +1,13 @@
 import { AppError } from '../errors.js';
 import type { SecretBackend } from './backend.js';
+import { type BackendOperation, wrapBackendCalls } from './wrap-backend-calls.js';
+
+/** The SecretBackend methods a call can be: a bounded label. */
+export type { BackendOperation };
 
 /** Back-end flavors as metrics name them (the `hashicorp` store is `vault`). */
 export const BACKEND_FLAVORS = ['aws', 'gcp', 'azure', 'vault', 'local', 'sql', 'custom'] as const;
 export type BackendFlavor = (typeof BACKEND_FLAVORS)[number];
-
-/** The SecretBackend methods a call can be: a bounded label. */
-export type BackendOperation = 'create' | 'createMany' | 'get' | 'getValues' | 'update' | 'delete' | 'list';
 
 /** One settled back-end call: how long it took and, when it failed, the error code. */
 export interface BackendCall {
@@ -58,20 +59,5 @@ export function observeBackend(
     );
   }
 
-  const { createMany, getValues } = backend;
-  return {
-    kind: backend.kind,
-    create: (entry, options) => observed('create', () => backend.create(entry, options)),
-    createMany: createMany
-      ? (entries, options) => observed('createMany', () => createMany.call(backend, entries, options))
-      : undefined,
-    get: (name, options) => observed('get', () => backend.get(name, options)),
-    getValues: getValues
-      ? (names, options) => observed('getValues', () => getValues.call(backend, names, options))
-      : undefined,
-    update: (entry, options) => observed('update', () => backend.update(entry, options)),
-    delete: (name, options) => observed('delete', () => backend.delete(name, options)),
-    list: (query, options) => observed('list', () => backend.list(query, options)),
-    close: backend.close ? () => backend.close?.() ?? Promise.resolve() : undefined,
-  };
+  return wrapBackendCalls(backend, observed);
 }

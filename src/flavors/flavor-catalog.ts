@@ -1,6 +1,12 @@
+import { awsOptions } from '../backends/aws/aws-options.js';
 import { authorityHostProblem } from '../backends/azure/authority-host.js';
+import { azureOptions } from '../backends/azure/azure-options.js';
 import { servicePrincipalRule } from '../backends/azure/service-principal.js';
+import type { FlavorOptions } from '../backends/backend-options.js';
+import { gcpOptions } from '../backends/gcp/gcp-options.js';
 import { serviceAccountKeyProblem } from '../backends/gcp/service-account-key.js';
+import { localOptions } from '../backends/local/local-options.js';
+import { vaultOptions } from '../backends/vault/vault-options.js';
 import type { FieldSpec } from '../schemas/field-spec.js';
 import type { ComponentType } from './component-types.js';
 import { allOrNone, exactlyOneOf, type FieldRule, onlyWith } from './field-rules.js';
@@ -37,10 +43,15 @@ export const SCOPE_FIELDS: FieldSpec[] = [
   field('namespace', { description: 'required with scope namespace' }),
 ];
 
+/**
+ * A secrets manager flavor; its fields are sensitive where its back-end's options module says
+ * (`sensitiveFields`, the credentials guardBackend also scrubs).
+ */
 const secretsManager = (
   name: string,
   integration: string,
   supportsScoping: boolean,
+  options: Pick<FlavorOptions<unknown>, 'sensitiveFields'>,
   fields: FieldSpec[],
   rules: FieldRule[] = [],
 ): Flavor => ({
@@ -48,12 +59,17 @@ const secretsManager = (
   type: 'SECRETS_MANAGER',
   integration,
   supportsScoping,
-  configFields: [...fields, ...SCOPE_FIELDS],
+  configFields: [
+    ...fields.map((spec) =>
+      options.sensitiveFields.includes(spec.name) ? { ...spec, sensitive: true } : spec,
+    ),
+    ...SCOPE_FIELDS,
+  ],
   rules,
 });
 
 const FLAVORS: Flavor[] = [
-  secretsManager('local', 'built-in', false, [
+  secretsManager('local', 'built-in', false, localOptions, [
     field('secrets_file', {
       description: 'relative to SGW_DATA_DIR (default <component id>/secrets.yaml)',
       check: localSecretsFileProblem,
@@ -63,23 +79,24 @@ const FLAVORS: Flavor[] = [
     'aws',
     'aws',
     true,
+    awsOptions,
     [
       required('region_name'),
       field('endpoint_url'),
       field('aws_access_key_id'),
-      sensitive('aws_secret_access_key'),
-      sensitive('aws_session_token'),
+      field('aws_secret_access_key'),
+      field('aws_session_token'),
     ],
     [
       allOrNone(['aws_access_key_id', 'aws_secret_access_key'], "the SDK's default credential chain"),
       onlyWith('aws_session_token', ['aws_access_key_id', 'aws_secret_access_key']),
     ],
   ),
-  secretsManager('gcp', 'gcp', true, [
+  secretsManager('gcp', 'gcp', true, gcpOptions, [
     required('project_id'),
     field('api_endpoint', { description: 'host:port' }),
     bool('insecure'),
-    sensitive('credentials_json', {
+    field('credentials_json', {
       description: 'service-account key (JSON); unset: application default credentials',
       check: serviceAccountKeyProblem,
     }),
@@ -92,12 +109,13 @@ const FLAVORS: Flavor[] = [
     'azure',
     'azure',
     true,
+    azureOptions,
     [
       required('key_vault_name'),
       field('vault_url'),
       field('tenant_id'),
       field('client_id'),
-      sensitive('client_secret'),
+      field('client_secret'),
       field('authority_host', {
         description:
           'Entra ID origin, e.g. https://login.microsoftonline.us; unset: AZURE_AUTHORITY_HOST or the public cloud',
@@ -111,11 +129,12 @@ const FLAVORS: Flavor[] = [
     'vault',
     'vault',
     true,
+    vaultOptions,
     [
       required('url'),
-      sensitive('token', { description: 'or AppRole role_id + secret_id' }),
+      field('token', { description: 'or AppRole role_id + secret_id' }),
       field('role_id', { description: 'AppRole, with secret_id' }),
-      sensitive('secret_id', { description: 'AppRole, with role_id' }),
+      field('secret_id', { description: 'AppRole, with role_id' }),
       field('approle_mount', { default: 'approle' }),
       field('mount_point', { default: 'secret' }),
       field('vault_namespace'),

@@ -1,15 +1,17 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
+import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
 import {
+  type BackendEntry,
+  type BackendListPage,
+  type BackendListQuery,
   matchesListQuery,
   payloadFromValues,
   type SecretBackend,
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
-import { type AzureSignInOptions, azureCredential, hasServicePrincipal } from './azure-credential.js';
+import { azureSecretClient, listingPage } from './azure-client.js';
+import type { AzureSignInOptions } from './azure-credential.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
@@ -25,23 +27,20 @@ const MAX_TAGS = 15;
 const MAX_PAGE_SIZE = 25;
 /** Delete-poll interval: Key Vault usually finishes a soft delete within a second or two. */
 const DELETE_POLL_MS = 250;
-/** Hosts of this machine: local emulators. */
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-/** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
-const KEY_VAULT_HOSTS =
-  /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)$/i;
-
+/** The HTTP status of an SDK error, if it has one. */
 function statusOf(error: unknown): number | undefined {
   const status =
     typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   return typeof status === 'number' ? status : undefined;
 }
 
+/** The service's error code, if it has one. */
 function codeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Refuses a name Key Vault would refuse (BadUserInputError). */
 function checkName(name: string): void {
   if (!NAME_RULE.test(name)) {
     throw new BadUserInputError(
@@ -51,6 +50,7 @@ function checkName(name: string): void {
   }
 }
 
+/** Refuses metadata that does not fit Key Vault's tag rules (BadUserInputError naming each problem). */
 function checkTags(metadata: SecretMetadata): void {
   const entries = Object.entries(metadata);
   const issues = [];
@@ -66,32 +66,111 @@ function checkTags(metadata: SecretMetadata): void {
     throw new BadUserInputError('Metadata does not fit Azure Key Vault tag rules', issues);
 }
 
-/** Where a listing call collects the `nextLink` of the page it fetched. */
-const listingPage = new AsyncLocalStorage<{ nextLink?: string }>();
-
-/**
- * Reads `nextLink` off list responses. SecretClient's `byPage` drops the continuation token
- * when it maps items to SecretProperties (4.11), so the token is taken from the wire instead;
- * AsyncLocalStorage ties each response to the listing call that asked for it.
- */
-const nextLinkPolicy: PipelinePolicy = {
-  name: 'sgwListNextLink',
-  async sendRequest(request, next) {
-    const response = await next(request);
-    const page = listingPage.getStore();
-    if (page && request.method === 'GET' && response.status === 200 && response.bodyAsText) {
-      try {
-        const body = JSON.parse(response.bodyAsText) as { nextLink?: unknown };
-        if (typeof body.nextLink === 'string' && body.nextLink !== '') page.nextLink = body.nextLink;
-      } catch {
-        // not a JSON list page
-      }
-    }
-    return response;
-  },
-};
-
 const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(properties.tags ?? {}) });
+
+/** The client and the bound of its calls, handed to each operation. */
+interface Azure {
+  client: SecretClient;
+  timeoutMs: number;
+}
+
+/** Per-call options: aborted after the back-end's bound. */
+const signal = (azure: Azure) => ({ abortSignal: AbortSignal.timeout(azure.timeoutMs) });
+
+async function exists(azure: Azure, name: string): Promise<boolean> {
+  try {
+    await azure.client.getSecret(name, signal(azure));
+    return true;
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+  checkName(entry.name);
+  checkTags(entry.metadata);
+  // setSecret overwrites; Key Vault has no create-only call, so check first.
+  if (await exists(azure, entry.name))
+    throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
+  try {
+    await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
+      tags: { ...entry.metadata },
+      ...signal(azure),
+    });
+  } catch (error) {
+    // Deleted by another tool but not purged: the name stays taken until purged or recovered.
+    if (statusOf(error) === 409)
+      throw new AlreadyExistsError(
+        `Secret entry "${entry.name}" is deleted but recoverable in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
+      );
+    throw error;
+  }
+}
+
+async function getEntry(azure: Azure, name: string): Promise<BackendEntry | undefined> {
+  if (!NAME_RULE.test(name)) return undefined;
+  try {
+    const secret = await azure.client.getSecret(name, signal(azure));
+    return {
+      name: secret.name,
+      values: valuesFromPayload(secret.value ?? ''),
+      metadata: metadataOf(secret.properties),
+    };
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function updateEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+  checkName(entry.name);
+  checkTags(entry.metadata);
+  if (!(await exists(azure, entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
+  await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
+    tags: { ...entry.metadata },
+    ...signal(azure),
+  });
+}
+
+async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
+  if (!NAME_RULE.test(name)) return false;
+  try {
+    const poller = await azure.client.beginDeleteSecret(name, {
+      intervalInMs: DELETE_POLL_MS,
+      ...signal(azure),
+    });
+    await poller.pollUntilDone();
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+  try {
+    // Purge, so the name can be re-created at once (a soft-deleted name stays taken).
+    await azure.client.purgeDeletedSecret(name, signal(azure));
+  } catch (error) {
+    // 403: purge protection or no purge permission; the secret is deleted all the same.
+    if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
+  }
+  return true;
+}
+
+async function listEntries(azure: Azure, query: BackendListQuery): Promise<BackendListPage> {
+  const maxPageSize = Math.max(1, Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
+  const pages = azure.client
+    .listPropertiesOfSecrets(signal(azure))
+    .byPage({ continuationToken: query.pageToken, maxPageSize });
+  const listing: { nextLink?: string } = {};
+  const first = await listingPage.run(listing, () => pages.next());
+  const page: SecretProperties[] = first.done ? [] : first.value;
+  const entries = page
+    // Secrets backing Key Vault certificates are managed by the vault, not by us.
+    .filter((properties) => !properties.managed)
+    .map((properties) => ({ name: properties.name, metadata: metadataOf(properties) }))
+    .filter((entry) => matchesListQuery(entry, query));
+  return { entries, nextPageToken: listing.nextLink };
+}
 
 /**
  * The `azure` back-end (Azure Key Vault): the value is the JSON of the values (or the raw
@@ -102,122 +181,13 @@ const metadataOf = (properties: SecretProperties): SecretMetadata => ({ ...(prop
  * is BACKEND_ERROR "Azure sign-in failed: …".
  */
 export function createAzureBackend(options: AzureBackendOptions): SecretBackend {
-  let url: URL;
-  try {
-    url = new URL(options.vaultUrl);
-  } catch {
-    throw new BadUserInputError(`vault URL "${options.vaultUrl}" is not a URL`, [
-      { path: 'vault_url', message: 'must be a URL such as https://<name>.vault.azure.net' },
-    ]);
-  }
-  if (url.protocol !== 'https:' && !options.allowInsecure)
-    throw new BadUserInputError(
-      `vault URL ${url.origin} is not https (set allow_insecure for a local emulator)`,
-      [{ path: 'vault_url', message: 'must be https unless allow_insecure is set' }],
-    );
-  const client = new SecretClient(options.vaultUrl, azureCredential(options), {
-    // The challenge names https://vault.azure.net as resource; only a real Key Vault host matches
-    // it. Another host may skip that check only with the component's own service principal (its
-    // token is worth nothing more to that host) or on this machine (local emulators): the
-    // gateway's ambient identity (DefaultAzureCredential) never gets a token for a resource that
-    // an arbitrary vault_url names.
-    disableChallengeResourceVerification:
-      !KEY_VAULT_HOSTS.test(url.hostname) &&
-      (hasServicePrincipal(options) || LOOPBACK_HOST.test(url.hostname)),
-    allowInsecureConnection: Boolean(options.allowInsecure),
-    retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
-    additionalPolicies: [{ policy: nextLinkPolicy, position: 'perCall' }],
-  });
-  const signal = () => ({ abortSignal: AbortSignal.timeout(options.timeoutMs) });
-
-  async function exists(name: string): Promise<boolean> {
-    try {
-      await client.getSecret(name, signal());
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) return false;
-      throw error;
-    }
-  }
-
+  const azure: Azure = { client: azureSecretClient(options), timeoutMs: options.timeoutMs };
   return {
     kind: 'azure',
-    async create(entry) {
-      checkName(entry.name);
-      checkTags(entry.metadata);
-      // setSecret overwrites; Key Vault has no create-only call, so check first.
-      if (await exists(entry.name))
-        throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
-      try {
-        await client.setSecret(entry.name, payloadFromValues(entry.values), {
-          tags: { ...entry.metadata },
-          ...signal(),
-        });
-      } catch (error) {
-        // Deleted by another tool but not purged: the name stays taken until purged or recovered.
-        if (statusOf(error) === 409)
-          throw new AlreadyExistsError(
-            `Secret entry "${entry.name}" is deleted but recoverable in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
-          );
-        throw error;
-      }
-    },
-    async get(name) {
-      if (!NAME_RULE.test(name)) return undefined;
-      try {
-        const secret = await client.getSecret(name, signal());
-        return {
-          name: secret.name,
-          values: valuesFromPayload(secret.value ?? ''),
-          metadata: metadataOf(secret.properties),
-        };
-      } catch (error) {
-        if (statusOf(error) === 404) return undefined;
-        throw error;
-      }
-    },
-    async update(entry) {
-      checkName(entry.name);
-      checkTags(entry.metadata);
-      if (!(await exists(entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
-      // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
-      await client.setSecret(entry.name, payloadFromValues(entry.values), {
-        tags: { ...entry.metadata },
-        ...signal(),
-      });
-    },
-    async delete(name) {
-      if (!NAME_RULE.test(name)) return false;
-      try {
-        const poller = await client.beginDeleteSecret(name, { intervalInMs: DELETE_POLL_MS, ...signal() });
-        await poller.pollUntilDone();
-      } catch (error) {
-        if (statusOf(error) === 404) return false;
-        throw error;
-      }
-      try {
-        // Purge, so the name can be re-created at once (a soft-deleted name stays taken).
-        await client.purgeDeletedSecret(name, signal());
-      } catch (error) {
-        // 403: purge protection or no purge permission; the secret is deleted all the same.
-        if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
-      }
-      return true;
-    },
-    async list(query) {
-      const maxPageSize = Math.max(1, Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
-      const pages = client
-        .listPropertiesOfSecrets(signal())
-        .byPage({ continuationToken: query.pageToken, maxPageSize });
-      const listing: { nextLink?: string } = {};
-      const first = await listingPage.run(listing, () => pages.next());
-      const page: SecretProperties[] = first.done ? [] : first.value;
-      const entries = page
-        // Secrets backing Key Vault certificates are managed by the vault, not by us.
-        .filter((properties) => !properties.managed)
-        .map((properties) => ({ name: properties.name, metadata: metadataOf(properties) }))
-        .filter((entry) => matchesListQuery(entry, query));
-      return { entries, nextPageToken: listing.nextLink };
-    },
+    create: (entry) => createEntry(azure, entry),
+    get: (name) => getEntry(azure, name),
+    update: (entry) => updateEntry(azure, entry),
+    delete: (name) => deleteEntry(azure, name),
+    list: (query) => listEntries(azure, query),
   };
 }

@@ -11,8 +11,6 @@ import {
   type SecretValues,
 } from '../backend.js';
 
-/** Values key ZenML keeps in plain text beside the base64-encoded values. */
-export const SCHEMA_NAME_KEY = 'zenml_schema_name';
 /** Key inside a secret's YAML map holding the gateway's metadata (written only when non-empty). */
 export const LOCAL_METADATA_KEY = '__sgw_metadata__';
 
