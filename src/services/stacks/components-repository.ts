@@ -12,6 +12,7 @@ export interface ComponentRecord {
   sensitiveKeyId: string | null;
 }
 
+/** The component row of that type and name, if any. */
 export function findComponent(db: Executor, type: string, name: string): Promise<ComponentRow | undefined> {
   return db
     .selectFrom('components')
@@ -21,20 +22,24 @@ export function findComponent(db: Executor, type: string, name: string): Promise
     .executeTakeFirst();
 }
 
+/** The component row with that id, if any. */
 export function findComponentById(db: Executor, id: string): Promise<ComponentRow | undefined> {
   return db.selectFrom('components').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every component row of that name (one per type at most). */
 export function findComponentsByName(db: Executor, name: string): Promise<ComponentRow[]> {
   return db.selectFrom('components').selectAll().where('name', '=', name).execute();
 }
 
+/** Every component row (of one type when given), by type then name. */
 export function listComponents(db: Executor, type?: string | null): Promise<ComponentRow[]> {
   let query = db.selectFrom('components').selectAll();
   if (type) query = query.where('type', '=', type);
   return query.orderBy('type').orderBy('name').execute();
 }
 
+/** Inserts a component row; throws on a duplicate (type, name). */
 export async function insertComponent(db: Executor, c: ComponentRecord): Promise<ComponentRow> {
   return db
     .insertInto('components')
@@ -51,6 +56,7 @@ export async function insertComponent(db: Executor, c: ComponentRecord): Promise
     .executeTakeFirstOrThrow();
 }
 
+/** Replaces a component's configuration and sealed values; throws when the row is gone. */
 export async function updateComponent(db: Executor, c: ComponentRecord): Promise<ComponentRow> {
   return db
     .updateTable('components')
@@ -65,6 +71,7 @@ export async function updateComponent(db: Executor, c: ComponentRecord): Promise
     .executeTakeFirstOrThrow();
 }
 
+/** Deletes a component row (no-op when absent). */
 export async function deleteComponent(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('components').where('id', '=', id).execute();
 }
@@ -86,6 +93,7 @@ export function componentsWithSealedValues(
     .execute();
 }
 
+/** Replaces a component's sealed values (after re-sealing under another key). */
 export async function updateComponentSealed(
   db: Executor,
   id: string,

@@ -14,18 +14,22 @@ export async function stacksUsingComponent(db: Executor, componentId: string): P
   return rows.map((r) => r.name);
 }
 
+/** The stack row of that name, if any. */
 export function findStack(db: Executor, name: string): Promise<StackRow | undefined> {
   return db.selectFrom('stacks').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
+/** The stack row with that id, if any. */
 export function findStackById(db: Executor, id: string): Promise<StackRow | undefined> {
   return db.selectFrom('stacks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every stack row, by name. */
 export function listStacks(db: Executor): Promise<StackRow[]> {
   return db.selectFrom('stacks').selectAll().orderBy('name').execute();
 }
 
+/** Inserts a stack row; throws on a duplicate name. */
 export function insertStack(db: Executor, name: string): Promise<StackRow> {
   return db.insertInto('stacks').values({ name }).returningAll().executeTakeFirstOrThrow();
 }
@@ -65,10 +69,12 @@ export async function componentsOfStacks(
   return result;
 }
 
+/** Deletes a stack row (its component links and active-stack rows go with it). */
 export async function deleteStack(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('stacks').where('id', '=', id).execute();
 }
 
+/** Sets a principal's active stack. */
 export async function setActiveStack(db: Executor, principalId: string, stackId: string): Promise<void> {
   await db
     .insertInto('active_stacks')
@@ -77,6 +83,7 @@ export async function setActiveStack(db: Executor, principalId: string, stackId:
     .execute();
 }
 
+/** The id of a principal's active stack, if set. */
 export async function findActiveStackId(db: Executor, principalId: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('active_stacks')
