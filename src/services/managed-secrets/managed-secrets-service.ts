@@ -75,10 +75,12 @@ async function readValues(
 
 /** Secrets inside a stack's secrets manager component, scoped exactly as ZenML did. */
 export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
-  const managers = createSecretsManagers(deps);
-  const bound = { ...deps, managerOf: managers.managerOf };
+  const { managerOf, managerOfStack, managerOfComponent } = createSecretsManagers(deps);
+  const bound = { ...deps, managerOf };
   return {
-    ...managers,
+    managerOf,
+    managerOfStack,
+    managerOfComponent,
     load,
     batchLoader,
     listNames,

@@ -19,7 +19,10 @@ export interface StacksServiceDeps {
 type ReadDeps = Pick<StacksServiceDeps, 'db' | 'keyring'>;
 
 /** Every stack by name; needs `stack.read`. */
-async function listStacks(deps: ReadDeps & Pick<StacksServiceDeps, 'authorize'>, principal: Principal) {
+async function listStacks(
+  deps: ReadDeps & Pick<StacksServiceDeps, 'authorize'>,
+  principal: Principal,
+): Promise<Stack[]> {
   await deps.authorize(principal, 'stack.read', { action: 'stack.list', target: { kind: 'stack' } });
   return stacksFromRows(deps.db, deps.keyring, await repo.listStacks(deps.db));
 }
@@ -29,7 +32,7 @@ async function getStack(
   deps: ReadDeps & Pick<StacksServiceDeps, 'authorize'>,
   principal: Principal,
   name: string,
-) {
+): Promise<Stack | undefined> {
   await deps.authorize(principal, 'stack.read', { action: 'stack.get', target: { kind: 'stack', name } });
   return stackOfRow(deps.db, deps.keyring, await repo.findStack(deps.db, name));
 }
