@@ -32,6 +32,7 @@ import { createValueReadLimiter } from './services/rate-limit/value-read-limiter
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
 import type { Services } from './services/services.js';
+import { createComponentsService } from './services/stacks/components-service.js';
 import { createStacksService } from './services/stacks/stacks-service.js';
 import { createTokensService } from './services/tokens/tokens-service.js';
 
@@ -130,11 +131,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     validationLevel: config.secretValidationLevel,
     managerSecrets: managerSecretSource(managedSecrets),
   });
-  stacks.setReferenceChecker(references.check);
+  const components = createComponentsService({
+    db,
+    keyring: keys.keyring,
+    audit,
+    authorize,
+    checkReferences: references.check,
+  });
   const keyRotation = createKeyRotationService({
     audit,
     authorize,
-    stacks,
+    components,
     resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
     activeKeyId: keys.keyring.activeKeyId,
   });
@@ -155,7 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     audit,
     secrets,
     managedSecrets,
-    stacks,
+    components,
     tokens,
     migrations,
     parallelism: config.migrationParallelism,
@@ -167,6 +174,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     audit,
     tokens,
     stacks,
+    components,
     secrets,
     references,
     keys: keyRotation,

@@ -1,12 +1,8 @@
 import type { InputIssue } from '../errors.js';
 import { zodForField } from '../schemas/field-spec.js';
-import {
-  MalformedReferenceError,
-  parseSecretReference,
-  type SecretReference,
-} from '../services/references/secret-reference.js';
 import { SECRETS_MANAGER_SCOPES, type SecretsManagerScope } from './component-types.js';
 import type { Flavor } from './flavor-catalog.js';
+import { MalformedReferenceError, parseSecretReference, type SecretReference } from './secret-reference.js';
 
 export interface FieldReference extends SecretReference {
   field: string;

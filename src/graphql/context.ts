@@ -6,6 +6,8 @@ import type { Services } from '../services/services.js';
 export interface GraphQLContext {
   principal: Principal | null;
   services: Services;
+  /** Memo of `activeStackIdOf`: the caller's active stack id, once per request. */
+  activeStackId?: Promise<string | undefined>;
 }
 
 /** The authenticated caller, or UNAUTHENTICATED. */
@@ -19,4 +21,10 @@ export function valueReaderOf(ctx: GraphQLContext, count = 1): Principal {
   const principal = principalOf(ctx);
   ctx.services.valueReads.take(principal, count);
   return principal;
+}
+
+/** The caller's active stack id, read once per request (every `Stack.isActive` of a page shares it). */
+export function activeStackIdOf(ctx: GraphQLContext): Promise<string | undefined> {
+  ctx.activeStackId ??= ctx.services.stacks.activeStackId(principalOf(ctx));
+  return ctx.activeStackId;
 }

@@ -1,4 +1,4 @@
-import type { ManagedSecret, ManagedSecretRef } from '../services/managed-secrets/managed-secrets-service.js';
+import type { ManagedSecret, ManagedSecretRef } from '../services/managed-secrets/managed-secret.js';
 import { builder } from './builder.js';
 import { principalOf, valueReaderOf } from './context.js';
 

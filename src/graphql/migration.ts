@@ -34,7 +34,7 @@ const MigrationObject = builder.objectRef<Migration>('Migration').implement({
     source: t.field({
       type: ComponentObject,
       resolve: async (m, _args, ctx) => {
-        const component = await ctx.services.stacks.componentById(m.sourceComponentId);
+        const component = await ctx.services.components.componentById(m.sourceComponentId);
         if (!component) throw new NotFoundError('The source secrets manager of this migration was deleted');
         return component;
       },

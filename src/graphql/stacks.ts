@@ -1,8 +1,9 @@
 import type { FieldReference } from '../flavors/validate-configuration.js';
 import { type Component, componentReferences, maskedConfiguration } from '../services/stacks/component.js';
-import type { ComponentPayload, Stack } from '../services/stacks/stacks-service.js';
+import type { ComponentPayload } from '../services/stacks/components-service.js';
+import type { Stack } from '../services/stacks/stack.js';
 import { builder } from './builder.js';
-import { principalOf, valueReaderOf } from './context.js';
+import { activeStackIdOf, principalOf, valueReaderOf } from './context.js';
 import { ComponentTypeEnum } from './enums.js';
 
 /** Secrets whose values resolving a component's configuration reads. */
@@ -50,7 +51,7 @@ const StackObject = builder.objectRef<Stack>('Stack').implement({
       resolve: (s) => s.components.find((c) => c.type === 'SECRETS_MANAGER') ?? null,
     }),
     isActive: t.boolean({
-      resolve: async (s, _args, ctx) => (await ctx.services.stacks.activeStackId(principalOf(ctx))) === s.id,
+      resolve: async (s, _args, ctx) => (await activeStackIdOf(ctx)) === s.id,
     }),
     problems: t.stringList({
       description: 'Unresolvable secret references, per SGW_SECRET_VALIDATION_LEVEL',
@@ -86,7 +87,7 @@ builder.queryFields((t) => ({
   components: t.field({
     type: [ComponentObject],
     args: { type: t.arg({ type: ComponentTypeEnum }) },
-    resolve: (_root, args, ctx) => ctx.services.stacks.listComponents(principalOf(ctx), args.type),
+    resolve: (_root, args, ctx) => ctx.services.components.listComponents(principalOf(ctx), args.type),
   }),
   component: t.field({
     type: ComponentObject,
@@ -96,7 +97,7 @@ builder.queryFields((t) => ({
       name: t.arg.string({ required: true }),
     },
     resolve: async (_root, args, ctx) =>
-      (await ctx.services.stacks.getComponent(principalOf(ctx), args.type, args.name)) ?? null,
+      (await ctx.services.components.getComponent(principalOf(ctx), args.type, args.name)) ?? null,
   }),
 }));
 
@@ -110,7 +111,7 @@ builder.mutationFields((t) => ({
       configuration: t.arg({ type: 'JSON', required: true }),
     },
     resolve: (_root, a, ctx) =>
-      ctx.services.stacks.registerComponent(principalOf(ctx), a.type, a.name, a.flavor, a.configuration),
+      ctx.services.components.registerComponent(principalOf(ctx), a.type, a.name, a.flavor, a.configuration),
   }),
   updateComponent: t.field({
     type: ComponentPayloadObject,
@@ -121,14 +122,14 @@ builder.mutationFields((t) => ({
       configuration: t.arg({ type: 'JSON', required: true }),
     },
     resolve: (_root, a, ctx) =>
-      ctx.services.stacks.updateComponent(principalOf(ctx), a.type, a.name, a.configuration),
+      ctx.services.components.updateComponent(principalOf(ctx), a.type, a.name, a.configuration),
   }),
   deleteComponent: t.boolean({
     args: {
       type: t.arg({ type: ComponentTypeEnum, required: true }),
       name: t.arg.string({ required: true }),
     },
-    resolve: (_root, a, ctx) => ctx.services.stacks.deleteComponent(principalOf(ctx), a.type, a.name),
+    resolve: (_root, a, ctx) => ctx.services.components.deleteComponent(principalOf(ctx), a.type, a.name),
   }),
   registerStack: t.field({
     type: StackObject,
@@ -147,6 +148,10 @@ builder.mutationFields((t) => ({
   setActiveStack: t.field({
     type: StackObject,
     args: { name: t.arg.string({ required: true }) },
-    resolve: (_root, a, ctx) => ctx.services.stacks.setActiveStack(principalOf(ctx), a.name),
+    resolve: async (_root, a, ctx) => {
+      const stack = await ctx.services.stacks.setActiveStack(principalOf(ctx), a.name);
+      ctx.activeStackId = Promise.resolve(stack.id);
+      return stack;
+    },
   }),
 }));

@@ -6,6 +6,7 @@ import type { MigrationService } from './migration/migration-service.js';
 import type { ValueReadLimiter } from './rate-limit/value-read-limiter.js';
 import type { ReferencesService } from './references/references-service.js';
 import type { SecretsService } from './secrets/secrets-service.js';
+import type { ComponentsService } from './stacks/components-service.js';
 import type { StacksService } from './stacks/stacks-service.js';
 import type { TokensService } from './tokens/tokens-service.js';
 
@@ -14,6 +15,7 @@ export interface Services {
   audit: AuditService;
   tokens: TokensService;
   stacks: StacksService;
+  components: ComponentsService;
   secrets: SecretsService;
   references: ReferencesService;
   keys: KeyRotationService;

@@ -1,14 +1,14 @@
 import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { AuditService } from '../audit/audit-service.js';
-import type { StacksService } from '../stacks/stacks-service.js';
+import type { ComponentsService } from '../stacks/components-service.js';
 
 export interface KeyRotationServiceDeps {
   audit: Pick<AuditService, 'record'>;
   authorize: Authorize;
   /** Re-encrypts the SQL store's entries under the active key (absent for remote stores). */
   resealStore?: () => Promise<number>;
-  stacks: Pick<StacksService, 'resealComponents'>;
+  components: Pick<ComponentsService, 'resealComponents'>;
   activeKeyId: string;
 }
 
@@ -18,7 +18,7 @@ export function createKeyRotationService(deps: KeyRotationServiceDeps) {
     const target = { kind: 'keyring', activeKeyId: deps.activeKeyId };
     await deps.authorize(principal, 'key.rotate', { action: 'key.rotate', target });
     const secrets = (await deps.resealStore?.()) ?? 0;
-    const components = await deps.stacks.resealComponents();
+    const components = await deps.components.resealComponents();
     await deps.audit.record({
       actor: principal.name,
       action: 'key.rotate',

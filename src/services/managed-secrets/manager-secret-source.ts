@@ -1,4 +1,4 @@
-import type { ManagerSecretSource } from '../references/references-service.js';
+import type { ManagerSecretSource } from '../references/reference-lookup.js';
 import type { ManagedSecretsService } from './managed-secrets-service.js';
 
 /** Lets reference resolution read secrets from a stack's secrets manager. */

@@ -16,7 +16,7 @@ import type {
 } from '../managed-secrets/managed-secrets-service.js';
 import type { Secret, SecretScope } from '../secrets/secret.js';
 import type { SecretsService } from '../secrets/secrets-service.js';
-import type { StacksService } from '../stacks/stacks-service.js';
+import type { ComponentsService } from '../stacks/components-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
 import {
   itemFromRow,
@@ -37,7 +37,7 @@ export interface MigrationWorkerDeps {
     'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'discardEntries'
   >;
   managedSecrets: Pick<ManagedSecretsService, 'managerOfStack' | 'batchLoader' | 'entriesOf'>;
-  stacks: Pick<StacksService, 'componentById'>;
+  components: Pick<ComponentsService, 'componentById'>;
   tokens: Pick<TokensService, 'findPrincipal'>;
   migrations: Pick<MigrationService, 'publish'>;
   parallelism: number;
@@ -281,7 +281,7 @@ export function createMigrationWorker(deps: MigrationWorkerDeps) {
     try {
       await deps.migrations.publish({ migration: job, item: null });
       const principal = await deps.tokens.findPrincipal(job.ownerId);
-      const component = await deps.stacks.componentById(job.sourceComponentId);
+      const component = await deps.components.componentById(job.sourceComponentId);
       if (!principal || !component) {
         const row = await repo.finishJob(
           db,

@@ -1,8 +1,8 @@
 import type { Keyring } from '../../crypto/keyring.js';
 import type { ComponentRow } from '../../database/tables/components-table.js';
 import type { ComponentType } from '../../flavors/component-types.js';
+import { parseSecretReference } from '../../flavors/secret-reference.js';
 import type { FieldReference } from '../../flavors/validate-configuration.js';
-import { parseSecretReference } from '../references/secret-reference.js';
 
 export const MASK = '********';
 

@@ -2,73 +2,6 @@ import type { Executor } from '../../database/database.js';
 import type { ComponentRow } from '../../database/tables/components-table.js';
 import type { StackRow } from '../../database/tables/stacks-table.js';
 
-export interface ComponentRecord {
-  id: string;
-  type: string;
-  name: string;
-  flavor: string;
-  configuration: Record<string, unknown>;
-  sensitiveCiphertext: string | null;
-  sensitiveKeyId: string | null;
-}
-
-export function findComponent(db: Executor, type: string, name: string): Promise<ComponentRow | undefined> {
-  return db
-    .selectFrom('components')
-    .selectAll()
-    .where('type', '=', type)
-    .where('name', '=', name)
-    .executeTakeFirst();
-}
-
-export function findComponentById(db: Executor, id: string): Promise<ComponentRow | undefined> {
-  return db.selectFrom('components').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export function findComponentsByName(db: Executor, name: string): Promise<ComponentRow[]> {
-  return db.selectFrom('components').selectAll().where('name', '=', name).execute();
-}
-
-export function listComponents(db: Executor, type?: string | null): Promise<ComponentRow[]> {
-  let query = db.selectFrom('components').selectAll();
-  if (type) query = query.where('type', '=', type);
-  return query.orderBy('type').orderBy('name').execute();
-}
-
-export async function insertComponent(db: Executor, c: ComponentRecord): Promise<ComponentRow> {
-  return db
-    .insertInto('components')
-    .values({
-      id: c.id,
-      type: c.type,
-      name: c.name,
-      flavor: c.flavor,
-      configuration: JSON.stringify(c.configuration),
-      sensitive_ciphertext: c.sensitiveCiphertext,
-      sensitive_key_id: c.sensitiveKeyId,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function updateComponent(db: Executor, c: ComponentRecord): Promise<ComponentRow> {
-  return db
-    .updateTable('components')
-    .set({
-      configuration: JSON.stringify(c.configuration),
-      sensitive_ciphertext: c.sensitiveCiphertext,
-      sensitive_key_id: c.sensitiveKeyId,
-      updated_at: new Date(),
-    })
-    .where('id', '=', c.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function deleteComponent(db: Executor, id: string): Promise<void> {
-  await db.deleteFrom('components').where('id', '=', id).execute();
-}
-
 /** Names of the stacks that use a component. */
 export async function stacksUsingComponent(db: Executor, componentId: string): Promise<string[]> {
   const rows = await db
@@ -81,18 +14,22 @@ export async function stacksUsingComponent(db: Executor, componentId: string): P
   return rows.map((r) => r.name);
 }
 
+/** The stack row of that name, if any. */
 export function findStack(db: Executor, name: string): Promise<StackRow | undefined> {
   return db.selectFrom('stacks').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
+/** The stack row with that id, if any. */
 export function findStackById(db: Executor, id: string): Promise<StackRow | undefined> {
   return db.selectFrom('stacks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every stack row, by name. */
 export function listStacks(db: Executor): Promise<StackRow[]> {
   return db.selectFrom('stacks').selectAll().orderBy('name').execute();
 }
 
+/** Inserts a stack row; throws on a duplicate name. */
 export function insertStack(db: Executor, name: string): Promise<StackRow> {
   return db.insertInto('stacks').values({ name }).returningAll().executeTakeFirstOrThrow();
 }
@@ -132,10 +69,12 @@ export async function componentsOfStacks(
   return result;
 }
 
+/** Deletes a stack row (its component links and active-stack rows go with it). */
 export async function deleteStack(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('stacks').where('id', '=', id).execute();
 }
 
+/** Sets a principal's active stack. */
 export async function setActiveStack(db: Executor, principalId: string, stackId: string): Promise<void> {
   await db
     .insertInto('active_stacks')
@@ -144,6 +83,7 @@ export async function setActiveStack(db: Executor, principalId: string, stackId:
     .execute();
 }
 
+/** The id of a principal's active stack, if set. */
 export async function findActiveStackId(db: Executor, principalId: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('active_stacks')
@@ -151,34 +91,4 @@ export async function findActiveStackId(db: Executor, principalId: string): Prom
     .where('principal_id', '=', principalId)
     .executeTakeFirst();
   return row?.stack_id;
-}
-
-/** Every component row holding sealed sensitive values (for key rotation). */
-export function componentsWithSealedValues(
-  db: Executor,
-  notKeyId: string,
-  limit: number,
-): Promise<ComponentRow[]> {
-  return db
-    .selectFrom('components')
-    .selectAll()
-    .where('sensitive_ciphertext', 'is not', null)
-    .where('sensitive_key_id', '!=', notKeyId)
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
-}
-
-export async function updateComponentSealed(
-  db: Executor,
-  id: string,
-  ciphertext: string,
-  keyId: string,
-): Promise<void> {
-  await db
-    .updateTable('components')
-    .set({ sensitive_ciphertext: ciphertext, sensitive_key_id: keyId })
-    .where('id', '=', id)
-    .execute();
 }

@@ -1,0 +1,92 @@
+import type { Principal } from '../../auth/principal.js';
+import type { SecretValues } from '../../backends/backend.js';
+import type { SecretValidationLevel } from '../../config.js';
+import { formatSecretReference } from '../../flavors/secret-reference.js';
+import type { FieldReference } from '../../flavors/validate-configuration.js';
+import type { SecretsService } from '../secrets/secrets-service.js';
+import type { Component } from '../stacks/component.js';
+import type { Stack } from '../stacks/stack.js';
+import type { StacksService } from '../stacks/stacks-service.js';
+
+/** Where a referenced secret was found, with its keys (and values when resolving). */
+export interface FoundSecret {
+  source: 'store' | 'secrets_manager';
+  name: string;
+  keys: string[];
+  target: Record<string, unknown>;
+  values?: SecretValues;
+}
+
+/** Reads secrets of a stack's secrets manager (provided by the managed-secrets service). */
+export interface ManagerSecretSource {
+  /** Keys (and values when `withValues`) of a managed secret, or undefined if absent; throws if the stack has no manager. */
+  find(
+    principal: Principal,
+    stack: Stack,
+    name: string,
+    withValues: boolean,
+  ): Promise<{ keys: string[]; values?: SecretValues; target: Record<string, unknown> } | undefined>;
+}
+
+/** What looking up a referenced secret needs: the store, and the stacks' secrets managers if any. */
+export interface ReferenceLookupDeps {
+  secrets: Pick<SecretsService, 'getSecretForResolution'>;
+  managerSecrets?: ManagerSecretSource;
+}
+
+/** The stack whose secrets manager a component's references may name: the first stack using it, else the caller's active one. */
+export async function stackOf(
+  stacks: Pick<StacksService, 'stacksWithComponent' | 'activeStack'>,
+  principal: Principal,
+  component: Component,
+): Promise<Stack | undefined> {
+  const owning = await stacks.stacksWithComponent(component.id);
+  return owning[0] ?? (await stacks.activeStack(principal));
+}
+
+/** A referenced secret: the store first (USER then WORKSPACE), then the stack's secrets manager; undefined when absent. */
+export async function findSecret(
+  deps: ReferenceLookupDeps,
+  principal: Principal,
+  name: string,
+  stack: Stack | undefined,
+  withValues: boolean,
+): Promise<FoundSecret | undefined> {
+  const stored = await deps.secrets.getSecretForResolution(principal, name, withValues);
+  if (stored) {
+    return {
+      source: 'store',
+      name,
+      keys: stored.secret.keys,
+      values: stored.values,
+      target: { source: 'store', name, scope: stored.secret.scope, secretId: stored.secret.id },
+    };
+  }
+  if (!stack || !deps.managerSecrets || !stack.components.some((c) => c.type === 'SECRETS_MANAGER'))
+    return undefined;
+  const managed = await deps.managerSecrets.find(principal, stack, name, withValues);
+  return managed && { source: 'secrets_manager', name, ...managed };
+}
+
+/** The problem with one reference under a validation level, or undefined (a failed lookup is a problem too). */
+export async function problemOf(
+  deps: ReferenceLookupDeps,
+  principal: Principal,
+  ref: FieldReference,
+  stack: Stack | undefined,
+  level: SecretValidationLevel,
+): Promise<string | undefined> {
+  if (level === 'NONE') return undefined;
+  let found: FoundSecret | undefined;
+  try {
+    found = await findSecret(deps, principal, ref.secretName, stack, false);
+  } catch (error) {
+    return `Field "${ref.field}": secret "${ref.secretName}" could not be checked (${(error as Error).message})`;
+  }
+  if (!found)
+    return `Field "${ref.field}": secret "${ref.secretName}" referenced by ${formatSecretReference(ref)} does not exist`;
+  if (level === 'SECRET_AND_KEY_EXISTS' && !found.keys.includes(ref.key)) {
+    return `Field "${ref.field}": secret "${ref.secretName}" has no key "${ref.key}" (available: ${found.keys.join(', ') || 'none'})`;
+  }
+  return undefined;
+}
