@@ -31,6 +31,7 @@ import { createMigrationWorker, type MigrationWorker } from './services/migratio
 import { createValueReadLimiter } from './services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
+import { createStoredSecrets } from './services/secrets/stored-secrets.js';
 import type { Services } from './services/services.js';
 import { createStacksService } from './services/stacks/stacks-service.js';
 import { createTokensService } from './services/tokens/tokens-service.js';
@@ -111,7 +112,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
   const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
-  const secrets = createSecretsService({ db, store, schemas, audit, authorize });
+  const storedSecrets = createStoredSecrets({ db, store });
+  const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
   const managedSecrets = createManagedSecretsService({
     stacks,
     audit,
@@ -122,7 +124,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metrics,
   });
   const references = createReferencesService({
-    secrets,
+    secrets: storedSecrets,
     stacks,
     audit,
     authorize,
@@ -145,14 +147,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     audit,
     authorize,
     managedSecrets,
-    secrets,
+    secrets: storedSecrets,
     onQueued: () => worker?.kick(),
   });
   worker = createMigrationWorker({
     db,
     log,
     audit,
-    secrets,
+    secrets: storedSecrets,
     managedSecrets,
     stacks,
     tokens,

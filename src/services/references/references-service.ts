@@ -5,7 +5,7 @@ import type { SecretValidationLevel } from '../../config.js';
 import { NotFoundError } from '../../errors.js';
 import type { FieldReference } from '../../flavors/validate-configuration.js';
 import type { AuditService } from '../audit/audit-service.js';
-import type { SecretsService } from '../secrets/secrets-service.js';
+import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import { type Component, componentReferences } from '../stacks/component.js';
 import type { Stack, StacksService } from '../stacks/stacks-service.js';
 import { formatSecretReference } from './secret-reference.js';
@@ -31,7 +31,7 @@ export interface ManagerSecretSource {
 }
 
 export interface ReferencesServiceDeps {
-  secrets: Pick<SecretsService, 'getSecretForResolution'>;
+  secrets: Pick<StoredSecrets, 'getSecretForResolution'>;
   stacks: Pick<StacksService, 'stacksWithComponent' | 'activeStack'>;
   audit: Pick<AuditService, 'record'>;
   authorize: Authorize;
