@@ -56,6 +56,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** Overrides the PGlite directory (tests use `memory://`). */
   pgliteDir?: string;
+  /** Called with the SQL of every statement (tests count statements). */
+  onQuery?: (sql: string) => void;
 }
 
 /** Composition root: database, migrations, keys, events, services and the GraphQL handler. */
@@ -70,6 +72,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: options.pgliteDir ?? path.join(config.dataDir, 'pgdata'),
+    onQuery: options.onQuery,
   });
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
