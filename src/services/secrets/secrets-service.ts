@@ -12,6 +12,7 @@ import type { StoredSecrets } from './stored-secrets.js';
 
 export { secretNameSchema } from './secret-inputs.js';
 
+/** What the public secrets service is built from. */
 export interface SecretsServiceDeps {
   db: Db;
   store: CentralStore;
@@ -25,6 +26,7 @@ export interface SecretsServiceDeps {
   >;
 }
 
+/** Arguments of `createSecret` (`origin`: set by internal callers only). */
 export interface CreateSecretInput {
   name: string;
   scope?: SecretScope | null;
@@ -33,6 +35,7 @@ export interface CreateSecretInput {
   origin?: Record<string, unknown> | null;
 }
 
+/** Arguments of `updateSecret`: values merged (null removes a key) unless `replace`. */
 export interface UpdateSecretInput {
   name: string;
   scope?: SecretScope | null;
@@ -42,6 +45,7 @@ export interface UpdateSecretInput {
   expectedVersion?: number | null;
 }
 
+/** One page of `listSecrets`; `endCursor` as `secret-cursor.ts` encodes it. */
 export interface SecretPage {
   secrets: Secret[];
   hasNextPage: boolean;

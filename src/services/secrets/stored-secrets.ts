@@ -9,6 +9,7 @@ import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
 
+/** What the unchecked store access is built from. */
 export interface StoredSecretsDeps {
   db: Db;
   store: CentralStore;

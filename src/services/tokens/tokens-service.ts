@@ -8,12 +8,14 @@ import { microBatch } from '../micro-batch.js';
 import { ANONYMOUS, bootstrapAdmin, createToken, revokeToken } from './token-management.js';
 import * as repo from './tokens-repository.js';
 
+/** What the tokens service is built from. */
 export interface TokensServiceDeps {
   db: Db;
   audit: Pick<AuditService, 'audited'>;
   authorize: Authorize;
 }
 
+/** A token just issued: its id, the token itself (shown once) and its principal. */
 export interface NewToken {
   id: string;
   token: string;
@@ -57,5 +59,6 @@ export function createTokensService(deps: TokensServiceDeps) {
   };
 }
 
+/** What `createTokensService` returns (`Services.tokens`). */
 export type TokensService = ReturnType<typeof createTokensService>;
 export { ANONYMOUS };
