@@ -31,6 +31,7 @@ import { createMigrationWorker, type MigrationWorker } from './services/migratio
 import { createValueReadLimiter } from './services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
+import { createStoredSecrets } from './services/secrets/stored-secrets.js';
 import type { Services } from './services/services.js';
 import { createComponentsService } from './services/stacks/components-service.js';
 import { createStacksService } from './services/stacks/stacks-service.js';
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** Overrides the PGlite directory (tests use `memory://`). */
   pgliteDir?: string;
+  /** Called with the SQL of every statement (tests count statements). */
+  onQuery?: (sql: string) => void;
 }
 
 /** Composition root: database, migrations, keys, events, services and the GraphQL handler. */
@@ -70,6 +73,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: options.pgliteDir ?? path.join(config.dataDir, 'pgdata'),
+    onQuery: options.onQuery,
   });
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
@@ -113,7 +117,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
   const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
-  const secrets = createSecretsService({ db, store, schemas, audit, authorize });
+  const storedSecrets = createStoredSecrets({ db, store });
+  const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
   const managedSecrets = createManagedSecretsService({
     stacks,
     audit,
@@ -124,7 +129,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metrics,
   });
   const references = createReferencesService({
-    secrets,
+    secrets: storedSecrets,
     stacks,
     audit,
     authorize,
@@ -153,14 +158,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     audit,
     authorize,
     managedSecrets,
-    secrets,
+    secrets: storedSecrets,
     onQueued: () => worker?.kick(),
   });
   worker = createMigrationWorker({
     db,
     log,
     audit,
-    secrets,
+    secrets: storedSecrets,
     managedSecrets,
     components,
     tokens,

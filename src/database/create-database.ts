@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type KyselyConfig, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
@@ -22,6 +22,18 @@ export interface CreateDatabaseOptions {
   poolSize?: number;
   /** How long a query waits for a pool connection (Postgres down or pool exhausted); default 5 s. */
   connectionTimeoutMs?: number;
+  /** Called with the SQL of every statement run (tests count statements with it). */
+  onQuery?: (sql: string) => void;
+}
+
+/** Kysely's `log` option calling `onQuery` for each statement, when given. */
+function queryLog(onQuery: ((sql: string) => void) | undefined): Pick<KyselyConfig, 'log'> {
+  if (!onQuery) return {};
+  return {
+    log: (event) => {
+      if (event.level === 'query') onQuery(event.query.sql);
+    },
+  };
 }
 
 /** Opens Postgres at `databaseUrl`, or embedded PGlite in `pgliteDir`. */
@@ -43,13 +55,13 @@ export async function createDatabase(options: CreateDatabaseOptions): Promise<Da
     // (later queries reject; mapped to BACKEND_UNAVAILABLE) and the pool drops it on release.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options.onQuery) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   if (!options.pgliteDir.startsWith('memory://'))
     await mkdir(path.dirname(options.pgliteDir), { recursive: true });
   const pglite = new PGlite(options.pgliteDir);
   await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...queryLog(options.onQuery) });
   return { db, kind: 'pglite', close: () => db.destroy() };
 }

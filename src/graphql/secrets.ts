@@ -1,4 +1,5 @@
 import type { Secret } from '../services/secrets/secret.js';
+import { encodeSecretCursor } from '../services/secrets/secret-cursor.js';
 import type { SecretPage } from '../services/secrets/secrets-service.js';
 import { builder } from './builder.js';
 import { principalOf, valueReaderOf } from './context.js';
@@ -51,11 +52,7 @@ const SecretConnection = builder.objectRef<SecretPage>('SecretConnection').imple
   fields: (t) => ({
     edges: t.field({
       type: [SecretEdge],
-      resolve: (page) =>
-        page.secrets.map((node) => ({
-          node,
-          cursor: Buffer.from(JSON.stringify([node.name, node.id])).toString('base64url'),
-        })),
+      resolve: (page) => page.secrets.map((node) => ({ node, cursor: encodeSecretCursor(node) })),
     }),
     nodes: t.field({ type: [SecretObject], resolve: (page) => page.secrets }),
     pageInfo: t.field({ type: PageInfo, resolve: (page) => page }),

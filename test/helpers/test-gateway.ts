@@ -45,6 +45,8 @@ export interface TestGatewayOptions {
   dataDir?: string;
   /** Logs collected here (for canary checks). */
   logLines?: string[];
+  /** Called with the SQL of every statement the gateway runs. */
+  onQuery?: (sql: string) => void;
 }
 
 /** A gateway on its own database, Redis channel prefix and data dir, with an admin token. */
@@ -73,6 +75,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const gateway = await createGateway(config, {
     log,
     pgliteDir: database.url || options.dataDir ? undefined : 'memory://',
+    onQuery: options.onQuery,
   });
   const servers: RunningServer[] = [];
 

@@ -9,7 +9,8 @@ import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { ManagedSecretsService } from '../managed-secrets/managed-secrets-service.js';
 import { SECRET_SCOPES, type SecretScope } from '../secrets/secret.js';
-import { type SecretsService, secretNameSchema } from '../secrets/secrets-service.js';
+import { secretNameSchema } from '../secrets/secrets-service.js';
+import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import {
   CONFLICT_POLICIES,
   type ConflictPolicy,
@@ -31,7 +32,7 @@ export interface MigrationServiceDeps {
   audit: Pick<AuditService, 'audited'>;
   authorize: Authorize;
   managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listNames' | 'load'>;
-  secrets: Pick<SecretsService, 'findManyInScope' | 'storedValues'>;
+  secrets: Pick<StoredSecrets, 'findManyInScope' | 'storedValues'>;
   /** Wakes this process's worker when a job is queued. */
   onQueued?: () => void;
 }

@@ -15,7 +15,7 @@ import type {
   SecretsManager,
 } from '../managed-secrets/managed-secrets-service.js';
 import type { Secret, SecretScope } from '../secrets/secret.js';
-import type { SecretsService } from '../secrets/secrets-service.js';
+import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { ComponentsService } from '../stacks/components-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
 import {
@@ -33,7 +33,7 @@ export interface MigrationWorkerDeps {
   log: Logger;
   audit: Pick<AuditService, 'audited'>;
   secrets: Pick<
-    SecretsService,
+    StoredSecrets,
     'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'discardEntries'
   >;
   managedSecrets: Pick<ManagedSecretsService, 'managerOfStack' | 'batchLoader' | 'entriesOf'>;

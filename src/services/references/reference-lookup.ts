@@ -3,7 +3,7 @@ import type { SecretValues } from '../../backends/backend.js';
 import type { SecretValidationLevel } from '../../config.js';
 import { formatSecretReference } from '../../flavors/secret-reference.js';
 import type { FieldReference } from '../../flavors/validate-configuration.js';
-import type { SecretsService } from '../secrets/secrets-service.js';
+import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { Component } from '../stacks/component.js';
 import type { Stack } from '../stacks/stack.js';
 import type { StacksService } from '../stacks/stacks-service.js';
@@ -30,7 +30,7 @@ export interface ManagerSecretSource {
 
 /** What looking up a referenced secret needs: the store, and the stacks' secrets managers if any. */
 export interface ReferenceLookupDeps {
-  secrets: Pick<SecretsService, 'getSecretForResolution'>;
+  secrets: Pick<StoredSecrets, 'getSecretForResolution'>;
   managerSecrets?: ManagerSecretSource;
 }
 

@@ -1,3 +1,4 @@
+import type { Principal } from '../../auth/principal.js';
 import type { SecretRow } from '../../database/tables/secrets-table.js';
 
 export const SECRET_SCOPES = ['WORKSPACE', 'USER'] as const;
@@ -18,6 +19,7 @@ export interface Secret {
   updatedAt: Date;
 }
 
+/** The secret a `secrets` row holds. */
 export function secretFromRow(row: SecretRow): Secret {
   return {
     id: row.id,
@@ -31,5 +33,25 @@ export function secretFromRow(row: SecretRow): Secret {
     store: row.store,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** Whether the principal may see the secret: WORKSPACE ones, its own USER ones, or any as ADMIN. */
+export function canSee(principal: Principal, secret: Secret): boolean {
+  return secret.scope === 'WORKSPACE' || secret.ownerId === principal.id || principal.role === 'ADMIN';
+}
+
+/** A secret as an audit event's target (never its values), with extra fields of the action. */
+export function secretAuditTarget(
+  secret: Pick<Secret, 'id' | 'name' | 'scope' | 'keys'>,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    kind: 'secret',
+    secretId: secret.id,
+    name: secret.name,
+    scope: secret.scope,
+    keys: secret.keys,
+    ...extra,
   };
 }

@@ -27,6 +27,17 @@ export async function findPrincipalByName(db: Executor, name: string): Promise<P
   return row && { id: row.id, name: row.name, role: row.role as Role };
 }
 
+/** Principals by id, in one query; unknown ids left out. */
+export async function findPrincipalsByIds(db: Executor, ids: string[]): Promise<Map<string, Principal>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('principals')
+    .select(['id', 'name', 'role'])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { id: row.id, name: row.name, role: row.role as Role }]));
+}
+
 export async function findPrincipalById(db: Executor, id: string): Promise<Principal | undefined> {
   const row = await db.selectFrom('principals').selectAll().where('id', '=', id).executeTakeFirst();
   return row && { id: row.id, name: row.name, role: row.role as Role };

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Principal } from '../../auth/principal.js';
+import type { SecretValues } from '../../backends/backend.js';
+import type { Database } from '../../database/database.js';
+import { AlreadyExistsError, BadUserInputError, ConflictError, type InputIssue } from '../../errors.js';
+import { secretValuesInput } from '../../schemas/secret-values-input.js';
+import type { RecordAudit } from '../audit/audit-service.js';
+import { mergeChanges } from '../merge-changes.js';
+import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import {
+  checkInput,
+  createSecretInputSchema,
+  deleteSecretInputSchema,
+  inputIssues,
+  renameSecretInputSchema,
+  updateSecretInputSchema,
+} from './secret-inputs.js';
+import * as repo from './secrets-repository.js';
+import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
+import { requireSecretIn } from './stored-secret-lookups.js';
+import { type ValidatedSecret, writeEntry } from './stored-secret-writes.js';
+
+/** What the writes use. */
+export type SecretWriteDeps = Pick<
+  SecretsServiceDeps,
+  'store' | 'schemas' | 'audit' | 'authorize' | 'stored'
+>;
+
+/** Values checked against the secret schema `type`; problems (an unknown schema too) go to `issues`. */
+function normalizedValues(
+  deps: SecretWriteDeps,
+  type: string,
+  raw: Record<string, unknown>,
+  issues: InputIssue[],
+): SecretValues {
+  try {
+    return deps.schemas.normalize(deps.schemas.get(type), raw, issues);
+  } catch (error) {
+    if (!(error instanceof BadUserInputError)) throw error;
+    issues.push(...error.issues);
+    return {};
+  }
+}
+
+/** Creates a secret owned by the principal. FORBIDDEN; BAD_USER_INPUT listing every problem; ALREADY_EXISTS. */
+export async function createSecret(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  input: CreateSecretInput,
+): Promise<Secret> {
+  const scope = input.scope ?? 'WORKSPACE';
+  await deps.authorize(principal, 'secret.write', {
+    action: 'secret.create',
+    target: { kind: 'secret', name: input.name, scope },
+  });
+  const issues = inputIssues(createSecretInputSchema, { name: input.name, scope });
+  const raw = secretValuesInput(input.values, issues, false);
+  const schema = input.schema ?? 'arbitrary';
+  const values = normalizedValues(deps, schema, raw, issues);
+  if (issues.length) throw new BadUserInputError('Invalid secret', issues);
+  return createValidated(deps, principal, {
+    name: input.name,
+    scope,
+    schema,
+    values,
+    origin: input.origin ?? null,
+  });
+}
+
+/** Creates a checked secret in its own audited transaction; a remote entry written before a failure is discarded. */
+async function createValidated(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  secret: ValidatedSecret,
+): Promise<Secret> {
+  const id = randomUUID();
+  try {
+    return await deps.audit.audited(async (trx, record) => {
+      const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }]);
+      return created;
+    });
+  } catch (error) {
+    await deps.stored.discardEntries([id]);
+    throw error;
+  }
+}
+
+/** Merges (or with `replace`, replaces) a secret's values. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT. */
+export async function updateSecret(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  input: UpdateSecretInput,
+): Promise<Secret> {
+  await deps.authorize(principal, 'secret.write', {
+    action: 'secret.update',
+    target: { kind: 'secret', name: input.name, scope: input.scope },
+  });
+  const issues = inputIssues(updateSecretInputSchema, { scope: input.scope });
+  const changes = secretValuesInput(input.values, issues, true);
+  if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+  return deps.audit.audited(async (trx, record) => {
+    const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
+    if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
+      throw new ConflictError(
+        `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+      );
+    }
+    return applyUpdate(deps, { trx, record, principal, secret, input, changes });
+  });
+}
+
+/** The update of a locked secret inside its transaction: new values, row, entry and event. */
+async function applyUpdate(
+  deps: SecretWriteDeps,
+  u: {
+    trx: Transaction<Database>;
+    record: RecordAudit;
+    principal: Principal;
+    secret: Secret;
+    input: UpdateSecretInput;
+    changes: Record<string, string | null>;
+  },
+): Promise<Secret> {
+  const { trx, secret, input } = u;
+  const current = await deps.stored.storedValues(secret, trx);
+  const next: Record<string, unknown> = mergeChanges(input.replace ? {} : current, u.changes);
+  for (const key of input.removeKeys ?? []) delete next[key];
+  const issues: InputIssue[] = [];
+  const values = deps.schemas.normalize(deps.schemas.get(secret.schema), next, issues);
+  if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
+  const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
+  const removed = Object.keys(current).filter((k) => !(k in values));
+  const updated = secretFromRow(
+    await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() }),
+  );
+  await writeEntry(deps.store, trx, updated, values);
+  await u.record({
+    actor: u.principal.name,
+    action: 'secret.update',
+    target: secretAuditTarget(updated, {
+      changedKeys: Object.keys(changed).sort(),
+      removedKeys: removed.sort(),
+    }),
+    values: changed,
+  });
+  return updated;
+}
+
+/** Renames a secret within its scope. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, ALREADY_EXISTS. */
+export async function renameSecret(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope: SecretScope | null | undefined,
+  newName: string,
+): Promise<Secret> {
+  await deps.authorize(principal, 'secret.write', {
+    action: 'secret.rename',
+    target: { kind: 'secret', name, scope, newName },
+  });
+  checkInput(renameSecretInputSchema, { scope, newName }, 'Invalid rename');
+  return deps.audit.audited(async (trx, record) => {
+    const secret = await requireSecretIn(trx, principal, name, scope, true);
+    if (await repo.findSecret(trx, { name: newName, scope: secret.scope, ownerId: secret.ownerId })) {
+      throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
+    }
+    const updated = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
+    await record({
+      actor: principal.name,
+      action: 'secret.rename',
+      target: secretAuditTarget(updated, { previousName: name }),
+    });
+    return updated;
+  });
+}
+
+/** Deletes a secret and its store entry; true once done. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND. */
+export async function deleteSecret(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+): Promise<boolean> {
+  await deps.authorize(principal, 'secret.write', {
+    action: 'secret.delete',
+    target: { kind: 'secret', name, scope },
+  });
+  checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
+  return deps.audit.audited(async (trx, record) => {
+    const secret = await requireSecretIn(trx, principal, name, scope, true);
+    await repo.deleteSecret(trx, secret.id);
+    await deps.store.backend.delete(deps.store.entryName(secret.id), { trx });
+    await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(secret) });
+    return true;
+  });
+}

@@ -1,0 +1,96 @@
+import type { Principal } from '../../auth/principal.js';
+import type { Db, Executor } from '../../database/database.js';
+import { NotFoundError } from '../../errors.js';
+import { microBatch } from '../micro-batch.js';
+import { type Secret, type SecretScope, secretFromRow } from './secret.js';
+import * as repo from './secrets-repository.js';
+
+/** One lookup of a shared batch; its JSON is the batch key. */
+interface SharedLookup {
+  name: string;
+  scope: SecretScope | null;
+  ownerId: string;
+}
+
+/** A secret by name as `principal` sees it, in one query with the lookups asked at the same time. */
+export type BatchedLookup = (
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+) => Promise<Secret | undefined>;
+
+/** Looks a secret up by name in `executor`: the given scope, or USER first then WORKSPACE. */
+export async function findSecretIn(
+  executor: Executor,
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+  forUpdate = false,
+): Promise<Secret | undefined> {
+  const row = await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate);
+  return row ? secretFromRow(row) : undefined;
+}
+
+/** As `findSecretIn`, but NOT_FOUND when there is no such secret. */
+export async function requireSecretIn(
+  executor: Executor,
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+  forUpdate = false,
+): Promise<Secret> {
+  const secret = await findSecretIn(executor, principal, name, scope, forUpdate);
+  if (!secret) throw new NotFoundError(`Secret "${name}" not found${scope ? ` in scope ${scope}` : ''}`);
+  return secret;
+}
+
+/** Answers a batch of lookups from one query; the USER secret wins over the WORKSPACE one. */
+async function findShared(db: Db, keys: string[]): Promise<Map<string, Secret>> {
+  const asked = keys.map((key) => JSON.parse(key) as SharedLookup);
+  const rows = await repo.findSecretsVisibleTo(db, {
+    names: [...new Set(asked.map((a) => a.name))],
+    ownerIds: [...new Set(asked.map((a) => a.ownerId))],
+  });
+  const found = new Map<string, Secret>();
+  for (const [i, a] of asked.entries()) {
+    const candidates = rows.filter(
+      (row) =>
+        row.name === a.name &&
+        (a.scope ? row.scope === a.scope : true) &&
+        (row.scope !== 'USER' || row.owner_id === a.ownerId),
+    );
+    const row = candidates.find((c) => c.scope === 'USER') ?? candidates[0];
+    if (row) found.set(keys[i], secretFromRow(row));
+  }
+  return found;
+}
+
+/** Lookups outside transactions: concurrent ones share one query (no cache). A failed query rejects its batch. */
+export function createBatchedLookup(db: Db): BatchedLookup {
+  const lookupShared = microBatch((keys: string[]) => findShared(db, keys));
+  return (principal, name, scope) => {
+    // No stored name holds NUL (Postgres text can't), and it would fail the shared query.
+    if (name.includes('\u0000')) return Promise.resolve(undefined);
+    const asked: SharedLookup = { name, scope: scope ?? null, ownerId: principal.id };
+    return lookupShared(JSON.stringify(asked));
+  };
+}
+
+/** Secrets by name in one scope, as seen by `principal` (no authorization), 1000 names a query. */
+export async function findManyInScope(
+  db: Db,
+  principal: Principal,
+  names: string[],
+  scope: SecretScope,
+): Promise<Map<string, Secret>> {
+  const found = new Map<string, Secret>();
+  for (let i = 0; i < names.length; i += 1000) {
+    const rows = await repo.findSecrets(db, {
+      names: names.slice(i, i + 1000),
+      scope,
+      ownerId: principal.id,
+    });
+    for (const row of rows) found.set(row.name, secretFromRow(row));
+  }
+  return found;
+}

@@ -1,0 +1,120 @@
+import type { Transaction } from 'kysely';
+import type { Principal } from '../../auth/principal.js';
+import type { SecretValues } from '../../backends/backend.js';
+import type { CentralStore } from '../../backends/central-store.js';
+import type { Database } from '../../database/database.js';
+import { AlreadyExistsError } from '../../errors.js';
+import type { RecordAudit } from '../audit/audit-service.js';
+import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import * as repo from './secrets-repository.js';
+
+/** A checked secret to create (migration and createSecret). */
+export interface ValidatedSecret {
+  name: string;
+  scope: SecretScope;
+  schema: string;
+  values: SecretValues;
+  origin: Record<string, unknown> | null;
+}
+
+/** Inserts the rows of new secrets owned by `principal`; ALREADY_EXISTS when a name is taken. */
+async function insertRows(
+  store: CentralStore,
+  trx: Transaction<Database>,
+  principal: Principal,
+  list: Array<ValidatedSecret & { id: string }>,
+): Promise<Secret[]> {
+  const rows = await repo.insertSecrets(
+    trx,
+    list.map((s) => ({
+      id: s.id,
+      name: s.name,
+      scope: s.scope,
+      ownerId: principal.id,
+      schema: s.schema,
+      keys: Object.keys(s.values).sort(),
+      origin: s.origin,
+      store: store.kind,
+    })),
+  );
+  const inserted = new Map(rows.map((row) => [row.id, secretFromRow(row)]));
+  const taken = list.find((s) => !inserted.has(s.id));
+  if (taken) throw new AlreadyExistsError(`A ${taken.scope} secret named "${taken.name}" already exists`);
+  return list.map((s) => inserted.get(s.id) as Secret);
+}
+
+/**
+ * Creates validated secrets inside the caller's audited transaction, in one statement per
+ * table where the store allows (no authorization). With a remote store the values are written
+ * outside the transaction: the caller discards the ids (discardEntries) if it fails.
+ */
+export async function createManyIn(
+  store: CentralStore,
+  trx: Transaction<Database>,
+  record: RecordAudit,
+  principal: Principal,
+  list: Array<ValidatedSecret & { id: string }>,
+): Promise<Secret[]> {
+  if (list.length === 0) return [];
+  const secrets = await insertRows(store, trx, principal, list);
+  const { backend } = store;
+  const entries = secrets.map((secret, i) => ({
+    name: store.entryName(secret.id),
+    values: list[i].values,
+    metadata: store.entryMetadata(secret),
+  }));
+  if (backend.createMany) await backend.createMany(entries, { trx });
+  else for (const entry of entries) await backend.create(entry, { trx });
+  for (const [i, secret] of secrets.entries())
+    await record({
+      actor: principal.name,
+      action: 'secret.create',
+      target: secretAuditTarget(secret),
+      values: list[i].values,
+    });
+  return secrets;
+}
+
+/** Writes a secret's store entry (values and metadata of `updated`) inside `trx`. */
+export async function writeEntry(
+  store: CentralStore,
+  trx: Transaction<Database>,
+  updated: Secret,
+  values: SecretValues,
+): Promise<void> {
+  await store.backend.update(
+    { name: store.entryName(updated.id), values, metadata: store.entryMetadata(updated) },
+    { trx },
+  );
+}
+
+/** Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction (no authorization). */
+export async function replaceIn(
+  store: CentralStore,
+  trx: Transaction<Database>,
+  record: RecordAudit,
+  principal: Principal,
+  secret: Secret,
+  next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
+): Promise<Secret> {
+  const row = await repo.updateSecretMeta(trx, secret.id, {
+    keys: Object.keys(next.values).sort(),
+    schema: next.schema,
+    origin: next.origin,
+  });
+  const updated = secretFromRow(row);
+  await writeEntry(store, trx, updated, next.values);
+  await record({
+    actor: principal.name,
+    action: 'secret.update',
+    target: secretAuditTarget(updated, { replaced: true }),
+    values: next.values,
+  });
+  return updated;
+}
+
+/** Deletes the remote store entries of secrets whose transaction did not commit (no-op for SQL; failures ignored). */
+export async function discardEntries(store: CentralStore, ids: string[]): Promise<void> {
+  if (store.kind === 'sql') return;
+  await Promise.all(ids.map((id) => store.backend.delete(store.entryName(id)).catch(() => false)));
+}

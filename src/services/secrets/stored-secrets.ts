@@ -1,0 +1,68 @@
+import type { Transaction } from 'kysely';
+import type { Principal } from '../../auth/principal.js';
+import type { SecretValues } from '../../backends/backend.js';
+import type { CentralStore } from '../../backends/central-store.js';
+import type { Database, Db } from '../../database/database.js';
+import type { RecordAudit } from '../audit/audit-service.js';
+import type { Secret, SecretScope } from './secret.js';
+import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
+import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
+import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
+
+/** What the unchecked store access is built from. */
+export interface StoredSecretsDeps {
+  db: Db;
+  store: CentralStore;
+}
+
+/**
+ * The centralized store's secrets WITHOUT permission checks, for the services that check (or
+ * need no check) themselves: the public secrets service, migration and references. Not in
+ * `Services`, so no resolver reaches it. Reads outside transactions are micro-batched.
+ */
+export function createStoredSecrets(deps: StoredSecretsDeps) {
+  const { db, store } = deps;
+  const findVisible = createBatchedLookup(db);
+  const valuesOf = createBatchedValues(store);
+
+  /** A visible secret by name (USER then WORKSPACE), with values when asked; the caller audits. */
+  async function getSecretForResolution(
+    principal: Principal,
+    name: string,
+    withValues: boolean,
+  ): Promise<{ secret: Secret; values?: SecretValues } | undefined> {
+    const secret = await findVisible(principal, name);
+    if (!secret) return undefined;
+    return { secret, values: withValues ? await valuesOf(secret) : undefined };
+  }
+
+  return {
+    /** A secret by name as the principal sees it (given scope, else USER then WORKSPACE); batched. */
+    findVisible,
+    /** A secret's stored values outside any transaction; batched; NOT_FOUND when missing. */
+    valuesOf,
+    getSecretForResolution,
+    createManyIn: (
+      trx: Transaction<Database>,
+      record: RecordAudit,
+      principal: Principal,
+      list: Array<ValidatedSecret & { id: string }>,
+    ) => createManyIn(store, trx, record, principal, list),
+    replaceIn: (
+      trx: Transaction<Database>,
+      record: RecordAudit,
+      principal: Principal,
+      secret: Secret,
+      next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
+    ) => replaceIn(store, trx, record, principal, secret, next),
+    discardEntries: (ids: string[]) => discardEntries(store, ids),
+    storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
+    storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
+      storedValuesMany(store, secrets, trx),
+    findManyInScope: (principal: Principal, names: string[], scope: SecretScope) =>
+      findManyInScope(db, principal, names, scope),
+  };
+}
+
+/** What `createStoredSecrets` returns. */
+export type StoredSecrets = ReturnType<typeof createStoredSecrets>;

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { generateApiToken, hashApiToken } from '../../auth/api-token.js';
+import type { Principal } from '../../auth/principal.js';
+import { ROLES, type Role } from '../../auth/roles.js';
+import type { Executor } from '../../database/database.js';
+import { BadUserInputError, issuesFromZod, NotFoundError } from '../../errors.js';
+import * as repo from './tokens-repository.js';
+import type { NewToken, TokensServiceDeps } from './tokens-service.js';
+
+/** The principal name the gateway gives unauthenticated callers in audit events. */
+export const ANONYMOUS = 'anonymous';
+
+const principalNameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9_.@-]+$/, 'may contain letters, digits and _ . @ - only')
+  .refine((name) => name !== ANONYMOUS, `"${ANONYMOUS}" is reserved`);
+
+/** `createToken`: a valid, unreserved principal name and a known role. */
+export const createTokenInputSchema = z.object({
+  principal: principalNameSchema,
+  role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+});
+
+/** Issues a token for a principal (created with `role` if new; an existing one takes `role`). FORBIDDEN, BAD_USER_INPUT. */
+export async function createToken(
+  deps: TokensServiceDeps,
+  caller: Principal,
+  principalName: string,
+  role: Role,
+): Promise<NewToken> {
+  const target = { kind: 'token', principal: principalName, role };
+  await deps.authorize(caller, 'token.manage', { action: 'token.create', target });
+  const parsed = createTokenInputSchema.safeParse({ principal: principalName, role });
+  if (!parsed.success)
+    throw new BadUserInputError('Invalid token request', issuesFromZod(parsed.error.issues));
+  const token = generateApiToken();
+  return deps.audit.audited(async (trx, record) => {
+    const principal = await repo.ensurePrincipal(trx, principalName, role);
+    if (principal.role !== role) {
+      await repo.updatePrincipalRole(trx, principal.id, role);
+      principal.role = role;
+    }
+    const id = await repo.insertToken(trx, principal.id, hashApiToken(token));
+    await record({ actor: caller.name, action: 'token.create', target: { ...target, tokenId: id } });
+    return { id, token, principal };
+  });
+}
+
+/** Revokes a live token; true once done. FORBIDDEN; NOT_FOUND for an unknown, malformed or revoked id. */
+export async function revokeToken(deps: TokensServiceDeps, caller: Principal, id: string): Promise<boolean> {
+  const target = { kind: 'token', tokenId: id };
+  await deps.authorize(caller, 'token.manage', { action: 'token.revoke', target });
+  if (!z.uuid().safeParse(id).success) throw new NotFoundError(`Token ${id} not found`);
+  return deps.audit.audited(async (trx, record) => {
+    const principalId = await repo.revokeToken(trx, id);
+    if (!principalId) throw new NotFoundError(`Token ${id} not found or already revoked`);
+    await record({ actor: caller.name, action: 'token.revoke', target });
+    return true;
+  });
+}
+
+/**
+ * Makes sure an admin can log in: registers `SGW_ADMIN_TOKEN` (hashed) if given, otherwise
+ * generates a token when no admin token exists. Returns the generated token (print it once).
+ */
+export async function bootstrapAdmin(
+  executor: Executor,
+  configuredToken: string | undefined,
+): Promise<string | undefined> {
+  const admin = await repo.ensurePrincipal(executor, 'admin', 'ADMIN');
+  if (configuredToken) {
+    await repo.insertToken(executor, admin.id, hashApiToken(configuredToken));
+    return undefined;
+  }
+  if ((await repo.countActiveAdminTokens(executor)) > 0) return undefined;
+  const token = generateApiToken();
+  await repo.insertToken(executor, admin.id, hashApiToken(token));
+  return token;
+}
