@@ -105,6 +105,12 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     return { stack, component, scoping: scopingFor(component.flavor), ctx, backend: backendOf(component) };
   }
 
+  /** The secrets manager of one component, known without its stack (the migration worker's case). */
+  function managerOfComponent(component: Component): SecretsManager {
+    const { createdAt, updatedAt } = component;
+    return managerOfStack({ id: '', name: '', components: [component], createdAt, updatedAt });
+  }
+
   function target(manager: SecretsManager, name: string, extra: Record<string, unknown> = {}) {
     return {
       kind: 'managed_secret',
@@ -367,6 +373,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
   return {
     managerOf,
     managerOfStack,
+    managerOfComponent,
     load,
     batchLoader,
     listNames,
