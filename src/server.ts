@@ -26,8 +26,9 @@ import { createAuditService, createAuditTrail } from './services/audit/audit-ser
 import { createKeyRotationService } from './services/keys/key-rotation-service.js';
 import { createManagedSecretsService } from './services/managed-secrets/managed-secrets-service.js';
 import { managerSecretSource } from './services/managed-secrets/manager-secret-source.js';
+import { createProgressFeed } from './services/migration/migration-progress.js';
 import { createMigrationService } from './services/migration/migration-service.js';
-import { createMigrationWorker, type MigrationWorker } from './services/migration/migration-worker.js';
+import { createMigrationWorker } from './services/migration/migration-worker.js';
 import { createValueReadLimiter } from './services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from './services/references/references-service.js';
 import { createSecretsService } from './services/secrets/secrets-service.js';
@@ -150,29 +151,28 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     resealStore: store.kind === 'sql' ? () => sqlBackend.reseal() : undefined,
     activeKeyId: keys.keyring.activeKeyId,
   });
-  let worker: MigrationWorker | undefined;
-  const migrations = createMigrationService({
-    db,
-    bus,
-    channels,
-    audit,
-    authorize,
-    managedSecrets,
-    secrets: storedSecrets,
-    onQueued: () => worker?.kick(),
-  });
-  worker = createMigrationWorker({
+  const progress = createProgressFeed({ bus, channels });
+  const worker = createMigrationWorker({
     db,
     log,
     audit,
-    secrets: storedSecrets,
+    storedSecrets,
     managedSecrets,
     components,
     tokens,
-    migrations,
+    progress,
     parallelism: config.migrationParallelism,
     leaseMs: config.migrationLeaseMs,
     metrics,
+  });
+  const migrations = createMigrationService({
+    db,
+    audit,
+    authorize,
+    managedSecrets,
+    storedSecrets,
+    progress,
+    onQueued: worker.kick,
   });
   worker.start();
   const services: Services = {
@@ -214,7 +214,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
 
   async function close(): Promise<void> {
-    await worker?.stop();
+    await worker.stop();
     audit.stop();
     await bus.close();
     await database.close();

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { Migration, MigrationItem, MigrationProgress } from '../services/migration/migration.js';
 import { CONFLICT_POLICIES, ITEM_STATUSES, MIGRATION_STATUSES } from '../services/migration/migration.js';
-import type { MigrationPlanItem } from '../services/migration/migration-service.js';
+import type { MigrationPlanItem } from '../services/migration/migration-plan.js';
 import { builder } from './builder.js';
 import { principalOf } from './context.js';
 import { SecretScopeEnum } from './enums.js';

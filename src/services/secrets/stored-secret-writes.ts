@@ -22,7 +22,7 @@ async function insertRows(
   store: CentralStore,
   trx: Transaction<Database>,
   principal: Principal,
-  list: Array<ValidatedSecret & { id: string }>,
+  list: NewStoredSecret[],
 ): Promise<Secret[]> {
   const rows = await repo.insertSecrets(
     trx,
@@ -43,6 +43,16 @@ async function insertRows(
   return list.map((s) => inserted.get(s.id) as Secret);
 }
 
+/** A secret to create: validated, with its id chosen beforehand (migration copies). */
+export type NewStoredSecret = ValidatedSecret & { id: string };
+
+/** What a secret's values, schema and origin are replaced with (migration OVERWRITE). */
+export interface StoredSecretReplacement {
+  schema: string;
+  values: SecretValues;
+  origin: Record<string, unknown> | null;
+}
+
 /**
  * Creates validated secrets inside the caller's audited transaction, in one statement per
  * table where the store allows (no authorization). With a remote store the values are written
@@ -53,7 +63,7 @@ export async function createManyIn(
   trx: Transaction<Database>,
   record: RecordAudit,
   principal: Principal,
-  list: Array<ValidatedSecret & { id: string }>,
+  list: NewStoredSecret[],
 ): Promise<Secret[]> {
   if (list.length === 0) return [];
   const secrets = await insertRows(store, trx, principal, list);
@@ -95,7 +105,7 @@ export async function replaceIn(
   record: RecordAudit,
   principal: Principal,
   secret: Secret,
-  next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
+  next: StoredSecretReplacement,
 ): Promise<Secret> {
   const row = await repo.updateSecretMeta(trx, secret.id, {
     keys: Object.keys(next.values).sort(),

@@ -1,0 +1,109 @@
+import type { Migration, MigrationItem } from './migration.js';
+import { itemFromRow, migrationFromRow } from './migration.js';
+import { runBatch } from './migration-batch.js';
+import { type Lease, startLeaseRenewal } from './migration-lease.js';
+import * as repo from './migration-repository.js';
+import type { JobRun, MigrationRunDeps } from './migration-run.js';
+
+/** Items per transaction when the source back-end reads in batches (AWS BatchGetSecretValue: 20). */
+const BATCH_SIZE = 20;
+
+/**
+ * Runs a claimed job to the end, or until it is cancelled, its lease is lost or the worker
+ * stops (then another worker, or this one after a restart, resumes it). Each item is
+ * idempotent, so a job taken over after a crash neither duplicates nor loses a secret.
+ */
+export async function runJob(deps: MigrationRunDeps, claimed: Migration, isStopped: () => boolean) {
+  const lease = startLeaseRenewal(deps, claimed.id);
+  try {
+    await deps.progress.publish({ migration: claimed, item: null });
+    const run = await openSource(deps, claimed);
+    if (!run) return;
+    await runBatchesInParallel(deps, run, () => lease.cancelled || lease.lost || isStopped());
+    if (lease.lost || isStopped()) return;
+    await finish(deps, run.job, lease);
+  } finally {
+    lease.stop();
+  }
+}
+
+/**
+ * Finds the job's owner and source secrets manager and lists its pending items. When the owner
+ * or the component is gone, the job is finished as FAILED (published) and undefined returned.
+ */
+async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRun | undefined> {
+  const principal = await deps.tokens.findPrincipal(job.ownerId);
+  const component = await deps.components.componentById(job.sourceComponentId);
+  if (!principal || !component) {
+    const row = await repo.finishJob(
+      deps.db,
+      job.id,
+      'FAILED',
+      'the source secrets manager or the owner no longer exists',
+    );
+    await deps.progress.publish({ migration: migrationFromRow(row), item: null });
+    return undefined;
+  }
+  const manager = deps.managedSecrets.managerOfComponent(component);
+  const queue = (await repo.listItems(deps.db, job.id, 'PENDING')).map(itemFromRow);
+  return {
+    job: { ...job, status: 'RUNNING', done: job.total - queue.length },
+    principal,
+    manager,
+    queue,
+    // A back-end with a batch read serves a whole batch in one call; others one item per call.
+    batchSize: manager.backend.getValues ? BATCH_SIZE : 1,
+    loadMany: deps.managedSecrets.batchLoader(manager),
+  };
+}
+
+/** `parallelism` loops take batches off the queue and run them until it is empty or `shouldStop`. */
+async function runBatchesInParallel(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  shouldStop: () => boolean,
+): Promise<void> {
+  const loop = async () => {
+    for (;;) {
+      if (shouldStop()) return;
+      const batch = run.queue.splice(0, run.batchSize);
+      if (batch.length === 0) return;
+      await reportItems(deps, run, await runBatch(deps, run, batch));
+    }
+  };
+  await Promise.all(Array.from({ length: deps.parallelism }, loop));
+}
+
+/** Counts the saved items in the metrics and publishes one progress message per item. */
+async function reportItems(deps: MigrationRunDeps, run: JobRun, saved: MigrationItem[]): Promise<void> {
+  for (const item of saved) deps.metrics?.migrationItem(item.status);
+  await Promise.all(
+    saved.map((item) => {
+      run.job = { ...run.job, done: run.job.done + 1 };
+      return deps.progress.publish({ migration: run.job, item });
+    }),
+  );
+}
+
+/**
+ * Finishes the job from its items' counts — CANCELLED, FAILED (some item failed) or SUCCEEDED —
+ * with its `migration.finish` event in the same transaction, then publishes the final state.
+ */
+async function finish(deps: MigrationRunDeps, job: Migration, lease: Pick<Lease, 'cancelled'>) {
+  const counts = await repo.countItemsByStatus(deps.db, job.id);
+  const failed = counts.FAILED ?? 0;
+  const cancelled = lease.cancelled;
+  const status = cancelled ? 'CANCELLED' : failed ? 'FAILED' : 'SUCCEEDED';
+  const error = cancelled ? null : failed ? `${failed} of ${job.total} items failed` : null;
+  const finished = await deps.audit.audited(async (trx, record) => {
+    const row = await repo.finishJob(trx, job.id, status, error);
+    await record({
+      actor: `migration:${job.id}`,
+      action: 'migration.finish',
+      outcome: status === 'SUCCEEDED' ? 'SUCCESS' : 'ERROR',
+      target: { kind: 'migration', migrationId: job.id, status, counts },
+    });
+    return migrationFromRow(row);
+  });
+  await deps.progress.publish({ migration: finished, item: null });
+}
