@@ -94,19 +94,17 @@ builder.queryFields((t) => ({
   }),
 }));
 
-builder.subscriptionType({
-  fields: (t) => ({
-    auditEvents: t.field({
-      type: AuditEventObject,
-      description: 'Replays from `after`, then live; no gap, no duplicate',
-      args: { filter: t.arg({ type: AuditFilterInput }), after: t.arg.id() },
-      subscribe: (_root, args, ctx) =>
-        ctx.services.audit.subscribeFor(
-          principalOf(ctx),
-          toFilter(args.filter),
-          args.after == null ? null : String(args.after),
-        ),
-      resolve: (event) => event,
-    }),
+builder.subscriptionFields((t) => ({
+  auditEvents: t.field({
+    type: AuditEventObject,
+    description: 'Replays from `after`, then live; no gap, no duplicate',
+    args: { filter: t.arg({ type: AuditFilterInput }), after: t.arg.id() },
+    subscribe: (_root, args, ctx) =>
+      ctx.services.audit.subscribeFor(
+        principalOf(ctx),
+        toFilter(args.filter),
+        args.after == null ? null : String(args.after),
+      ),
+    resolve: (event) => event,
   }),
-});
+}));

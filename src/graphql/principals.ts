@@ -20,24 +20,20 @@ const NewTokenType = builder.objectRef<NewToken>('NewToken').implement({
   }),
 });
 
-builder.queryType({
-  fields: (t) => ({
-    viewer: t.field({ type: PrincipalType, resolve: (_root, _args, ctx) => principalOf(ctx) }),
-  }),
-});
+builder.queryFields((t) => ({
+  viewer: t.field({ type: PrincipalType, resolve: (_root, _args, ctx) => principalOf(ctx) }),
+}));
 
-builder.mutationType({
-  fields: (t) => ({
-    createToken: t.field({
-      type: NewTokenType,
-      description: 'Issues a token; creates the principal if new',
-      args: { principal: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
-      resolve: (_root, args, ctx) =>
-        ctx.services.tokens.createToken(principalOf(ctx), args.principal, args.role),
-    }),
-    revokeToken: t.boolean({
-      args: { id: t.arg.id({ required: true }) },
-      resolve: (_root, args, ctx) => ctx.services.tokens.revokeToken(principalOf(ctx), String(args.id)),
-    }),
+builder.mutationFields((t) => ({
+  createToken: t.field({
+    type: NewTokenType,
+    description: 'Issues a token; creates the principal if new',
+    args: { principal: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: (_root, args, ctx) =>
+      ctx.services.tokens.createToken(principalOf(ctx), args.principal, args.role),
   }),
-});
+  revokeToken: t.boolean({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.services.tokens.revokeToken(principalOf(ctx), String(args.id)),
+  }),
+}));

@@ -1,7 +1,8 @@
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
-import { builder } from './builder.js';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
-builder.scalarType('DateTime', {
+/** `DateTime`: an ISO-8601 string on the wire, a `Date` in resolvers. */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
   description: 'An ISO-8601 date and time',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
   parseValue: (value) => {
@@ -39,7 +40,9 @@ function literalValue(ast: ValueNode, variables?: Record<string, unknown> | null
   }
 }
 
-builder.scalarType('JSON', {
+/** `JSON`: any JSON value, literals included (variables inside literals resolved). */
+export const JsonScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
   description: 'Any JSON value; secret values travel as an object of string to string',
   serialize: (value) => value,
   parseValue: (value) => value,

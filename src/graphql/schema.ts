@@ -1,5 +1,4 @@
 import { builder } from './builder.js';
-import './scalars.js';
 import './principals.js';
 import './flavors.js';
 import './stacks.js';

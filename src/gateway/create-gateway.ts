@@ -1,0 +1,93 @@
+import { createAuthorize } from '../auth/authorize.js';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../database/create-database.js';
+import { runMigrations } from '../database/run-migrations.js';
+import type { EventBus } from '../events/event-bus.js';
+import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
+import type { Services } from '../services/services.js';
+import { createTokensService } from '../services/tokens/tokens-service.js';
+import {
+  closeInfrastructure,
+  type Infrastructure,
+  type InfrastructureOptions,
+  isReady,
+  openCentralStore,
+  openInfrastructure,
+} from './infrastructure.js';
+import { wireServices } from './wire-services.js';
+
+/** A gateway with every dependency built, not yet listening. */
+export interface Gateway {
+  config: Config;
+  services: Services;
+  yoga: GatewayYoga;
+  /** Prometheus metrics of this gateway (`GET /metrics`). */
+  metrics: GatewayMetrics;
+  database: DatabaseHandle;
+  bus: EventBus;
+  log: Logger;
+  /** Set when this start generated the bootstrap admin token (print it once). */
+  generatedAdminToken: string | undefined;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type GatewayOptions = InfrastructureOptions;
+
+/** The audit trail, the permission check built on it, and tokens (bootstrap needs them). */
+function wireAudit(infra: Infrastructure) {
+  const { db, bus, channels, keys, log, config } = infra;
+  const trail = createAuditTrail({
+    ...{ db, bus, channels, log },
+    hmacKey: keys.auditHmacKey,
+    publishedOnCommit: !config.redisUrl,
+  });
+  const authorize = createAuthorize({ recordDenial: trail.record });
+  const audit = createAuditService({ trail, db, authorize });
+  const tokens = createTokensService({ db, audit, authorize });
+  return { audit, authorize, tokens };
+}
+
+/**
+ * Composition root: infrastructure, audit and tokens, schema migrations (+ bootstrap admin
+ * token), the centralized store, the domain services, the migration worker and the audit relay,
+ * then the GraphQL handler. A failure before the services exist closes what was opened.
+ */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const infra = await openInfrastructure(config, options);
+  const { audit, authorize, tokens } = wireAudit(infra);
+  let generatedAdminToken: string | undefined;
+  let opened: Awaited<ReturnType<typeof openCentralStore>>;
+  try {
+    await runMigrations(infra.db, async (conn) => {
+      generatedAdminToken = await tokens.bootstrapAdmin(conn, config.adminToken);
+    });
+    opened = await openCentralStore(infra);
+  } catch (error) {
+    await closeInfrastructure(infra);
+    throw error;
+  }
+  const { store, sqlBackend } = opened;
+  const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
+  const { services, worker } = wireServices({ infra, store, resealStore, audit, authorize, tokens });
+  worker.start();
+  await audit.chainPending(); // events a stopped process committed but did not chain
+  audit.startRelay();
+  const ready = () => isReady(infra);
+  const yoga = createGatewayYoga(services, infra.log, {
+    maxBodyBytes: config.maxBodyBytes,
+    metrics: infra.metrics,
+    graphiql: config.graphiql,
+    ready,
+  });
+  async function close(): Promise<void> {
+    await worker.stop();
+    audit.stop();
+    await closeInfrastructure(infra);
+  }
+  const { metrics, database, bus, log } = infra;
+  return { config, services, yoga, metrics, database, bus, log, generatedAdminToken, ready, close };
+}

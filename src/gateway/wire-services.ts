@@ -1,0 +1,116 @@
+import type { Authorize } from '../auth/authorize.js';
+import type { CentralStore } from '../backends/central-store.js';
+import { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
+import type { AuditService } from '../services/audit/audit-service.js';
+import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
+import {
+  createManagedSecretsService,
+  type ManagedSecretsService,
+} from '../services/managed-secrets/managed-secrets-service.js';
+import { managerSecretSource } from '../services/managed-secrets/manager-secret-source.js';
+import { createProgressFeed } from '../services/migration/migration-progress.js';
+import { createMigrationService } from '../services/migration/migration-service.js';
+import { createMigrationWorker, type MigrationWorker } from '../services/migration/migration-worker.js';
+import { createValueReadLimiter } from '../services/rate-limit/value-read-limiter.js';
+import { createReferencesService } from '../services/references/references-service.js';
+import { createSecretsService } from '../services/secrets/secrets-service.js';
+import { createStoredSecrets, type StoredSecrets } from '../services/secrets/stored-secrets.js';
+import type { Services } from '../services/services.js';
+import { type ComponentsService, createComponentsService } from '../services/stacks/components-service.js';
+import { createStacksService } from '../services/stacks/stacks-service.js';
+import type { TokensService } from '../services/tokens/tokens-service.js';
+import type { Infrastructure } from './infrastructure.js';
+
+/** What the domain services are built on: the infrastructure, the store, audit and tokens. */
+export interface ServiceFoundation {
+  infra: Infrastructure;
+  store: CentralStore;
+  /** Reseals the SQL store's entries under the active key (absent for a remote store). */
+  resealStore: (() => Promise<number>) | undefined;
+  audit: AuditService;
+  authorize: Authorize;
+  tokens: TokensService;
+}
+
+/**
+ * Builds every domain service in dependency order, with no cycle: stacks → stored secrets →
+ * secrets → managed secrets → references → components (reference check) → key rotation →
+ * migration (worker first, the service kicks it).
+ */
+export function wireServices(base: ServiceFoundation): { services: Services; worker: MigrationWorker } {
+  const { infra, store, audit, authorize, tokens } = base;
+  const { db, config, keys, metrics } = infra;
+  const schemas = new SecretSchemaRegistry();
+  const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
+  const storedSecrets = createStoredSecrets({ db, store });
+  const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
+  const managedSecrets = createManagedSecretsService({
+    stacks,
+    audit,
+    authorize,
+    schemas,
+    dataDir: config.dataDir,
+    timeoutMs: config.backendTimeoutMs,
+    metrics,
+  });
+  const references = createReferencesService({
+    secrets: storedSecrets,
+    stacks,
+    audit,
+    authorize,
+    validationLevel: config.secretValidationLevel,
+    managerSecrets: managerSecretSource(managedSecrets),
+  });
+  const components = createComponentsService({
+    db,
+    keyring: keys.keyring,
+    audit,
+    authorize,
+    checkReferences: references.check,
+  });
+  const keyRotation = createKeyRotationService({
+    audit,
+    authorize,
+    components,
+    resealStore: base.resealStore,
+    activeKeyId: keys.keyring.activeKeyId,
+  });
+  const { migrations, worker } = wireMigration(base, { storedSecrets, managedSecrets, components });
+  const valueReads = createValueReadLimiter({
+    readsPerSecond: config.valueReadsPerSecond,
+    burst: config.valueReadsBurst,
+    metrics,
+  });
+  const services: Services = {
+    ...{ audit, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
+    ...{ managedSecrets, migrations, valueReads },
+  };
+  return { services, worker };
+}
+
+/** The migration worker, then the service that queues jobs and kicks it. */
+function wireMigration(
+  base: ServiceFoundation,
+  parts: {
+    storedSecrets: StoredSecrets;
+    managedSecrets: ManagedSecretsService;
+    components: ComponentsService;
+  },
+) {
+  const { infra, audit, authorize, tokens } = base;
+  const { db, log, bus, channels, config, metrics } = infra;
+  const progress = createProgressFeed({ bus, channels });
+  const worker = createMigrationWorker({
+    ...{ db, log, audit, tokens, progress, metrics },
+    ...parts,
+    parallelism: config.migrationParallelism,
+    leaseMs: config.migrationLeaseMs,
+  });
+  const migrations = createMigrationService({
+    ...{ db, audit, authorize, progress },
+    managedSecrets: parts.managedSecrets,
+    storedSecrets: parts.storedSecrets,
+    onQueued: worker.kick,
+  });
+  return { migrations, worker };
+}
