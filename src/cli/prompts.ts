@@ -22,115 +22,167 @@ const ESCAPE = '\u001b';
 const BACKSPACE = '\u007f';
 
 /**
+ * What a line reader keeps between prompts: text read but not yet used, and whether stdin
+ * has ended.
+ */
+interface InputState {
+  pending: string;
+  ended: boolean;
+}
+
+/**
+ * Calls `consume` on the pending text, then again after each chunk read from stdin, until it
+ * returns true or stdin ends (or fails); stdin is paused again afterwards. An error thrown by
+ * `consume` rejects the promise.
+ */
+function readChunks(stdin: NodeJS.ReadStream, state: InputState, consume: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (error?: unknown) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onEnd);
+      stdin.pause();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onData = (chunk: string) => {
+      state.pending += chunk;
+      try {
+        if (consume()) finish();
+      } catch (error) {
+        finish(error);
+      }
+    };
+    const onEnd = () => {
+      state.ended = true;
+      finish();
+    };
+    try {
+      if (consume() || state.ended) return resolve();
+    } catch (error) {
+      return reject(error);
+    }
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onEnd);
+    stdin.resume();
+  });
+}
+
+/**
+ * Reads piped input line by line (a trailing `\r` is dropped); an unterminated last line
+ * counts once input ends, and undefined means input has ended.
+ */
+function createPipedReader(
+  stdin: NodeJS.ReadStream,
+  state: InputState,
+  echo: (text: string) => void,
+): ReadLine {
+  return async (question) => {
+    echo(question);
+    let line: string | undefined;
+    await readChunks(stdin, state, () => {
+      const newline = state.pending.indexOf('\n');
+      if (newline < 0) return false;
+      line = state.pending.slice(0, newline).replace(/\r$/, '');
+      state.pending = state.pending.slice(newline + 1);
+      return true;
+    });
+    if (line === undefined && state.pending) {
+      line = state.pending;
+      state.pending = '';
+    }
+    echo('\n');
+    return line;
+  };
+}
+
+/** One answer being typed at a raw terminal. */
+interface RawAnswer {
+  text: string;
+  /** Enter was pressed, or Ctrl-D on an empty answer. */
+  done: boolean;
+  /** Ctrl-D on an empty answer. */
+  endOfInput: boolean;
+}
+
+/**
+ * Applies the pending keystrokes to the answer until it is done, echoing typed characters
+ * unless hidden: Enter (CR, LF or CRLF) ends it, Ctrl-C aborts (status 130), Ctrl-D on an
+ * empty answer means end of input, Backspace deletes a character, escape sequences (arrow
+ * keys and the like) and other control characters are ignored. Returns whether it is done.
+ */
+function consumeKeys(
+  state: InputState,
+  answer: RawAnswer,
+  hidden: boolean,
+  echo: (text: string) => void,
+): boolean {
+  while (state.pending && !answer.done) {
+    const char = state.pending[0];
+    state.pending = state.pending.slice(1);
+    if (char === '\r' || char === '\n') {
+      if (char === '\r' && state.pending[0] === '\n') state.pending = state.pending.slice(1);
+      answer.done = true;
+    } else if (char === CTRL_C) {
+      echo('\n');
+      throw new CliError('ABORTED', 'interrupted', 130);
+    } else if (char === CTRL_D) {
+      if (!answer.text) {
+        answer.endOfInput = true;
+        answer.done = true;
+      }
+    } else if (char === BACKSPACE || char === '\b') {
+      if (answer.text) {
+        answer.text = [...answer.text].slice(0, -1).join('');
+        if (!hidden) echo('\b \b');
+      }
+    } else if (char === ESCAPE) {
+      state.pending = state.pending.replace(/^\[[0-9;]*[A-Za-z~]|^O[A-Za-z]/, ''); // arrow keys and the like
+    } else if (char >= ' ') {
+      answer.text += char;
+      if (!hidden) echo(char);
+    }
+  }
+  return answer.done;
+}
+
+/**
+ * Reads an answer from a terminal in raw mode (restored afterwards, also on error);
+ * undefined when input has ended.
+ */
+function createRawReader(
+  stdin: NodeJS.ReadStream,
+  state: InputState,
+  echo: (text: string) => void,
+): ReadLine {
+  return async (question, hidden) => {
+    const answer: RawAnswer = { text: '', done: false, endOfInput: false };
+    // raw mode before the prompt appears, so the terminal never echoes what is typed
+    stdin.setRawMode(true);
+    echo(question);
+    try {
+      await readChunks(stdin, state, () => consumeKeys(state, answer, hidden, echo));
+    } finally {
+      stdin.setRawMode(false);
+    }
+    echo('\n');
+    return answer.endOfInput || (!answer.done && state.ended) ? undefined : answer.text;
+  };
+}
+
+/**
  * Reads lines from stdin. A terminal is put in raw mode for each answer (so nothing is
  * echoed unless we echo it); piped input is read line by line. Text typed or piped ahead
  * of a prompt is kept for the next one.
  */
 function createLineReader(stdin: NodeJS.ReadStream, echo: (text: string) => void): ReadLine {
-  let pending = '';
-  let ended = false;
+  const state: InputState = { pending: '', ended: false };
   stdin.setEncoding('utf8');
   stdin.on('end', () => {
-    ended = true;
+    state.ended = true;
   });
-
-  function readChunks(consume: () => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const finish = (error?: unknown) => {
-        stdin.off('data', onData);
-        stdin.off('end', onEnd);
-        stdin.off('error', onEnd);
-        stdin.pause();
-        if (error) reject(error);
-        else resolve();
-      };
-      const onData = (chunk: string) => {
-        pending += chunk;
-        try {
-          if (consume()) finish();
-        } catch (error) {
-          finish(error);
-        }
-      };
-      const onEnd = () => {
-        ended = true;
-        finish();
-      };
-      try {
-        if (consume() || ended) return resolve();
-      } catch (error) {
-        return reject(error);
-      }
-      stdin.on('data', onData);
-      stdin.once('end', onEnd);
-      stdin.once('error', onEnd);
-      stdin.resume();
-    });
-  }
-
-  if (!stdin.isTTY) {
-    return async (question) => {
-      echo(question);
-      let line: string | undefined;
-      await readChunks(() => {
-        const newline = pending.indexOf('\n');
-        if (newline < 0) return false;
-        line = pending.slice(0, newline).replace(/\r$/, '');
-        pending = pending.slice(newline + 1);
-        return true;
-      });
-      if (line === undefined && pending) {
-        line = pending;
-        pending = '';
-      }
-      echo('\n');
-      return line;
-    };
-  }
-
-  return async (question, hidden) => {
-    let answer = '';
-    let done = false;
-    let endOfInput = false;
-    // raw mode before the prompt appears, so the terminal never echoes what is typed
-    stdin.setRawMode(true);
-    echo(question);
-    try {
-      await readChunks(() => {
-        while (pending && !done) {
-          const char = pending[0];
-          pending = pending.slice(1);
-          if (char === '\r' || char === '\n') {
-            if (char === '\r' && pending[0] === '\n') pending = pending.slice(1);
-            done = true;
-          } else if (char === CTRL_C) {
-            echo('\n');
-            throw new CliError('ABORTED', 'interrupted', 130);
-          } else if (char === CTRL_D) {
-            if (!answer) {
-              endOfInput = true;
-              done = true;
-            }
-          } else if (char === BACKSPACE || char === '\b') {
-            if (answer) {
-              answer = [...answer].slice(0, -1).join('');
-              if (!hidden) echo('\b \b');
-            }
-          } else if (char === ESCAPE) {
-            pending = pending.replace(/^\[[0-9;]*[A-Za-z~]|^O[A-Za-z]/, ''); // arrow keys and the like
-          } else if (char >= ' ') {
-            answer += char;
-            if (!hidden) echo(char);
-          }
-        }
-        return done;
-      });
-    } finally {
-      stdin.setRawMode(false);
-    }
-    echo('\n');
-    return endOfInput || (!done && ended) ? undefined : answer;
-  };
+  return stdin.isTTY ? createRawReader(stdin, state, echo) : createPipedReader(stdin, state, echo);
 }
 
 /** A prompter on this process's stdin and stderr. */

@@ -24,33 +24,94 @@ export interface PathScopingOptions {
 }
 
 /**
+ * Checks a secret name against the name rule and, where the back-end limits name length,
+ * checks the full backend name (scope prefix included) against that limit.
+ */
+function validatePathName(options: PathScopingOptions, ctx: ScopeContext, secretName: string): void {
+  const { where, nameRule } = options;
+  checkRule('secret name', secretName, where, 'name', nameRule);
+  const max = options.maxBackendNameLength;
+  if (max !== undefined) {
+    const backendName = scopedName(ctx, secretName, PATH_SEPARATOR);
+    if (backendName.length > max) {
+      const rule = `backend secret names are at most ${max} characters, scope prefix included ("${backendName}" has ${backendName.length})`;
+      throw ruleError('secret name', secretName, where, 'name', rule);
+    }
+  }
+}
+
+/**
+ * The metadata (tags) written with a secret: none when the back-end writes no metadata;
+ * otherwise ZenML's secret metadata, after checking the schema against the tag value rule
+ * (not for scope none).
+ */
+function pathEntryMetadata(
+  options: PathScopingOptions,
+  ctx: ScopeContext,
+  secretName: string,
+  schema: string,
+): SecretMetadata {
+  if (!options.writesMetadata) return {};
+  if (ctx.scope !== 'none' && options.metadataValueRule) {
+    checkRule('schema', schema, options.where, 'schema', options.metadataValueRule);
+  }
+  return secretMetadata(ctx, secretName, schema);
+}
+
+/**
+ * The list query for a scope: by name prefix alone when no metadata is written; by a missing
+ * `zenml_scope` tag for scope none; else by name prefix and scope metadata.
+ */
+function pathListQuery(options: PathScopingOptions, ctx: ScopeContext): BackendListQuery {
+  if (!options.writesMetadata) {
+    const namePrefix = scopePrefix(ctx, PATH_SEPARATOR);
+    return namePrefix ? { namePrefix } : {};
+  }
+  if (ctx.scope === 'none') return { withoutMetadataKey: SCOPE_KEY };
+  return { namePrefix: scopePrefix(ctx, PATH_SEPARATOR), metadata: scopeMetadata(ctx) };
+}
+
+/**
+ * The secret name of a backend entry in this scope: the scope prefix plus one path element,
+ * and, where tags are written, tags matching the scope (scope none: no `zenml_scope` tag);
+ * undefined for an entry outside the scope.
+ */
+function pathSecretNameOf(
+  options: PathScopingOptions,
+  ctx: ScopeContext,
+  entry: { name: string; metadata: SecretMetadata },
+): string | undefined {
+  const prefix = scopePrefix(ctx, PATH_SEPARATOR);
+  if (!entry.name.startsWith(prefix)) return undefined;
+  const secretName = entry.name.slice(prefix.length);
+  if (!secretName || secretName.includes(PATH_SEPARATOR)) return undefined;
+  if (options.writesMetadata) {
+    if (ctx.scope === 'none') {
+      if (Object.hasOwn(entry.metadata, SCOPE_KEY)) return undefined;
+    } else if (!includesMetadata(entry.metadata, scopeMetadata(ctx))) {
+      return undefined;
+    }
+  }
+  return secretName;
+}
+
+/**
  * Scoping for back-ends whose names are paths: `zenml/<scope>[/<uuid or ns>]/<name>`, and the
  * bare name for scope none. A name belongs to a scope when it is the scope prefix plus one
  * path element (ZenML's `_get_secret_name_from_path`), and, where tags are written, when the
  * tags hold the scope metadata (scope none: no `zenml_scope` tag).
  */
 export function createPathScoping(options: PathScopingOptions): FlavorScoping {
-  const { where, nameRule } = options;
-
   const validateContext = (ctx: ScopeContext): void =>
     validateScopeContext(ctx, {
-      where,
+      where: options.where,
       supportsScoping: true,
-      namespaceRule: nameRule,
+      namespaceRule: options.nameRule,
       metadataValueRule: options.writesMetadata ? options.metadataValueRule : undefined,
     });
 
-  const validateName = (ctx: ScopeContext, secretName: string): void => {
-    checkRule('secret name', secretName, where, 'name', nameRule);
-    const max = options.maxBackendNameLength;
-    if (max !== undefined) {
-      const backendName = scopedName(ctx, secretName, PATH_SEPARATOR);
-      if (backendName.length > max) {
-        const rule = `backend secret names are at most ${max} characters, scope prefix included ("${backendName}" has ${backendName.length})`;
-        throw ruleError('secret name', secretName, where, 'name', rule);
-      }
-    }
-  };
+  const validateName = (ctx: ScopeContext, secretName: string): void =>
+    validatePathName(options, ctx, secretName);
 
   return {
     flavor: options.flavor,
@@ -61,13 +122,7 @@ export function createPathScoping(options: PathScopingOptions): FlavorScoping {
     toEntries(ctx, secretName, schema, values): ScopedEntry[] {
       validateContext(ctx);
       validateName(ctx, secretName);
-      let metadata: SecretMetadata = {};
-      if (options.writesMetadata) {
-        if (ctx.scope !== 'none' && options.metadataValueRule) {
-          checkRule('schema', schema, where, 'schema', options.metadataValueRule);
-        }
-        metadata = secretMetadata(ctx, secretName, schema);
-      }
+      const metadata = pathEntryMetadata(options, ctx, secretName, schema);
       return [
         {
           name: scopedName(ctx, secretName, PATH_SEPARATOR),
@@ -82,27 +137,11 @@ export function createPathScoping(options: PathScopingOptions): FlavorScoping {
     },
 
     listQuery(ctx): BackendListQuery {
-      if (!options.writesMetadata) {
-        const namePrefix = scopePrefix(ctx, PATH_SEPARATOR);
-        return namePrefix ? { namePrefix } : {};
-      }
-      if (ctx.scope === 'none') return { withoutMetadataKey: SCOPE_KEY };
-      return { namePrefix: scopePrefix(ctx, PATH_SEPARATOR), metadata: scopeMetadata(ctx) };
+      return pathListQuery(options, ctx);
     },
 
     secretNameOf(ctx, entry) {
-      const prefix = scopePrefix(ctx, PATH_SEPARATOR);
-      if (!entry.name.startsWith(prefix)) return undefined;
-      const secretName = entry.name.slice(prefix.length);
-      if (!secretName || secretName.includes(PATH_SEPARATOR)) return undefined;
-      if (options.writesMetadata) {
-        if (ctx.scope === 'none') {
-          if (Object.hasOwn(entry.metadata, SCOPE_KEY)) return undefined;
-        } else if (!includesMetadata(entry.metadata, scopeMetadata(ctx))) {
-          return undefined;
-        }
-      }
-      return secretName;
+      return pathSecretNameOf(options, ctx, entry);
     },
 
     fromEntries(entries) {
