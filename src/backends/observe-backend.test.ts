@@ -12,7 +12,7 @@ function recorded(): { calls: BackendCall[]; record: (call: BackendCall) => void
   return { calls, record: (call) => calls.push(call) };
 }
 
-describe('observeBackend', () => {
+describe('observeBackend: reporting each call', () => {
   it('reports each call once it settles, and passes its result', async () => {
     const { calls, record } = recorded();
     const observed = observeBackend(
@@ -60,7 +60,9 @@ describe('observeBackend', () => {
       ['delete', 'INTERNAL_SERVER_ERROR'],
     ]);
   });
+});
 
+describe('observeBackend: optional batch operations', () => {
   it('offers createMany and getValues only when the back-end has them, called on the back-end', async () => {
     const { calls, record } = recorded();
     expect(

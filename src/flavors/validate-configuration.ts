@@ -1,5 +1,5 @@
 import type { InputIssue } from '../errors.js';
-import { zodForField } from '../schemas/field-spec.js';
+import { type FieldSpec, zodForField } from '../schemas/field-spec.js';
 import { SECRETS_MANAGER_SCOPES, type SecretsManagerScope } from './component-types.js';
 import type { Flavor } from './flavor-catalog.js';
 import { MalformedReferenceError, parseSecretReference, type SecretReference } from './secret-reference.js';
@@ -12,6 +12,22 @@ export interface ValidatedConfiguration {
   configuration: Record<string, unknown>;
   references: FieldReference[];
   warnings: string[];
+}
+
+/** What validating one configuration field needs to know. */
+interface FieldCheckContext {
+  flavor: Flavor;
+  fields: Map<string, FieldSpec>;
+  isSecretsManager: boolean;
+  issues: InputIssue[];
+  path: string;
+}
+
+/** What one accepted field adds to the result: its value, and a reference or a warning. */
+interface FieldOutcome {
+  value: unknown;
+  reference?: FieldReference;
+  warning?: string;
 }
 
 /**
@@ -28,58 +44,111 @@ export function validateConfiguration(
   const configuration: Record<string, unknown> = {};
   const references: FieldReference[] = [];
   const warnings: string[] = [];
-  const fields = new Map(flavor.configFields.map((f) => [f.name, f]));
   const isSecretsManager = flavor.type === 'SECRETS_MANAGER';
+  const context: FieldCheckContext = {
+    flavor,
+    fields: new Map(flavor.configFields.map((f) => [f.name, f])),
+    isSecretsManager,
+    issues,
+    path,
+  };
 
   for (const [name, value] of Object.entries(input)) {
-    const field = fields.get(name);
-    if (!field) {
-      issues.push({
-        path: `${path}.${name}`,
-        message: `unknown field for flavor "${flavor.name}"; allowed: ${[...fields.keys()].join(', ') || 'none'}`,
-      });
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    let reference: SecretReference | undefined;
-    try {
-      reference = parseSecretReference(value);
-    } catch (error) {
-      if (!(error instanceof MalformedReferenceError)) throw error;
-      issues.push({ path: `${path}.${name}`, message: error.message });
-      continue;
-    }
-    if (reference) {
-      if (isSecretsManager) {
-        issues.push({
-          path: `${path}.${name}`,
-          message: 'secret references are not allowed in a secrets manager configuration',
-        });
-      } else if (field.allowsReferences === false) {
-        issues.push({ path: `${path}.${name}`, message: `field "${name}" does not allow secret references` });
-      } else {
-        references.push({ field: name, ...reference });
-        configuration[name] = value;
-      }
-      continue;
-    }
-    const parsed = zodForField(field).safeParse(value);
-    if (!parsed.success) {
-      issues.push({ path: `${path}.${name}`, message: parsed.error.issues[0].message });
-      continue;
-    }
-    const problem = field.check?.(parsed.data);
-    if (problem) {
-      issues.push({ path: `${path}.${name}`, message: problem });
-      continue;
-    }
-    configuration[name] = parsed.data;
-    if (field.sensitive && !isSecretsManager && parsed.data !== '') {
-      warnings.push(
-        `Field "${name}" holds a plain value in a sensitive field; store it as a secret and use a reference such as {{my_secret.${name}}}`,
-      );
-    }
+    const outcome = checkField(context, name, value);
+    if (!outcome) continue;
+    if (outcome.reference) references.push(outcome.reference);
+    configuration[name] = outcome.value;
+    if (outcome.warning) warnings.push(outcome.warning);
   }
+  applyDefaultsAndRequired(flavor, configuration, issues, path);
+  applyFieldRules(flavor, configuration, issues, path);
+  if (isSecretsManager) applyScopeRules(flavor, configuration, issues, warnings, path);
+  return { configuration, references, warnings };
+}
+
+/**
+ * Checks one input field: known to the flavor, a secret reference where allowed, or a value of
+ * its type passing its own check. Pushes any problem to `issues` and returns `undefined` then
+ * (also for a null or undefined value); otherwise returns what the field adds to the result.
+ */
+function checkField(context: FieldCheckContext, name: string, value: unknown): FieldOutcome | undefined {
+  const { flavor, fields, issues, path } = context;
+  const field = fields.get(name);
+  if (!field) {
+    issues.push({
+      path: `${path}.${name}`,
+      message: `unknown field for flavor "${flavor.name}"; allowed: ${[...fields.keys()].join(', ') || 'none'}`,
+    });
+    return undefined;
+  }
+  if (value === null || value === undefined) return undefined;
+  let reference: SecretReference | undefined;
+  try {
+    reference = parseSecretReference(value);
+  } catch (error) {
+    if (!(error instanceof MalformedReferenceError)) throw error;
+    issues.push({ path: `${path}.${name}`, message: error.message });
+    return undefined;
+  }
+  if (reference) return checkReferenceField(context, field, value, reference);
+  return checkPlainField(context, field, value);
+}
+
+/** A field holding a secret reference: refused in a secrets manager or where the field forbids it. */
+function checkReferenceField(
+  { isSecretsManager, issues, path }: FieldCheckContext,
+  field: FieldSpec,
+  value: unknown,
+  reference: SecretReference,
+): FieldOutcome | undefined {
+  const name = field.name;
+  if (isSecretsManager) {
+    issues.push({
+      path: `${path}.${name}`,
+      message: 'secret references are not allowed in a secrets manager configuration',
+    });
+    return undefined;
+  }
+  if (field.allowsReferences === false) {
+    issues.push({ path: `${path}.${name}`, message: `field "${name}" does not allow secret references` });
+    return undefined;
+  }
+  return { value, reference: { field: name, ...reference } };
+}
+
+/** A field holding a plain value: coerced to its type, then its own check; warns of a sensitive one. */
+function checkPlainField(
+  { isSecretsManager, issues, path }: FieldCheckContext,
+  field: FieldSpec,
+  value: unknown,
+): FieldOutcome | undefined {
+  const name = field.name;
+  const parsed = zodForField(field).safeParse(value);
+  if (!parsed.success) {
+    issues.push({ path: `${path}.${name}`, message: parsed.error.issues[0].message });
+    return undefined;
+  }
+  const problem = field.check?.(parsed.data);
+  if (problem) {
+    issues.push({ path: `${path}.${name}`, message: problem });
+    return undefined;
+  }
+  if (field.sensitive && !isSecretsManager && parsed.data !== '') {
+    return {
+      value: parsed.data,
+      warning: `Field "${name}" holds a plain value in a sensitive field; store it as a secret and use a reference such as {{my_secret.${name}}}`,
+    };
+  }
+  return { value: parsed.data };
+}
+
+/** Fills unset fields with their defaults; a required field without one (and no issue yet) is an issue. */
+function applyDefaultsAndRequired(
+  flavor: Flavor,
+  configuration: Record<string, unknown>,
+  issues: InputIssue[],
+  path: string,
+): void {
   for (const field of flavor.configFields) {
     if (configuration[field.name] !== undefined) continue;
     if (field.default !== undefined) configuration[field.name] = field.default;
@@ -87,14 +156,21 @@ export function validateConfiguration(
       issues.push({ path: `${path}.${field.name}`, message: 'required' });
     }
   }
+}
+
+/** Runs the flavor's cross-field rules; a problem is added unless its field already has an issue. */
+function applyFieldRules(
+  flavor: Flavor,
+  configuration: Record<string, unknown>,
+  issues: InputIssue[],
+  path: string,
+): void {
   for (const rule of flavor.rules ?? []) {
     for (const problem of rule(configuration)) {
       const at = `${path}.${problem.field}`;
       if (!issues.some((i) => i.path === at)) issues.push({ path: at, message: problem.message });
     }
   }
-  if (isSecretsManager) applyScopeRules(flavor, configuration, issues, warnings, path);
-  return { configuration, references, warnings };
 }
 
 /** ZenML's scope rules: default component; non-scoping flavors force none; namespace needs a namespace. */

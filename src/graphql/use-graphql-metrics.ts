@@ -53,6 +53,40 @@ function operationLabels(document: DocumentNode, operationName: string | null | 
   return { operationType: operation.operation, rootFields: [...names].sort().join(',') };
 }
 
+/** What names an operation for the labels: its document and the operation chosen in it. */
+interface OperationArgs {
+  document: DocumentNode;
+  operationName?: string | null;
+}
+
+/**
+ * A labeller of operations whose root field sets are bounded in number: after
+ * MAX_ROOT_FIELD_SETS distinct ones, a new set is labelled `(other)`.
+ */
+function createBoundedLabeller(): (args: OperationArgs) => GraphQLOperationLabels {
+  const rootFieldSets = new Set<string>();
+  return (args) => {
+    const labels = operationLabels(args.document, args.operationName);
+    if (rootFieldSets.has(labels.rootFields)) return labels;
+    if (rootFieldSets.size >= MAX_ROOT_FIELD_SETS) return { ...labels, rootFields: '(other)' };
+    rootFieldSets.add(labels.rootFields);
+    return labels;
+  };
+}
+
+/**
+ * Once an operation has its result: records its time (`done`) and the errors of the result, or
+ * of each result its stream yields, through `countErrors`.
+ */
+function resultRecorder(countErrors: (errors: readonly unknown[] | undefined) => void) {
+  return (done: () => void) =>
+    ({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) => {
+      done();
+      if (!isAsyncIterable(result)) return countErrors(result.errors);
+      return { onNext: ({ result: next }: { result: ExecutionResult }) => countErrors(next.errors) };
+    };
+}
+
 /**
  * Records every GraphQL operation (HTTP, SSE and WebSocket): its duration from parsing to the
  * result (a subscription: until its stream is set up) by operation type and root fields, and
@@ -60,39 +94,17 @@ function operationLabels(document: DocumentNode, operationName: string | null | 
  */
 export function useGraphQLMetrics(metrics: Pick<GatewayMetrics, 'graphqlRequest' | 'graphqlError'>): Plugin {
   const startedAt = new WeakMap<object, number>();
-  const rootFieldSets = new Set<string>();
-
-  const countErrors = (errors: readonly unknown[] | undefined) => {
+  const labelsOf = createBoundedLabeller();
+  const recordResult = resultRecorder((errors) => {
     for (const error of errors ?? []) metrics.graphqlError(errorCode(error));
-  };
-
-  /** Labels of an operation, the root field set bounded in number. */
-  function labelsOf(args: { document: DocumentNode; operationName?: string | null }): GraphQLOperationLabels {
-    const labels = operationLabels(args.document, args.operationName);
-    if (rootFieldSets.has(labels.rootFields)) return labels;
-    if (rootFieldSets.size >= MAX_ROOT_FIELD_SETS) return { ...labels, rootFields: '(other)' };
-    rootFieldSets.add(labels.rootFields);
-    return labels;
-  }
+  });
 
   /** Starts timing an operation; the returned function records it. */
-  function timer(args: { document: DocumentNode; operationName?: string | null; contextValue?: unknown }) {
+  function timer(args: OperationArgs & { contextValue?: unknown }) {
     const context = args.contextValue as object | undefined;
     const started = (context && startedAt.get(context)) ?? performance.now();
     return () => metrics.graphqlRequest(labelsOf(args), (performance.now() - started) / 1000);
   }
-
-  /**
-   * Once an operation has its result: records its time (`done`) and the errors of the result, or
-   * of each result its stream yields.
-   */
-  const recordResult =
-    (done: () => void) =>
-    ({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) => {
-      done();
-      if (!isAsyncIterable(result)) return countErrors(result.errors);
-      return { onNext: ({ result: next }: { result: ExecutionResult }) => countErrors(next.errors) };
-    };
 
   return {
     onPluginInit({ registerContextErrorHandler }) {

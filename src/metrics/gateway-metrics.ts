@@ -37,50 +37,57 @@ export interface GatewayMetrics {
   valueReadRateLimited(): void;
 }
 
+/** The gateway's own instruments, registered on `registry` in this order. */
+function createInstruments(registry: Registry) {
+  const registers = [registry];
+  return {
+    requestDuration: new Histogram({
+      name: 'sgw_graphql_request_duration_seconds',
+      help: 'GraphQL operations: time from parsing to the result (subscriptions: to the stream set up)',
+      labelNames: ['operation_type', 'root_fields'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    errors: new Counter({
+      name: 'sgw_graphql_errors_total',
+      help: 'Errors in GraphQL responses, by extensions.code',
+      labelNames: ['code'],
+      registers,
+    }),
+    backendDuration: new Histogram({
+      name: 'sgw_backend_call_duration_seconds',
+      help: 'Secret back-end calls, by flavor and SecretBackend method',
+      labelNames: ['flavor', 'operation'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    backendFailures: new Counter({
+      name: 'sgw_backend_call_failures_total',
+      help: 'Failed secret back-end calls, by flavor, SecretBackend method and error code',
+      labelNames: ['flavor', 'operation', 'code'],
+      registers,
+    }),
+    migrationItems: new Counter({
+      name: 'sgw_migration_items_total',
+      help: 'Migration items finished by this process, by outcome',
+      labelNames: ['status'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'sgw_value_reads_rate_limited_total',
+      help: 'Secret value reads refused with RATE_LIMITED',
+      registers,
+    }),
+  };
+}
+
 /** Builds the registry: process metrics (`sgw_` prefixed), the gateway's instruments and gauges. */
 export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
   const registry = new Registry();
-  const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'sgw_' });
   registerAuditGauges(registry, deps.auditBacklog);
-
-  const requestDuration = new Histogram({
-    name: 'sgw_graphql_request_duration_seconds',
-    help: 'GraphQL operations: time from parsing to the result (subscriptions: to the stream set up)',
-    labelNames: ['operation_type', 'root_fields'],
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const errors = new Counter({
-    name: 'sgw_graphql_errors_total',
-    help: 'Errors in GraphQL responses, by extensions.code',
-    labelNames: ['code'],
-    registers,
-  });
-  const backendDuration = new Histogram({
-    name: 'sgw_backend_call_duration_seconds',
-    help: 'Secret back-end calls, by flavor and SecretBackend method',
-    labelNames: ['flavor', 'operation'],
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const backendFailures = new Counter({
-    name: 'sgw_backend_call_failures_total',
-    help: 'Failed secret back-end calls, by flavor, SecretBackend method and error code',
-    labelNames: ['flavor', 'operation', 'code'],
-    registers,
-  });
-  const migrationItems = new Counter({
-    name: 'sgw_migration_items_total',
-    help: 'Migration items finished by this process, by outcome',
-    labelNames: ['status'],
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: 'sgw_value_reads_rate_limited_total',
-    help: 'Secret value reads refused with RATE_LIMITED',
-    registers,
-  });
+  const { requestDuration, errors, backendDuration, backendFailures, migrationItems, rateLimited } =
+    createInstruments(registry);
 
   return {
     contentType: registry.contentType,

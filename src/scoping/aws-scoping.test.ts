@@ -15,7 +15,7 @@ import { RAW_VALUE_KEY } from '../backends/backend.js';
 import { awsScoping as aws } from './aws-scoping.js';
 import type { ScopeContext } from './scoping.js';
 
-describe('aws scoping: backend names, tags and values', () => {
+describe('aws scoping: scoped backend names, tags and values', () => {
   it('component scope: zenml/component/<uuid>/<name>, full tags in ZenML order', () => {
     const [entry, ...rest] = aws.toEntries(componentA, 'db', 'basic_auth', basicAuth);
     expect(rest).toEqual([]);
@@ -58,7 +58,9 @@ describe('aws scoping: backend names, tags and values', () => {
       ['zenml_secret_schema', 'basic_auth'],
     ]);
   });
+});
 
+describe('aws scoping: scope none and entry lookup', () => {
   it('scope none: the bare name, no tags, values still carry the schema', () => {
     expect(aws.toEntries(noneA, 'db', 'basic_auth', basicAuth)).toEqual([
       {

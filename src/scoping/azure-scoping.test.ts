@@ -15,7 +15,7 @@ import { RAW_VALUE_KEY } from '../backends/backend.js';
 import { azureScoping as azure } from './azure-scoping.js';
 import type { ScopeContext } from './scoping.js';
 
-describe('azure scoping: Key Vault names, tags and values', () => {
+describe('azure scoping: scoped Key Vault names, tags and values', () => {
   it('component scope: zenml-component-<uuid>-<name>, tags = full metadata in ZenML order', () => {
     const [entry, ...rest] = azure.toEntries(componentA, 'db', 'basic_auth', basicAuth);
     expect(rest).toEqual([]);
@@ -58,7 +58,9 @@ describe('azure scoping: Key Vault names, tags and values', () => {
       ['zenml_secret_schema', 'basic_auth'],
     ]);
   });
+});
 
+describe('azure scoping: legacy per-key secrets and entry lookup', () => {
   it('scope none (legacy): one secret per key, zenml- + hex(base64("<name>-<key>")), three tags', () => {
     // base64("db-username") = "ZGItdXNlcm5hbWU=", base64("db-password") = "ZGItcGFzc3dvcmQ="
     const entries = azure.toEntries(noneA, 'db', 'basic_auth', basicAuth);
@@ -141,7 +143,9 @@ describe('azure scoping: listing', () => {
       .map(([label]) => label);
     expect(seen).toEqual(expected);
   });
+});
 
+describe('azure scoping: telling entries apart by name and tags', () => {
   it('names that collide across namespaces are told apart by tags', () => {
     const nsMl: ScopeContext = { ...namespaceXA, namespace: 'ml' };
     const [fromMl] = azure.toEntries(nsMl, 'team-db', 'arbitrary', { k: 'v' });
@@ -199,7 +203,9 @@ describe('azure scoping: values back', () => {
       values: { account_name: 'acct', account_key: 'k3y' },
     });
   });
+});
 
+describe('azure scoping: legacy values back', () => {
   it('reads a legacy secret as ZenML wrote it (per-key secrets with hex names)', () => {
     // Names from Python: "zenml-" + base64.b64encode(b"db_prod-user").hex() etc.; underscores
     // in names and keys are fine thanks to the hex encoding.

@@ -15,7 +15,7 @@ import { RAW_VALUE_KEY } from '../backends/backend.js';
 import { gcpScoping as gcp } from './gcp-scoping.js';
 import type { ScopeContext } from './scoping.js';
 
-describe('gcp scoping: secret ids, labels and payloads', () => {
+describe('gcp scoping: scoped secret ids, labels and payloads', () => {
   it('component scope: zenml-component-<uuid>-<name>, labels = full metadata in ZenML order', () => {
     const [entry, ...rest] = gcp.toEntries(componentA, 'db', 'basic_auth', basicAuth);
     expect(rest).toEqual([]);
@@ -58,7 +58,9 @@ describe('gcp scoping: secret ids, labels and payloads', () => {
       ['zenml_secret_schema', 'basic_auth'],
     ]);
   });
+});
 
+describe('gcp scoping: legacy per-key secrets and entry lookup', () => {
   it('scope none (legacy): one secret per key named <name>_<key>, bare value, group and schema labels', () => {
     const entries = gcp.toEntries(noneA, 'db', 'basic_auth', basicAuth);
     expect(entries).toEqual([
@@ -125,7 +127,9 @@ describe('gcp scoping: listing', () => {
       .map(([label]) => label);
     expect(seen).toEqual(expected);
   });
+});
 
+describe('gcp scoping: telling entries apart by secret id and labels', () => {
   it('names that collide across namespaces ("-" in names) are told apart by labels', () => {
     const nsMl: ScopeContext = { ...namespaceXA, namespace: 'ml' };
     const [fromMl] = gcp.toEntries(nsMl, 'team-db', 'arbitrary', { k: 'v' });

@@ -5,6 +5,8 @@ import { parse, stringify } from 'yaml';
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
 import {
   type BackendEntry,
+  type BackendListPage,
+  type BackendListQuery,
   matchesListQuery,
   type SecretBackend,
   type SecretMetadata,
@@ -221,6 +223,22 @@ async function drain(file: string, queue: PendingChange[]): Promise<void> {
   fileQueues.delete(file);
 }
 
+/** One page of the file's secrets in name order, after `pageToken` and matching the query. */
+async function listPage(file: string, query: BackendListQuery): Promise<BackendListPage> {
+  const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
+  const secrets = await load(file);
+  const matching = Object.keys(secrets)
+    .sort()
+    .filter((name) => !query.pageToken || name > query.pageToken)
+    .map((name) => ({ name, metadata: metadataOf(secrets[name]) }))
+    .filter((entry) => matchesListQuery(entry, query));
+  const page = matching.slice(0, pageSize);
+  return {
+    entries: page,
+    nextPageToken: matching.length > pageSize ? page[page.length - 1].name : undefined,
+  };
+}
+
 /**
  * The `local` back-end: ZenML's secrets YAML file (secret name → its base64 values and plain
  * `zenml_schema_name`). Writes replace the file atomically (temp file in the same directory,
@@ -275,19 +293,6 @@ export function createLocalBackend(options: LocalBackendOptions): SecretBackend 
         return true;
       });
     },
-    async list(query) {
-      const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
-      const secrets = await load(file);
-      const matching = Object.keys(secrets)
-        .sort()
-        .filter((name) => !query.pageToken || name > query.pageToken)
-        .map((name) => ({ name, metadata: metadataOf(secrets[name]) }))
-        .filter((entry) => matchesListQuery(entry, query));
-      const page = matching.slice(0, pageSize);
-      return {
-        entries: page,
-        nextPageToken: matching.length > pageSize ? page[page.length - 1].name : undefined,
-      };
-    },
+    list: (query) => listPage(file, query),
   };
 }

@@ -63,6 +63,88 @@ function leaseOf(answer: AuthAnswer, grantedSeconds: number, now: number): Lease
   };
 }
 
+/** One session's client, how it signs in, its clock, and the token it holds (if any). */
+interface SessionState {
+  client: vault.client;
+  appRole: VaultAppRole;
+  /** The AppRole auth mount, without leading or trailing slashes. */
+  mount: string;
+  now: () => number;
+  lease?: Lease;
+  /** The renewal or login under way, shared by every request that waits on it. */
+  pending?: Promise<void>;
+}
+
+/**
+ * Logs in with AppRole and puts the new token and its lease on the session. A refused login
+ * (4xx) is a BackendError naming the fields to check; any other failure is rethrown as is.
+ */
+async function logIn(session: SessionState): Promise<void> {
+  const { client, appRole, mount } = session;
+  let answer: AuthAnswer;
+  try {
+    answer = await client.approleLogin({
+      mount_point: mount,
+      role_id: appRole.roleId,
+      secret_id: appRole.secretId,
+    });
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    throw new BackendError(
+      `vault back-end error (AppRole login, HTTP ${statusOf(error)}): Vault refused the AppRole login on auth/${mount}; check role_id, secret_id and approle_mount`,
+    );
+  }
+  if (typeof answer.auth?.client_token !== 'string' || answer.auth.client_token === '') {
+    throw new BackendError('vault back-end error (AppRole login): Vault answered without a client token');
+  }
+  client.token = answer.auth.client_token;
+  session.lease = leaseOf(answer, leaseSeconds(answer), session.now());
+}
+
+/** Renews the session's token; logs in again when the renewal is refused or capped by the max TTL. */
+async function renewToken(session: SessionState, current: Lease): Promise<void> {
+  let answer: AuthAnswer;
+  try {
+    answer = await session.client.tokenRenewSelf();
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return logIn(session);
+  }
+  // Less than the login granted: the max TTL caps it, and only a new login goes further.
+  if (leaseSeconds(answer) < current.grantedSeconds) return logIn(session);
+  session.lease = leaseOf(answer, current.grantedSeconds, session.now());
+}
+
+/**
+ * Resolves at once while the token is not half-way through its lease; otherwise renews it or
+ * logs in again, one at a time: concurrent callers share the renewal or login under way.
+ */
+function refreshToken(session: SessionState): Promise<void> {
+  const current = session.lease;
+  const time = session.now();
+  if (current && time < current.renewAt) return Promise.resolve();
+  if (!session.pending) {
+    // A live renewable token is renewed; anything else (none, expired, not renewable) logs in.
+    const next =
+      current?.renewable && time < current.expiresAt ? renewToken(session, current) : logIn(session);
+    session.pending = next.finally(() => {
+      session.pending = undefined;
+    });
+  }
+  return session.pending;
+}
+
+/** Whether Vault still accepts the client's token (lookup-self); a non-refusal failure is rethrown. */
+async function tokenStillValid(client: vault.client): Promise<boolean> {
+  try {
+    await client.tokenLookupSelf();
+    return true;
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return false;
+  }
+}
+
 /**
  * Signs a node-vault client in with AppRole (`POST /v1/auth/<mount>/login`) and keeps its token
  * alive on demand: the first request past half the lease renews it (`auth/token/renew-self`);
@@ -77,75 +159,15 @@ export function startAppRoleSession(
   now: () => number = Date.now,
 ): VaultAppRoleSession {
   const mount = (appRole.mount ?? 'approle').replace(/^\/+|\/+$/g, '');
-  let lease: Lease | undefined;
-  let pending: Promise<void> | undefined;
-
-  async function login(): Promise<void> {
-    let answer: AuthAnswer;
-    try {
-      answer = await client.approleLogin({
-        mount_point: mount,
-        role_id: appRole.roleId,
-        secret_id: appRole.secretId,
-      });
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      throw new BackendError(
-        `vault back-end error (AppRole login, HTTP ${statusOf(error)}): Vault refused the AppRole login on auth/${mount}; check role_id, secret_id and approle_mount`,
-      );
-    }
-    if (typeof answer.auth?.client_token !== 'string' || answer.auth.client_token === '') {
-      throw new BackendError('vault back-end error (AppRole login): Vault answered without a client token');
-    }
-    client.token = answer.auth.client_token;
-    lease = leaseOf(answer, leaseSeconds(answer), now());
-  }
-
-  async function renew(current: Lease): Promise<void> {
-    let answer: AuthAnswer;
-    try {
-      answer = await client.tokenRenewSelf();
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      return login();
-    }
-    // Less than the login granted: the max TTL caps it, and only a new login goes further.
-    if (leaseSeconds(answer) < current.grantedSeconds) return login();
-    lease = leaseOf(answer, current.grantedSeconds, now());
-  }
-
-  function refresh(): Promise<void> {
-    const current = lease;
-    const time = now();
-    if (current && time < current.renewAt) return Promise.resolve();
-    if (!pending) {
-      // A live renewable token is renewed; anything else (none, expired, not renewable) logs in.
-      const next = current?.renewable && time < current.expiresAt ? renew(current) : login();
-      pending = next.finally(() => {
-        pending = undefined;
-      });
-    }
-    return pending;
-  }
-
-  async function stillValid(): Promise<boolean> {
-    try {
-      await client.tokenLookupSelf();
-      return true;
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      return false;
-    }
-  }
-
+  const session: SessionState = { client, appRole, mount, now };
   return {
-    ready: refresh,
+    ready: () => refreshToken(session),
     async refused(token) {
       if (client.token === token) {
-        if (await stillValid()) return false;
-        lease = undefined;
+        if (await tokenStillValid(client)) return false;
+        session.lease = undefined;
       }
-      await refresh();
+      await refreshToken(session);
       return true;
     },
   };

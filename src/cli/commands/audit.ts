@@ -1,5 +1,13 @@
 import { CliError, usageError } from '../cli-error.js';
-import { type Command, type CommandGroup, flag, listOption, stringOption } from '../command.js';
+import {
+  type Command,
+  type CommandContext,
+  type CommandGroup,
+  flag,
+  listOption,
+  stringOption,
+} from '../command.js';
+import type { GatewayClient } from '../gateway-client.js';
 import type { Output } from '../output.js';
 
 interface AuditEvent {
@@ -45,6 +53,133 @@ function printEvent(out: Output, event: AuditEvent): void {
   out.line(out.json ? JSON.stringify(event) : auditLine(event));
 }
 
+/** The parsed and validated options of `audit tail`. */
+interface TailOptions {
+  follow: boolean;
+  after: string | undefined;
+  lines: number;
+  filter: Record<string, unknown>;
+}
+
+/** Reads and validates the `audit tail` options; throws a usage error for a bad --after or -n. */
+function parseTailOptions(context: CommandContext): TailOptions {
+  const follow = flag(context, 'follow');
+  const after = stringOption(context, 'after');
+  if (after !== undefined && !/^\d+$/.test(after))
+    throw usageError('--after takes an audit event id (a number)');
+  const lines = Number(stringOption(context, 'lines') ?? '20');
+  if (!Number.isInteger(lines) || lines < 1 || lines > 1000)
+    throw usageError('-n takes a number from 1 to 1000');
+  const actions = listOption(context, 'action');
+  const filter = {
+    ...(actions.length ? { actions } : {}),
+    ...(stringOption(context, 'actor') ? { actor: stringOption(context, 'actor') } : {}),
+    ...(stringOption(context, 'secret') ? { secretName: stringOption(context, 'secret') } : {}),
+  };
+  return { follow, after, lines, filter };
+}
+
+/** The events to print before following, and the cursor (event id) to follow from. */
+interface InitialEvents {
+  printed: AuditEvent[];
+  cursor: string | null;
+}
+
+/**
+ * Loads what `audit tail` prints first: without --after, the latest `lines` matching events
+ * (oldest first) and the id of the newest event overall as the cursor; with --after and no
+ * --follow, every matching event after that id; with both, nothing (the follow starts there).
+ */
+async function loadInitialEvents(client: GatewayClient, options: TailOptions): Promise<InitialEvents> {
+  const { after, follow, filter, lines } = options;
+  if (after === undefined) return loadLatestEvents(client, filter, lines);
+  if (!follow) return loadEventsAfter(client, filter, after);
+  return { printed: [], cursor: after };
+}
+
+/** The latest `lines` matching events, oldest first, and the id of the newest event ('0' if none). */
+async function loadLatestEvents(
+  client: GatewayClient,
+  filter: TailOptions['filter'],
+  lines: number,
+): Promise<InitialEvents> {
+  const data = await client.request<{ tail: AuditPage; latest: AuditPage }>(
+    `query($filter: AuditFilter, $first: Int) {
+          tail: auditEvents(filter: $filter, first: $first, newestFirst: true) { nodes { ${EVENT_FIELDS} } pageInfo { hasNextPage endCursor } }
+          latest: auditEvents(first: 1, newestFirst: true) { nodes { id } pageInfo { hasNextPage endCursor } }
+        }`,
+    { filter, first: lines },
+  );
+  return { printed: [...data.tail.nodes].reverse(), cursor: data.latest.nodes[0]?.id ?? '0' };
+}
+
+/** Every matching event after event id `after`, paging 1000 at a time; the cursor is the last page's end. */
+async function loadEventsAfter(
+  client: GatewayClient,
+  filter: TailOptions['filter'],
+  after: string,
+): Promise<InitialEvents> {
+  let cursor = after;
+  const printed: AuditEvent[] = [];
+  for (;;) {
+    const { auditEvents: page } = await client.request<{ auditEvents: AuditPage }>(
+      `query($filter: AuditFilter, $after: String) {
+            auditEvents(filter: $filter, first: 1000, after: $after) { nodes { ${EVENT_FIELDS} } pageInfo { hasNextPage endCursor } }
+          }`,
+      { filter, after: cursor },
+    );
+    printed.push(...page.nodes);
+    if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
+    cursor = page.pageInfo.endCursor;
+  }
+  return { printed, cursor };
+}
+
+/** Prints the events of a non-follow tail: a JSON array, 'No audit events.', or one line each. */
+function printFinalEvents(out: Output, printed: AuditEvent[]): void {
+  if (out.json) out.data(printed);
+  else if (!printed.length) out.line('No audit events.');
+  else for (const event of printed) printEvent(out, event);
+}
+
+/**
+ * Follows the audit log after `cursor`, printing each new event until SIGINT/SIGTERM; if the
+ * gateway becomes unreachable, the error says how to resume after the last event printed.
+ */
+async function followEvents(
+  client: GatewayClient,
+  out: Output,
+  filter: TailOptions['filter'],
+  after: string | null,
+): Promise<void> {
+  let cursor = after;
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const events = client.subscribe<{ auditEvents: AuditEvent }>(
+    `subscription($filter: AuditFilter, $after: ID) { auditEvents(filter: $filter, after: $after) { ${EVENT_FIELDS} } }`,
+    { filter, after: cursor },
+    {
+      signal: abort.signal,
+      onOpen: () => out.note(`Following the audit log after event ${cursor}; Ctrl-C stops.`),
+    },
+  );
+  try {
+    for await (const { auditEvents: event } of events) {
+      printEvent(out, event);
+      cursor = event.id;
+    }
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'UNREACHABLE')
+      throw new CliError(
+        error.code,
+        `${error.message}; resume with sgw audit tail --follow --after ${cursor}`,
+      );
+    throw error;
+  }
+}
+
 const tail: Command = {
   name: 'tail',
   usage: '[--follow] [--after ID] [--action A ...] [--actor NAME] [--secret NAME] [-n N]',
@@ -74,80 +209,15 @@ const tail: Command = {
   ],
   arity: [0, 0],
   async run(context) {
-    const { out } = context;
-    const follow = flag(context, 'follow');
-    const after = stringOption(context, 'after');
-    if (after !== undefined && !/^\d+$/.test(after))
-      throw usageError('--after takes an audit event id (a number)');
-    const lines = Number(stringOption(context, 'lines') ?? '20');
-    if (!Number.isInteger(lines) || lines < 1 || lines > 1000)
-      throw usageError('-n takes a number from 1 to 1000');
-    const actions = listOption(context, 'action');
-    const filter = {
-      ...(actions.length ? { actions } : {}),
-      ...(stringOption(context, 'actor') ? { actor: stringOption(context, 'actor') } : {}),
-      ...(stringOption(context, 'secret') ? { secretName: stringOption(context, 'secret') } : {}),
-    };
+    const options = parseTailOptions(context);
     const client = await context.client();
-
-    let cursor = after ?? null;
-    const printed: AuditEvent[] = [];
-    if (after === undefined) {
-      const data = await client.request<{ tail: AuditPage; latest: AuditPage }>(
-        `query($filter: AuditFilter, $first: Int) {
-          tail: auditEvents(filter: $filter, first: $first, newestFirst: true) { nodes { ${EVENT_FIELDS} } pageInfo { hasNextPage endCursor } }
-          latest: auditEvents(first: 1, newestFirst: true) { nodes { id } pageInfo { hasNextPage endCursor } }
-        }`,
-        { filter, first: lines },
-      );
-      printed.push(...[...data.tail.nodes].reverse());
-      cursor = data.latest.nodes[0]?.id ?? '0';
-    } else if (!follow) {
-      for (;;) {
-        const { auditEvents: page } = await client.request<{ auditEvents: AuditPage }>(
-          `query($filter: AuditFilter, $after: String) {
-            auditEvents(filter: $filter, first: 1000, after: $after) { nodes { ${EVENT_FIELDS} } pageInfo { hasNextPage endCursor } }
-          }`,
-          { filter, after: cursor },
-        );
-        printed.push(...page.nodes);
-        if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) break;
-        cursor = page.pageInfo.endCursor;
-      }
-    }
-    if (!follow) {
-      if (out.json) out.data(printed);
-      else if (!printed.length) out.line('No audit events.');
-      else for (const event of printed) printEvent(out, event);
+    const { printed, cursor } = await loadInitialEvents(client, options);
+    if (!options.follow) {
+      printFinalEvents(context.out, printed);
       return;
     }
-    for (const event of printed) printEvent(out, event);
-
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const events = client.subscribe<{ auditEvents: AuditEvent }>(
-      `subscription($filter: AuditFilter, $after: ID) { auditEvents(filter: $filter, after: $after) { ${EVENT_FIELDS} } }`,
-      { filter, after: cursor },
-      {
-        signal: abort.signal,
-        onOpen: () => out.note(`Following the audit log after event ${cursor}; Ctrl-C stops.`),
-      },
-    );
-    try {
-      for await (const { auditEvents: event } of events) {
-        printEvent(out, event);
-        cursor = event.id;
-      }
-    } catch (error) {
-      if (error instanceof CliError && error.code === 'UNREACHABLE')
-        throw new CliError(
-          error.code,
-          `${error.message}; resume with sgw audit tail --follow --after ${cursor}`,
-        );
-      throw error;
-    }
+    for (const event of printed) printEvent(context.out, event);
+    await followEvents(client, context.out, options.filter, cursor);
   },
 };
 
