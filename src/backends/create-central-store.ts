@@ -11,9 +11,6 @@ import { createCustomBackend } from './custom/custom-backend.js';
 import { guardBackend } from './guard-backend.js';
 import { storeOptionReader } from './store-option-reader.js';
 
-export type { RemoteStoreKind } from './central-store.js';
-export type { SecretBackendFactory } from './custom/custom-backend.js';
-
 /** A secrets store that could not be set up; the message names the store and the reason. */
 export class SecretsStoreInitError extends Error {
   constructor(

@@ -2,9 +2,6 @@ import { AppError } from '../errors.js';
 import type { SecretBackend } from './backend.js';
 import { type BackendOperation, wrapBackendCalls } from './wrap-backend-calls.js';
 
-/** The SecretBackend methods a call can be: a bounded label. */
-export type { BackendOperation };
-
 /** Back-end flavors as metrics name them (the `hashicorp` store is `vault`). */
 export const BACKEND_FLAVORS = ['aws', 'gcp', 'azure', 'vault', 'local', 'sql', 'custom'] as const;
 export type BackendFlavor = (typeof BACKEND_FLAVORS)[number];

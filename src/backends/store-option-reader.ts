@@ -10,7 +10,7 @@ export type StoreNames = Record<string, string[]>;
 const TRUE_TEXT = new Set(['1', 'true', 'yes', 'on']);
 
 /** The environment variable of a store option. */
-export const storeVariable = (name: string) => `SGW_SECRETS_STORE_${name.toUpperCase()}`;
+const storeVariable = (name: string) => `SGW_SECRETS_STORE_${name.toUpperCase()}`;
 
 const list = (names: string[]) => names.join(' and ');
 

@@ -18,7 +18,7 @@ const OPERATIONS: Record<BackendOperation, true> = {
 };
 
 /** The names of every SecretBackend call. */
-export const BACKEND_OPERATIONS = Object.keys(OPERATIONS) as BackendOperation[];
+const BACKEND_OPERATIONS = Object.keys(OPERATIONS) as BackendOperation[];
 
 /** Runs one call of a wrapped back-end (`call` invokes the inner method with the caller's arguments). */
 export type AroundCall = <T>(operation: BackendOperation, call: () => Promise<T>) => Promise<T>;

@@ -12,8 +12,8 @@ import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
 import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
-import { useReadiness } from './use-readiness.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
+import { useStatusEndpoints } from './use-status-endpoints.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -38,7 +38,6 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
     schema,
     graphqlEndpoint,
     landingPage: false,
-    healthCheckEndpoint: '/healthz',
     graphiql: options.graphiql ? GRAPHIQL_OPTIONS : false,
     renderGraphiQL: createGraphiQLRenderer(),
     // useBodySizeLimit enforces SGW_MAX_BODY_BYTES; yoga's own limit would pipe every body
@@ -81,7 +80,7 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       }
     },
     plugins: [
-      useReadiness('/readyz', options.ready ?? (async () => true)),
+      useStatusEndpoints(options.ready ?? (async () => true)),
       // First of the GraphQL plugins, so it times the whole operation and sees what later ones answer.
       ...(options.metrics ? [useGraphQLMetrics(options.metrics)] : []),
       useBodySizeLimit(options.maxBodyBytes),

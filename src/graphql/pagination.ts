@@ -1,7 +1,7 @@
 import { builder } from './builder.js';
 
 /** Where a page ends: the cursor to pass as `after` for the next one. */
-export interface PageEnd {
+interface PageEnd {
   hasNextPage: boolean;
   endCursor: string | null;
 }

@@ -23,6 +23,7 @@ describe('npm start with no environment (embedded mode)', () => {
     });
     const health = await fetch(`${first.url}/healthz`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
     await postGraphQL(first.url, token!, 'mutation { createSecret(name: "kept", values: {a: "b"}) { id } }');
     expect(await first.stop()).toBe(0);

@@ -25,7 +25,7 @@ export interface Decisions {
 }
 
 /** A source secret's keys as indented table lines, values masked unless shown. */
-export function secretLines(secret: SourceSecret | undefined, showSecrets: boolean): string[] {
+function secretLines(secret: SourceSecret | undefined, showSecrets: boolean): string[] {
   if (!secret) return [];
   const rows = secret.keys.map((key) => [key, showSecrets ? (secret.values?.[key] ?? '') : MASK]);
   return formatTable(['key', 'value'], rows)

@@ -45,7 +45,7 @@ function checkCursor(value: string | null | undefined, path: string, issues: Inp
 }
 
 /** One page of the log for ADMIN and AUDITOR; BAD_USER_INPUT for a bad `first` or cursor. */
-export async function listAuditEvents(
+async function listAuditEvents(
   deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
   principal: Principal,
   args: AuditListArgs,
@@ -67,7 +67,7 @@ export async function listAuditEvents(
 }
 
 /** The chain verification for ADMIN and AUDITOR. */
-export async function verifyAuditChainFor(
+async function verifyAuditChainFor(
   deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
   principal: Principal,
 ): Promise<AuditChainReport> {
@@ -76,7 +76,7 @@ export async function verifyAuditChainFor(
 }
 
 /** The subscription for ADMIN and AUDITOR, checked (permission, cursor) before anything is sent. */
-export async function subscribeAuditFor(
+async function subscribeAuditFor(
   deps: Pick<AuditQueryDeps, 'authorize' | 'subscribe'>,
   principal: Principal,
   filter: AuditFilter | null,

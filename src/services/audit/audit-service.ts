@@ -10,7 +10,6 @@ import { createAuditQueryService, verifyAuditChain } from './audit-query-service
 import { createAuditRelay } from './audit-relay.js';
 import { createAuditWriter } from './audit-writer.js';
 
-export type { AuditChainReport } from './audit-chain.js';
 export type { RecordAudit } from './audit-writer.js';
 
 export interface AuditServiceDeps {

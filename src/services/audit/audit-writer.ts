@@ -27,7 +27,7 @@ export interface AuditWriterDeps {
 }
 
 /** Most events committed in one group transaction. */
-export const GROUP_COMMIT_MAX = 500;
+const GROUP_COMMIT_MAX = 500;
 
 /** An entry as an event to chain: time, default outcome, values replaced by HMAC fingerprints. */
 function unchainedEvent(hmacKey: Buffer, entry: AuditEntry, at: Date): UnchainedAuditEvent {

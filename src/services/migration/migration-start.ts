@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import type { StackSecretsManager } from '../managed-secrets/managed-secret.js';
 import type { ManagedSecretsService } from '../managed-secrets/managed-secrets-service.js';
 import type { SecretScope } from '../secrets/secret.js';
-import { secretNameSchema } from '../secrets/secrets-service.js';
+import { secretNameSchema } from '../secrets/secret-inputs.js';
 import { CONFLICT_POLICIES, type ConflictPolicy, type Migration, migrationFromRow } from './migration.js';
 import { targetScopeSchema } from './migration-plan.js';
 import type { ProgressFeed } from './migration-progress.js';

@@ -10,8 +10,6 @@ import { readValues } from './secret-value-reads.js';
 import { createSecret, deleteSecret, renameSecret, updateSecret } from './secret-writes.js';
 import type { StoredSecrets } from './stored-secrets.js';
 
-export { secretNameSchema } from './secret-inputs.js';
-
 /** What the public secrets service is built from. */
 export interface SecretsServiceDeps {
   db: Db;

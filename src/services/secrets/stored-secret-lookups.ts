@@ -20,7 +20,7 @@ export type BatchedLookup = (
 ) => Promise<Secret | undefined>;
 
 /** Looks a secret up by name in `executor`: the given scope, or USER first then WORKSPACE. */
-export async function findSecretIn(
+async function findSecretIn(
   executor: Executor,
   principal: Principal,
   name: string,

@@ -18,7 +18,7 @@ const principalNameSchema = z
   .refine((name) => name !== ANONYMOUS, `"${ANONYMOUS}" is reserved`);
 
 /** `createToken`: a valid, unreserved principal name and a known role. */
-export const createTokenInputSchema = z.object({
+const createTokenInputSchema = z.object({
   principal: principalNameSchema,
   role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
 });

@@ -1,21 +1,21 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { useReadiness } from './use-readiness.js';
+import { useStatusEndpoints } from './use-status-endpoints.js';
 
 const schema = createSchema({ typeDefs: 'type Query { hello: String }', resolvers: {} });
 
 function yogaWith(ready: () => Promise<boolean>) {
-  return createYoga({ schema, healthCheckEndpoint: '/healthz', plugins: [useReadiness('/readyz', ready)] });
+  return createYoga({ schema, plugins: [useStatusEndpoints(ready)] });
 }
 
-describe('useReadiness', () => {
-  it('answers 200 ready while the stores answer', async () => {
+describe('useStatusEndpoints', () => {
+  it('answers /readyz 200 ready while the stores answer', async () => {
     const response = await yogaWith(async () => true).fetch('http://gateway/readyz');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ready' });
   });
 
-  it('answers 503 when a store does not answer, and when the check throws (reason not shown)', async () => {
+  it('answers /readyz 503 when a store does not answer, and when the check throws (reason not shown)', async () => {
     const down = await yogaWith(async () => false).fetch('http://gateway/readyz');
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ status: 'unavailable' });
@@ -26,15 +26,23 @@ describe('useReadiness', () => {
     expect(await failing.text()).not.toContain('10.0.0.7');
   });
 
-  it('leaves /healthz to answer 200 without asking the stores, and GraphQL untouched', async () => {
+  it('answers /healthz 200 ok without asking the stores, and leaves GraphQL untouched', async () => {
     let asked = 0;
     const yoga = yogaWith(async () => {
       asked += 1;
       return false;
     });
-    expect((await yoga.fetch('http://gateway/healthz')).status).toBe(200);
+    const health = await yoga.fetch('http://gateway/healthz');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
     const graphql = await yoga.fetch('http://gateway/graphql?query={__typename}');
     expect(await graphql.json()).toEqual({ data: { __typename: 'Query' } });
     expect(asked).toBe(0);
+  });
+
+  it('matches the exact paths only', async () => {
+    const yoga = yogaWith(async () => true);
+    expect((await yoga.fetch('http://gateway/graphql/healthz')).status).toBe(404);
+    expect((await yoga.fetch('http://gateway/x/readyz')).status).toBe(404);
   });
 });
