@@ -72,6 +72,12 @@ const envSchema = z.object({
     .refine((v) => v === undefined || v === 'true' || v === 'false', 'must be true or false')
     .describe('GraphiQL on GET /graphql from a browser; unset: on without DATABASE_URL, off with it'),
   SGW_METRICS_TOKEN: optionalString.describe('bearer token GET /metrics requires; unset: /metrics is open'),
+  SGW_ALLOWED_ENDPOINTS: optionalString.describe(
+    'hosts (host, host:port) and CIDRs component and store endpoints may point at besides public addresses; * allows all; unset: loopback only without DATABASE_URL, none with it',
+  ),
+  SGW_CORS_ORIGINS: optionalString.describe(
+    'origins allowed to call the API from a browser (comma-separated); unset: none',
+  ),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -106,7 +112,18 @@ export interface Config {
   /** Bearer token that GET /metrics requires; undefined: open. */
   metricsToken: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** `SGW_ALLOWED_ENDPOINTS` entries (trimmed, non-empty); undefined when unset. */
+  allowedEndpoints: string[] | undefined;
+  /** `SGW_CORS_ORIGINS` entries; empty: no browser origin is allowed. */
+  corsOrigins: string[];
 }
+
+/** The non-empty, trimmed items of a comma-separated list. */
+const listOf = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
 export class ConfigError extends Error {}
@@ -149,5 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: e.SGW_GRAPHIQL === undefined ? !e.DATABASE_URL : e.SGW_GRAPHIQL === 'true',
     metricsToken: e.SGW_METRICS_TOKEN,
     logLevel: e.SGW_LOG_LEVEL,
+    allowedEndpoints: e.SGW_ALLOWED_ENDPOINTS === undefined ? undefined : listOf(e.SGW_ALLOWED_ENDPOINTS),
+    corsOrigins: listOf(e.SGW_CORS_ORIGINS),
   };
 }

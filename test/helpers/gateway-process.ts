@@ -31,6 +31,7 @@ export function gatewayEnv(
     SGW_DATA_DIR: path.join(tmpdir(), `sgw-process-${randomBytes(4).toString('hex')}`),
     SGW_LOG_LEVEL: 'error',
     SGW_VALUE_READS_PER_SECOND: '0',
+    SGW_ALLOWED_ENDPOINTS: '127.0.0.0/8,::1/128,localhost',
     ...extra,
   };
 }

@@ -9,6 +9,9 @@ import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway, type RunningServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
+/** Loopback, where the protocol fakes listen (`SGW_ALLOWED_ENDPOINTS` of tests). */
+export const LOOPBACK_ENDPOINTS = '127.0.0.0/8,::1/128,localhost';
+
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
@@ -62,6 +65,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     SGW_AUDIT_HMAC_KEY: 'test-audit-hmac-key',
     SGW_REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     SGW_LOG_LEVEL: 'warn',
+    // The protocol fakes listen on loopback; a gateway on Postgres refuses loopback by default.
+    SGW_ALLOWED_ENDPOINTS: LOOPBACK_ENDPOINTS,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
