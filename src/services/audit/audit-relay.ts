@@ -6,6 +6,7 @@ import { toAuditMessage } from './audit-event.js';
 import {
   claimUnpublishedAuditEvents,
   hasPendingAuditEvents,
+  lastAuditEventId,
   markAuditEventsPublished,
 } from './audit-repository.js';
 
@@ -25,16 +26,19 @@ const RELAY_BATCH = 500;
 
 /**
  * Publishes committed events the live feed missed (Redis was down), oldest first, a batch per
- * transaction; returns how many went out. Stops at the first failed publish (the rest wait for
- * the next run); a failed query rejects.
+ * transaction; returns how many went out. With `upTo`, only events up to that id. Stops at the
+ * first failed publish (the rest wait for the next run); a failed query rejects.
  */
-export async function relayOnce(deps: Pick<AuditRelayDeps, 'db' | 'bus' | 'channels'>): Promise<number> {
+export async function relayOnce(
+  deps: Pick<AuditRelayDeps, 'db' | 'bus' | 'channels'>,
+  upTo?: number,
+): Promise<number> {
   const { db, bus, channels } = deps;
   if (!bus.isConnected()) return 0;
   let total = 0;
   for (;;) {
     const sent = await db.transaction().execute(async (trx) => {
-      const events = await claimUnpublishedAuditEvents(trx, RELAY_BATCH);
+      const events = await claimUnpublishedAuditEvents(trx, RELAY_BATCH, upTo);
       const ids: string[] = [];
       for (const event of events) {
         try {
@@ -56,11 +60,24 @@ export async function relayOnce(deps: Pick<AuditRelayDeps, 'db' | 'bus' | 'chann
 export function createAuditRelay(deps: AuditRelayDeps) {
   let relayTimer: NodeJS.Timeout | undefined;
   let relayRunning = false;
+  /** The chain head the previous run saw: events up to it were committed a run ago or more. */
+  let previousHead: number | undefined;
+
+  /**
+   * Relays only events committed before the previous run: a newer one may be on its way out by
+   * the outbox of the process that committed it (sent, its mark not yet written), and relaying it
+   * too would publish it twice. Events the outbox did miss wait one more interval, no longer.
+   */
+  async function relayMissed(): Promise<number> {
+    const upTo = previousHead;
+    previousHead = Number(await lastAuditEventId(deps.db));
+    return upTo === undefined ? 0 : relayOnce(deps, upTo);
+  }
 
   /**
    * Every `intervalMs`: chains events left pending (by a process that died between its commit
-   * and the chainer) and, with Redis, publishes committed events the live feed missed. A failed
-   * run is logged; the next one tries again.
+   * and the chainer) and, with Redis, publishes committed events the live feed missed (see
+   * `relayMissed`). A failed run is logged; the next one tries again.
    */
   function startRelay(intervalMs = 1000): void {
     if (relayTimer) return;
@@ -69,7 +86,7 @@ export function createAuditRelay(deps: AuditRelayDeps) {
       relayRunning = true;
       hasPendingAuditEvents(deps.db)
         .then((pending) => (pending ? deps.chainPending() : undefined))
-        .then(() => (deps.publishedOnCommit ? 0 : relayOnce(deps)))
+        .then(() => (deps.publishedOnCommit ? 0 : relayMissed()))
         .catch((error) => deps.log.warn('audit relay failed', { error: (error as Error).message }))
         .finally(() => {
           relayRunning = false;

@@ -173,17 +173,15 @@ export async function lastAuditEventId(db: Executor): Promise<string> {
   return String(head.last_id);
 }
 
-/** Events not yet published on the live feed, oldest first, locked for this relay. */
-export async function claimUnpublishedAuditEvents(trx: Executor, limit: number): Promise<AuditEvent[]> {
-  const rows = await trx
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('published', '=', false)
-    .orderBy('id', 'asc')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
+/** Events not yet published on the live feed (up to id `upTo`, if given), oldest first, locked for this relay. */
+export async function claimUnpublishedAuditEvents(
+  trx: Executor,
+  limit: number,
+  upTo?: number,
+): Promise<AuditEvent[]> {
+  let query = trx.selectFrom('audit_events').selectAll().where('published', '=', false);
+  if (upTo !== undefined) query = query.where('id', '<=', String(upTo));
+  const rows = await query.orderBy('id', 'asc').limit(limit).forUpdate().skipLocked().execute();
   return rows.map(auditEventFromRow);
 }
 
