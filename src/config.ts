@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -12,6 +13,15 @@ const optionalString = z
 
 /** Default secret value reads per second per principal (bursts of five seconds worth). */
 const DEFAULT_VALUE_READS_PER_SECOND = 200;
+
+/** An IP address, or a CIDR (`address/prefix`). */
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -78,6 +88,22 @@ const envSchema = z.object({
   SGW_CORS_ORIGINS: optionalString.describe(
     'origins allowed to call the API from a browser (comma-separated); unset: none',
   ),
+  SGW_AUTH_FAILURES_PER_WINDOW: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20)
+    .describe('failed authentications per client address and window; later requests: RATE_LIMITED'),
+  SGW_AUTH_FAILURE_WINDOW_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(60)
+    .describe('window of SGW_AUTH_FAILURES_PER_WINDOW, in seconds (one aggregate audit event per window)'),
+  SGW_TRUSTED_PROXIES: optionalString
+    .refine((v) => v === undefined || listOf(v).every(isAddressOrCidr), 'must list IP addresses or CIDRs')
+    .describe(
+      'proxies (IP addresses, CIDRs) whose X-Forwarded-For names the client address; unset: none, the socket address is the client',
+    ),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -116,14 +142,20 @@ export interface Config {
   allowedEndpoints: string[] | undefined;
   /** `SGW_CORS_ORIGINS` entries; empty: no browser origin is allowed. */
   corsOrigins: string[];
+  /** Failed authentications a client address may make per window before RATE_LIMITED. */
+  authFailuresPerWindow: number;
+  authFailureWindowMs: number;
+  /** `SGW_TRUSTED_PROXIES` entries (addresses, CIDRs); empty: X-Forwarded-For is ignored. */
+  trustedProxies: string[];
 }
 
 /** The non-empty, trimmed items of a comma-separated list. */
-const listOf = (value: string | undefined) =>
-  (value ?? '')
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
 export class ConfigError extends Error {}
@@ -168,5 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.SGW_LOG_LEVEL,
     allowedEndpoints: e.SGW_ALLOWED_ENDPOINTS === undefined ? undefined : listOf(e.SGW_ALLOWED_ENDPOINTS),
     corsOrigins: listOf(e.SGW_CORS_ORIGINS),
+    authFailuresPerWindow: e.SGW_AUTH_FAILURES_PER_WINDOW,
+    authFailureWindowMs: e.SGW_AUTH_FAILURE_WINDOW_SECONDS * 1000,
+    trustedProxies: listOf(e.SGW_TRUSTED_PROXIES),
   };
 }

@@ -7,6 +7,7 @@ import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
+import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
 import { createTokensService } from '../services/tokens/tokens-service.js';
 import {
@@ -77,14 +78,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
   const ready = () => isReady(infra);
+  const authFailures = createAuthFailureThrottle({
+    record: audit.record,
+    maxFailures: config.authFailuresPerWindow,
+    windowMs: config.authFailureWindowMs,
+  });
   const yoga = createGatewayYoga(services, infra.log, {
     maxBodyBytes: config.maxBodyBytes,
     metrics: infra.metrics,
     graphiql: config.graphiql,
     ready,
+    authFailures,
+    corsOrigins: config.corsOrigins,
+    trustedProxies: config.trustedProxies,
   });
   async function close(): Promise<void> {
     await worker.stop();
+    await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
     await closeInfrastructure(infra);
   }

@@ -6,6 +6,8 @@ import type { Services } from '../services/services.js';
 export interface GraphQLContext {
   principal: Principal | null;
   services: Services;
+  /** The client's address (socket, or trusted proxy's X-Forwarded-For); undefined in-process. */
+  clientAddress?: string;
   /** Memo of `activeStackIdOf`: the caller's active stack id, once per request. */
   activeStackId?: Promise<string | undefined>;
 }

@@ -3,8 +3,11 @@ import { bearerToken } from '../auth/api-token.js';
 import { AppError, BackendUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { AuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
+import { createClientAddress, type ServerContextWithRequest } from './client-address.js';
 import type { GraphQLContext } from './context.js';
+import { corsPolicy, useVaryOnOrigin } from './cors-policy.js';
 import { isUnavailableError, maskError, toPublicError } from './errors.js';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS, useGraphiQLOff } from './graphiql.js';
 import { schema } from './schema.js';
@@ -26,6 +29,46 @@ export interface GatewayYogaOptions {
   graphiql?: boolean;
   /** Whether the stores this gateway needs answer (`GET /readyz`: 200, else 503). */
   ready?: () => Promise<boolean>;
+  /** Failed authentication per client address: throttled (RATE_LIMITED) and audited in aggregate. */
+  authFailures: Pick<AuthFailureThrottle, 'retryAfterMs' | 'failed'>;
+  /** `SGW_CORS_ORIGINS`: browser origins allowed to call the API; none by default. */
+  corsOrigins?: string[];
+  /** `SGW_TRUSTED_PROXIES`: proxies whose X-Forwarded-For names the client. */
+  trustedProxies?: string[];
+}
+
+/** The `Authorization` header, or graphql-ws `connectionParams.authorization`. */
+function authorizationOf(request?: Request, connectionParams?: Record<string, unknown>): string | undefined {
+  return (
+    request?.headers?.get?.('authorization') ??
+    (typeof connectionParams?.authorization === 'string' ? connectionParams.authorization : undefined) ??
+    (typeof connectionParams?.Authorization === 'string' ? connectionParams.Authorization : undefined)
+  );
+}
+
+/**
+ * The context of an operation: the caller (from the bearer token) and its client address. An
+ * address over its failed-authentication limit is not looked up at all (no principal: the
+ * authentication plugin answers RATE_LIMITED).
+ */
+function contextFactory(services: Services, options: GatewayYogaOptions) {
+  const clientAddressOf = createClientAddress(options.trustedProxies ?? []);
+  return async (
+    initial: ServerContextWithRequest & { request?: Request; connectionParams?: Record<string, unknown> },
+  ): Promise<GraphQLContext> => {
+    const clientAddress = clientAddressOf(initial);
+    if (options.authFailures.retryAfterMs(clientAddress) > 0)
+      return { principal: null, services, clientAddress };
+    const header = authorizationOf(initial.request, initial.connectionParams);
+    try {
+      const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;
+      return { principal, services, clientAddress };
+    } catch (error) {
+      if (isUnavailableError(error))
+        throw new BackendUnavailableError('The database is unavailable; try again');
+      throw error;
+    }
+  };
 }
 
 /**
@@ -59,26 +102,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
         });
       },
     },
-    context: async ({
-      request,
-      connectionParams,
-    }: {
-      request?: Request;
-      connectionParams?: Record<string, unknown>;
-    }) => {
-      const header =
-        request?.headers?.get?.('authorization') ??
-        (typeof connectionParams?.authorization === 'string' ? connectionParams.authorization : undefined) ??
-        (typeof connectionParams?.Authorization === 'string' ? connectionParams.Authorization : undefined);
-      try {
-        const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;
-        return { principal, services };
-      } catch (error) {
-        if (isUnavailableError(error))
-          throw new BackendUnavailableError('The database is unavailable; try again');
-        throw error;
-      }
-    },
+    context: contextFactory(services, options),
+    cors: corsPolicy(options.corsOrigins ?? []),
     plugins: [
       useStatusEndpoints(options.ready ?? (async () => true)),
       // First of the GraphQL plugins, so it times the whole operation and sees what later ones answer.
@@ -86,7 +111,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useBodySizeLimit(options.maxBodyBytes),
       useQueryLimits(),
       useStableErrorCodes(),
-      useAuthentication(services.audit),
+      useAuthentication(options.authFailures),
+      ...(options.corsOrigins?.length ? [useVaryOnOrigin()] : []),
       ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],
   });

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'audit.subscribe',
   'audit.verify',
   'auth.authenticate',
+  'auth.failed',
   'component.delete',
   'component.get',
   'component.list',

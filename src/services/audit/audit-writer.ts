@@ -6,6 +6,7 @@ import { type AuditAppender, createAuditAppender } from './audit-appender.js';
 import type { AuditEntry, AuditEvent, UnchainedAuditEvent } from './audit-event.js';
 import { createPendingChainer } from './audit-pending-chainer.js';
 import { insertPendingAuditEvents } from './audit-repository.js';
+import { boundAuditTarget } from './audit-target-bounds.js';
 import { groupCommit } from './group-commit.js';
 
 /** Records one audit event in the caller's transaction (appended when the work is done). */
@@ -29,14 +30,14 @@ export interface AuditWriterDeps {
 /** Most events committed in one group transaction. */
 const GROUP_COMMIT_MAX = 500;
 
-/** An entry as an event to chain: time, default outcome, values replaced by HMAC fingerprints. */
+/** An entry as an event to chain: time, default outcome, bounded target, values replaced by HMAC fingerprints. */
 function unchainedEvent(hmacKey: Buffer, entry: AuditEntry, at: Date): UnchainedAuditEvent {
   return {
     at,
     actor: entry.actor,
     action: entry.action,
     outcome: entry.outcome ?? 'SUCCESS',
-    target: entry.target,
+    target: boundAuditTarget(entry.target),
     valueFingerprints: entry.values ? fingerprintValues(hmacKey, entry.values) : null,
   };
 }
