@@ -119,7 +119,7 @@ function failureWindows(deps: AuthFailureThrottleDeps, write: (entry: AuditEntry
  * Throttling: once an address has failed `maxFailures` times in its window, every request from
  * it is answered RATE_LIMITED until the window ends, without looking its token up.
  * Audit in aggregate: the first failure of a window is recorded (`auth.authenticate`, DENIED,
- * with the operation name and the address); when the window ends (a sweep every window, or at
+ * with the operation name and the address); when the window ends (a sweep every second, or at
  * close) a summary `auth.failed` event gives `count` (every refused request of the window, the
  * first included) and `rateLimited` (how many were refused unchecked), when there was more
  * than one. At most two stored events per address and window, however many attempts.
@@ -129,7 +129,8 @@ export function createAuthFailureThrottle(deps: AuthFailureThrottleDeps) {
   const now = deps.now ?? Date.now;
   const writes = backgroundWrites(deps.record);
   const windows = failureWindows(deps, writes.write);
-  const sweep = setInterval(() => windows.closeWindows(now()), windowMs);
+  // Summaries are written within a second of a window's end (or of the window, if shorter).
+  const sweep = setInterval(() => windows.closeWindows(now()), Math.min(windowMs, 1000));
   sweep.unref();
 
   /**
