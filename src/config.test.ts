@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       maxBodyBytes: 1024 * 1024,
       valueReadsPerSecond: 200,
       valueReadsBurst: 1000,
+      corsOrigins: [],
+      authFailuresPerWindow: 20,
+      authFailureWindowMs: 60_000,
+      trustedProxies: [],
     });
     expect(config.dataDir.endsWith('.sgw')).toBe(true);
   });
@@ -28,6 +32,10 @@ describe('loadConfig', () => {
     ['SGW_MAX_BODY_BYTES', '10'],
     ['SGW_VALUE_READS_PER_SECOND', '-1'],
     ['SGW_VALUE_READS_BURST', '0'],
+    ['SGW_AUTH_FAILURES_PER_WINDOW', '0'],
+    ['SGW_AUTH_FAILURE_WINDOW_SECONDS', 'soon'],
+    ['SGW_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['SGW_TRUSTED_PROXIES', 'proxy.internal'],
   ])('a bad %s stops start-up with one line naming it', (variable, value) => {
     let error: unknown;
     try {

@@ -182,6 +182,25 @@ describe.each(modes)('anonymous callers on %s', (_mode, options) => {
     expect(rows.map((row) => row.action)).toEqual(['auth.authenticate']);
   }, 30_000);
 
+  it('a forged X-Forwarded-For does not buy a fresh address (no proxy is trusted by default)', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < LIMIT + 5; i += 1) {
+      const answer = await httpFrom(url, '127.0.0.6', {
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${generateApiToken()}`,
+          'x-forwarded-for': `198.51.100.${i}`,
+        },
+        body: JSON.stringify({ query: '{ viewer { id } }' }),
+      });
+      codes.push(codeOf(answer));
+    }
+    expect(codes.slice(LIMIT)).toEqual(Array(5).fill('RATE_LIMITED'));
+    const addresses = (await anonymousRows(t)).map((row) => row.target.address);
+    expect(addresses).toContain('127.0.0.6');
+    expect(addresses.filter((address) => String(address).startsWith('198.51.100.'))).toEqual([]);
+  });
+
   it('a 500 KB operation name is cut to AUDIT_TEXT_MAX characters in the audit target', async () => {
     const before = (await anonymousRows(t)).length;
     const name = `Flood${'A'.repeat(500_000)}`;
