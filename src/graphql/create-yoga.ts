@@ -30,7 +30,7 @@ export interface GatewayYogaOptions {
   /** Whether the stores this gateway needs answer (`GET /readyz`: 200, else 503). */
   ready?: () => Promise<boolean>;
   /** Failed authentication per client address: throttled (RATE_LIMITED) and audited in aggregate. */
-  authFailures: Pick<AuthFailureThrottle, 'retryAfterMs' | 'failed'>;
+  authFailures: Pick<AuthFailureThrottle, 'failed'>;
   /** `SGW_CORS_ORIGINS`: browser origins allowed to call the API; none by default. */
   corsOrigins?: string[];
   /** `SGW_TRUSTED_PROXIES`: proxies whose X-Forwarded-For names the client. */
@@ -47,9 +47,9 @@ function authorizationOf(request?: Request, connectionParams?: Record<string, un
 }
 
 /**
- * The context of an operation: the caller (from the bearer token) and its client address. An
- * address over its failed-authentication limit is not looked up at all (no principal: the
- * authentication plugin answers RATE_LIMITED).
+ * The context of an operation: the caller (from the bearer token) and its client address. A
+ * valid token is served whatever its address has failed before (a page cannot lock a developer
+ * out); a bad one past its address's failure limit is answered RATE_LIMITED by the plugin.
  */
 function contextFactory(services: Services, options: GatewayYogaOptions) {
   const clientAddressOf = createClientAddress(options.trustedProxies ?? []);
@@ -57,8 +57,6 @@ function contextFactory(services: Services, options: GatewayYogaOptions) {
     initial: ServerContextWithRequest & { request?: Request; connectionParams?: Record<string, unknown> },
   ): Promise<GraphQLContext> => {
     const clientAddress = clientAddressOf(initial);
-    if (options.authFailures.retryAfterMs(clientAddress) > 0)
-      return { principal: null, services, clientAddress };
     const header = authorizationOf(initial.request, initial.connectionParams);
     try {
       const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;

@@ -133,17 +133,6 @@ export function createAuthFailureThrottle(deps: AuthFailureThrottleDeps) {
   const sweep = setInterval(() => windows.closeWindows(now()), Math.min(windowMs, 1000));
   sweep.unref();
 
-  /**
-   * The hot path of every request: milliseconds until `address` may authenticate again, 0 when
-   * it may now (a size check while no address has failed, else one Map lookup).
-   */
-  function retryAfterMs(address: string | undefined): number {
-    if (windows.isEmpty()) return 0;
-    const window = windows.current(clientKey(address));
-    if (!window || window.failures < maxFailures) return 0;
-    return Math.max(0, window.start + windowMs - now());
-  }
-
   /** Counts a request refused for want of a valid token; says how to answer it. */
   async function failed(
     address: string | undefined,
@@ -167,7 +156,7 @@ export function createAuthFailureThrottle(deps: AuthFailureThrottleDeps) {
     await writes.settled();
   }
 
-  return { retryAfterMs, failed, close };
+  return { failed, close };
 }
 
 export type AuthFailureThrottle = ReturnType<typeof createAuthFailureThrottle>;
