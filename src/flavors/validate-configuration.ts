@@ -14,6 +14,10 @@ export interface ValidatedConfiguration {
   warnings: string[];
 }
 
+/** A malformed reference in a sensitive field, said without quoting the value. */
+const MALFORMED_SENSITIVE =
+  'is not a valid secret reference (value not shown: the field is sensitive): use {{secret_name.key}} as the whole value';
+
 /** What validating one configuration field needs to know. */
 interface FieldCheckContext {
   flavor: Flavor;
@@ -87,7 +91,9 @@ function checkField(context: FieldCheckContext, name: string, value: unknown): F
     reference = parseSecretReference(value);
   } catch (error) {
     if (!(error instanceof MalformedReferenceError)) throw error;
-    issues.push({ path: `${path}.${name}`, message: error.message });
+    // The error quotes the value: never a sensitive one.
+    const message = field.sensitive ? MALFORMED_SENSITIVE : error.message;
+    issues.push({ path: `${path}.${name}`, message });
     return undefined;
   }
   if (reference) return checkReferenceField(context, field, value, reference);

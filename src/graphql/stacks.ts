@@ -30,7 +30,8 @@ export const ComponentObject = builder.objectRef<Component>('Component').impleme
     }),
     resolvedConfiguration: t.field({
       type: 'JSON',
-      description: 'References resolved; needs value access; audited',
+      description:
+        "References resolved (USER-scoped secrets only in the caller's own component); a secrets manager's credentials stay masked; needs value access; audited",
       resolve: (c, _args, ctx) =>
         ctx.services.references.resolve(valueReaderOf(ctx, referencedSecretCount(c)), c),
     }),

@@ -10,6 +10,8 @@ export interface ComponentsTable {
   /** Sensitive plain values as sealed JSON (AAD = component id), or null when none. */
   sensitive_ciphertext: string | null;
   sensitive_key_id: string | null;
+  /** The principal that last registered or updated the configuration; null: nobody (WORKSPACE references only). */
+  owner_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }

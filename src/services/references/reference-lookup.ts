@@ -3,6 +3,7 @@ import type { SecretValues } from '../../backends/backend.js';
 import type { SecretValidationLevel } from '../../config.js';
 import { formatSecretReference } from '../../flavors/secret-reference.js';
 import type { FieldReference } from '../../flavors/validate-configuration.js';
+import type { SecretScope } from '../secrets/secret.js';
 import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { Component } from '../stacks/component.js';
 import type { Stack } from '../stacks/stack.js';
@@ -44,15 +45,40 @@ export async function stackOf(
   return owning[0] ?? (await stacks.activeStack(principal));
 }
 
-/** A referenced secret: the store first (USER then WORKSPACE), then the stack's secrets manager; undefined when absent. */
+/** Where a component's references are looked up for one reader. */
+export interface LookupContext {
+  /** The stack whose secrets manager may hold them. */
+  stack: Stack | undefined;
+  /** WORKSPACE when the reader does not own the component; undefined: USER then WORKSPACE. */
+  scope: SecretScope | undefined;
+}
+
+/**
+ * The context of a component's references for `principal`: the given stack (else `stackOf`), and
+ * USER-scoped secrets only for the component's owner — in a component someone else wrote, a
+ * reference never yields the reader's private secret (WORKSPACE only; ZenML resolved USER first).
+ */
+export async function lookupContextOf(
+  stacks: Pick<StacksService, 'stacksWithComponent' | 'activeStack'>,
+  principal: Principal,
+  component: Component,
+  stack?: Stack,
+): Promise<LookupContext> {
+  return {
+    stack: stack ?? (await stackOf(stacks, principal, component)),
+    scope: component.ownerId === principal.id ? undefined : 'WORKSPACE',
+  };
+}
+
+/** A referenced secret: the store first (USER then WORKSPACE, or the context's scope), then the stack's secrets manager; undefined when absent. */
 export async function findSecret(
   deps: ReferenceLookupDeps,
   principal: Principal,
   name: string,
-  stack: Stack | undefined,
+  { stack, scope }: LookupContext,
   withValues: boolean,
 ): Promise<FoundSecret | undefined> {
-  const stored = await deps.secrets.getSecretForResolution(principal, name, withValues);
+  const stored = await deps.secrets.getSecretForResolution(principal, name, withValues, scope);
   if (stored) {
     return {
       source: 'store',
@@ -73,13 +99,13 @@ export async function problemOf(
   deps: ReferenceLookupDeps,
   principal: Principal,
   ref: FieldReference,
-  stack: Stack | undefined,
+  context: LookupContext,
   level: SecretValidationLevel,
 ): Promise<string | undefined> {
   if (level === 'NONE') return undefined;
   let found: FoundSecret | undefined;
   try {
-    found = await findSecret(deps, principal, ref.secretName, stack, false);
+    found = await findSecret(deps, principal, ref.secretName, context, false);
   } catch (error) {
     return `Field "${ref.field}": secret "${ref.secretName}" could not be checked (${(error as Error).message})`;
   }

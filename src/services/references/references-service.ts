@@ -2,7 +2,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { SecretValidationLevel } from '../../config.js';
 import { type Component, componentReferences } from '../stacks/component.js';
 import type { Stack } from '../stacks/stack.js';
-import { problemOf, stackOf } from './reference-lookup.js';
+import { lookupContextOf, problemOf } from './reference-lookup.js';
 import { type ResolutionDeps, resolve } from './reference-resolution.js';
 
 export interface ReferencesServiceDeps extends ResolutionDeps {
@@ -16,7 +16,7 @@ async function check(
   component: Component,
   stack?: Stack,
 ): Promise<string[]> {
-  const context = stack ?? (await stackOf(deps.stacks, principal, component));
+  const context = await lookupContextOf(deps.stacks, principal, component, stack);
   const warnings: string[] = [];
   for (const ref of componentReferences(component)) {
     const problem = await problemOf(deps, principal, ref, context, deps.validationLevel);

@@ -25,13 +25,14 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
   const findVisible = createBatchedLookup(db);
   const valuesOf = createBatchedValues(store);
 
-  /** A visible secret by name (USER then WORKSPACE), with values when asked; the caller audits. */
+  /** A visible secret by name (in `scope`, else USER then WORKSPACE), with values when asked; the caller audits. */
   async function getSecretForResolution(
     principal: Principal,
     name: string,
     withValues: boolean,
+    scope?: SecretScope,
   ): Promise<{ secret: Secret; values?: SecretValues } | undefined> {
-    const secret = await findVisible(principal, name);
+    const secret = await findVisible(principal, name, scope);
     if (!secret) return undefined;
     return { secret, values: withValues ? await valuesOf(secret) : undefined };
   }

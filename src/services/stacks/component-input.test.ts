@@ -84,6 +84,7 @@ describe('validChanges and validUpdate', () => {
       flavor: 'gcp',
       configuration: { project_id: 'p', scope: 'namespace', namespace: 'ml' },
       sealedFields: [],
+      ownerId: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     };

@@ -8,8 +8,8 @@ import * as repo from './components-repository.js';
 
 /**
  * A validated configuration as stored: references and non-sensitive fields as JSON, sensitive
- * plain values sealed together under the active key (AAD `component:<id>`). The name is left
- * empty for the caller to set.
+ * plain values sealed together under the active key (AAD `component:<id>`). The name and the
+ * owner are left empty for the caller to set.
  */
 export function sealConfiguration(
   keyring: Keyring,
@@ -38,6 +38,7 @@ export function sealConfiguration(
     configuration: plain,
     sensitiveCiphertext: sealed?.ciphertext ?? null,
     sensitiveKeyId: sealed?.keyId ?? null,
+    ownerId: null,
   };
 }
 

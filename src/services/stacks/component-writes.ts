@@ -3,6 +3,8 @@ import type { Principal } from '../../auth/principal.js';
 import type { Executor } from '../../database/database.js';
 import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
 import type { ComponentType } from '../../flavors/component-types.js';
+import { repointingIssues } from '../../flavors/credential-destinations.js';
+import { findFlavor } from '../../flavors/flavor-catalog.js';
 import { mergeChanges } from '../merge-changes.js';
 import { type Component, componentFromRow } from './component.js';
 import { validChanges, validRegistration, validUpdate } from './component-input.js';
@@ -13,7 +15,7 @@ import { stacksUsingComponent } from './stacks-repository.js';
 
 type WriteDeps = Pick<ComponentsServiceDeps, 'keyring' | 'audit' | 'authorize' | 'checkReferences'>;
 
-/** Registers a component (sensitive values sealed); BAD_USER_INPUT, ALREADY_EXISTS; warnings for its references. */
+/** Registers a component owned by the caller (sensitive values sealed); BAD_USER_INPUT, ALREADY_EXISTS; warnings for its references. */
 export async function registerComponent(
   deps: WriteDeps,
   principal: Principal,
@@ -32,7 +34,11 @@ export async function registerComponent(
     flavor: flavorName,
     configuration: configurationInput,
   });
-  const sealed = { ...sealConfiguration(deps.keyring, id, type, flavorName, validated.configuration), name };
+  const sealed = {
+    ...sealConfiguration(deps.keyring, id, type, flavorName, validated.configuration),
+    name,
+    ownerId: principal.id,
+  };
   const component = await deps.audit.audited(async (trx, record) => {
     if (await repo.findComponent(trx, type, name)) {
       throw new AlreadyExistsError(`A ${type} component named "${name}" already exists`);
@@ -51,7 +57,10 @@ export async function registerComponent(
   };
 }
 
-/** Merges `configurationInput` into the configuration (a null value removes the field); NOT_FOUND, BAD_USER_INPUT. */
+/**
+ * Merges `configurationInput` into the configuration (a null value removes the field); the caller
+ * becomes its owner. NOT_FOUND; BAD_USER_INPUT, also for moving credentials without giving them again.
+ */
 export async function updateComponent(
   deps: WriteDeps,
   principal: Principal,
@@ -65,9 +74,12 @@ export async function updateComponent(
   const { component, warnings } = await deps.audit.audited(async (trx, record) => {
     const current = await requireComponent(trx, deps, type, name);
     const validated = validUpdate(current, mergeChanges(current.configuration, changes));
+    requireCredentialsIfRepointed(current, validated.configuration, changes);
+    // Whoever writes the configuration owns it: another owner's USER secrets stop resolving into it.
     const sealed = {
       ...sealConfiguration(deps.keyring, current.id, type, current.flavor, validated.configuration),
       name,
+      ownerId: principal.id,
     };
     const row = await repo.updateComponent(trx, sealed);
     await record({
@@ -106,6 +118,22 @@ export async function deleteComponent(
     });
     return true;
   });
+}
+
+/** BAD_USER_INPUT naming the credential fields to give again when an update moves where they are sent. */
+function requireCredentialsIfRepointed(
+  current: Component,
+  next: Record<string, unknown>,
+  changes: Record<string, unknown>,
+): void {
+  const flavor = findFlavor(current.type, current.flavor)!;
+  const issues = repointingIssues(flavor, current.configuration, next, changes);
+  if (issues.length === 0) return;
+  const fields = issues.map((i) => i.path.replace(/^configuration\./, ''));
+  throw new BadUserInputError(
+    `Changing where the credentials of "${current.name}" are sent needs them again: give ${fields.join(', ')}`,
+    issues,
+  );
 }
 
 /** The component of that type and name; NOT_FOUND when there is none. */

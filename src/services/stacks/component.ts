@@ -15,6 +15,8 @@ export interface Component {
   configuration: Record<string, unknown>;
   /** Fields whose plain values are stored encrypted and shown masked. */
   sealedFields: string[];
+  /** The principal that last registered or updated it; USER-scoped references resolve only for it. */
+  ownerId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +43,7 @@ export function componentFromRow(row: ComponentRow, keyring: Keyring): Component
     flavor: row.flavor,
     configuration: { ...row.configuration, ...sealed },
     sealedFields: Object.keys(sealed),
+    ownerId: row.owner_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -10,6 +10,8 @@ export interface ComponentRecord {
   configuration: Record<string, unknown>;
   sensitiveCiphertext: string | null;
   sensitiveKeyId: string | null;
+  /** The principal registering or updating it (null: nobody's). */
+  ownerId: string | null;
 }
 
 /** The component row of that type and name, if any. */
@@ -51,12 +53,13 @@ export async function insertComponent(db: Executor, c: ComponentRecord): Promise
       configuration: JSON.stringify(c.configuration),
       sensitive_ciphertext: c.sensitiveCiphertext,
       sensitive_key_id: c.sensitiveKeyId,
+      owner_id: c.ownerId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
-/** Replaces a component's configuration and sealed values; throws when the row is gone. */
+/** Replaces a component's configuration, sealed values and owner; throws when the row is gone. */
 export async function updateComponent(db: Executor, c: ComponentRecord): Promise<ComponentRow> {
   return db
     .updateTable('components')
@@ -64,6 +67,7 @@ export async function updateComponent(db: Executor, c: ComponentRecord): Promise
       configuration: JSON.stringify(c.configuration),
       sensitive_ciphertext: c.sensitiveCiphertext,
       sensitive_key_id: c.sensitiveKeyId,
+      owner_id: c.ownerId,
       updated_at: new Date(),
     })
     .where('id', '=', c.id)
