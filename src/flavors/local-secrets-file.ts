@@ -42,7 +42,7 @@ export interface LocalSecretsFileLocation {
 function legacyLocation(dataDir: string, file: string, isDefault: boolean): LegacyLocation | undefined {
   const first = file.split(path.sep)[0];
   if (!isDefault && (GATEWAY_OWNED.has(first) || !/\.ya?ml$/i.test(file))) return undefined;
-  return { file: path.join(dataDir, file), shownAs: file, move: isDefault };
+  return { folder: dataDir, file, shownAs: file, move: isDefault };
 }
 
 /**

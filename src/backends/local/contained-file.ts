@@ -37,7 +37,7 @@ export function fileError(target: ContainedFile, action: 'read' | 'written', err
 }
 
 /** Refuses a symbolic link at any level from the folder down to the file; stops at the first absent one. */
-async function refuseLinks(target: ContainedFile): Promise<void> {
+export async function refuseLinks(target: ContainedFile): Promise<void> {
   let current = target.folder;
   for (const part of target.file.split(path.sep)) {
     current = path.join(current, part);

@@ -1,17 +1,19 @@
 import { lstat, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BackendError } from '../../errors.js';
-import { type ContainedFile, containedDirectory, fileError, fullPath } from './contained-file.js';
+import {
+  type ContainedFile,
+  containedDirectory,
+  fileError,
+  fullPath,
+  refuseLinks,
+} from './contained-file.js';
 
 /**
- * Where a local secrets file lived before local secrets files got their own folder (directly
- * under the data directory).
+ * Where a local secrets file lived before local secrets files got their own folder: `folder` is
+ * the data directory, `file` and `shownAs` the old path relative to it.
  */
-export interface LegacyLocation {
-  /** The old file, absolute. */
-  file: string;
-  /** How messages name it (relative to the data directory). */
-  shownAs: string;
+export interface LegacyLocation extends ContainedFile {
   /**
    * The gateway's own default file (a path no caller chose): moved into the folder. A configured
    * file: never touched; the back-end refuses to work until the operator moves it.
@@ -20,13 +22,15 @@ export interface LegacyLocation {
 }
 
 /**
- * Called when `target` does not exist: a regular file at the legacy location (not a symbolic
- * link, one hard link) is moved in, or refused with the move the operator must make. Returns
+ * Called when `target` does not exist: a regular file at the legacy location (no symbolic
+ * link at any level below the data directory, one hard link) is moved in, or refused with the move the operator must make. Returns
  * whether a file was moved in (or another process moved it meanwhile); false when there is none.
  */
 export async function bringInLegacyFile(target: ContainedFile, legacy: LegacyLocation): Promise<boolean> {
+  const legacyFile = fullPath(legacy);
   try {
-    const stats = await lstat(legacy.file);
+    await refuseLinks(legacy);
+    const stats = await lstat(legacyFile);
     if (!stats.isFile() || stats.nlink > 1) return false;
   } catch {
     return false;
@@ -41,11 +45,11 @@ export async function bringInLegacyFile(target: ContainedFile, legacy: LegacyLoc
     await containedDirectory(target);
     // Only this function moves a legacy file: when another call (or process) moved it first,
     // the rename finds nothing and the caller reads the file that call moved.
-    await rename(legacy.file, fullPath(target));
+    await rename(legacyFile, fullPath(target));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw fileError(target, 'written', error);
   }
-  await rmdir(path.dirname(legacy.file)).catch(() => undefined);
+  await rmdir(path.dirname(legacyFile)).catch(() => undefined);
   return true;
 }
