@@ -1,4 +1,4 @@
-import { localSecretsFilePath } from '../flavors/local-secrets-file.js';
+import { localSecretsFileLocation } from '../flavors/local-secrets-file.js';
 import { createAwsBackend } from './aws/aws-backend.js';
 import { awsOptions } from './aws/aws-options.js';
 import { createAzureBackend } from './azure/azure-backend.js';
@@ -54,9 +54,9 @@ function sensitiveTexts(
 function localBackend(read: OptionReader, context: BackendContext): SecretBackend {
   if (!context.local) throw new Error('a local back-end needs the data directory and its component id');
   const { secretsFile } = localOptions.parse(read);
-  return createLocalBackend({
-    file: localSecretsFilePath(context.local.dataDir, context.local.componentId, secretsFile),
-  });
+  return createLocalBackend(
+    localSecretsFileLocation(context.local.dataDir, context.local.componentId, secretsFile),
+  );
 }
 
 /** The adapter of a remote flavor, unguarded. */

@@ -1,5 +1,6 @@
 import { CliError } from './cli-error.js';
 import { type HttpResponse, HttpTimeoutError, httpPost } from './http-post.js';
+import { withoutUserInfo, withoutUserInfoText } from './url-user-info.js';
 
 /** A query or mutation whose connection stays silent this long fails (UNREACHABLE). */
 const REQUEST_IDLE_TIMEOUT_MS = 60_000;
@@ -14,17 +15,22 @@ interface GraphQLResult<T> {
   errors?: GraphQLError[];
 }
 
-/** The gateway URL without a trailing `/` or `/graphql`; an invalid URL is a CONFIG error. */
+/**
+ * The gateway URL without a trailing `/` or `/graphql`, nor a user name and password (never sent:
+ * the CLI authenticates with its token; never shown); an invalid URL is a CONFIG error that
+ * quotes it without them.
+ */
 export function normalizeGatewayUrl(url: string): string {
+  const shown = withoutUserInfoText(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new CliError('CONFIG', `invalid gateway URL "${url}" (expected e.g. http://127.0.0.1:4000)`);
+    throw new CliError('CONFIG', `invalid gateway URL "${shown}" (expected e.g. http://127.0.0.1:4000)`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new CliError('CONFIG', `invalid gateway URL "${url}": use http:// or https://`);
-  return parsed
+    throw new CliError('CONFIG', `invalid gateway URL "${shown}": use http:// or https://`);
+  return withoutUserInfo(parsed)
     .toString()
     .replace(/\/+$/, '')
     .replace(/\/graphql$/, '');

@@ -12,6 +12,7 @@ import { commandHelp, groupHelp, rootHelp } from './help.js';
 import { Output } from './output.js';
 import { type OptionSpec, type ParsedCommandLine, parseCommandLine } from './parse-command-line.js';
 import { createPrompter } from './prompts.js';
+import { redactUserInfo } from './url-user-info.js';
 
 export const ROOT: CommandGroup = {
   name: 'sgw',
@@ -50,7 +51,7 @@ function parseFormat(value: unknown): boolean {
 async function clientFor(env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<GatewayClient> {
   const envUrl = env.SGW_URL ? normalizeGatewayUrl(env.SGW_URL) : undefined;
   const stored = envUrl && env.SGW_TOKEN ? undefined : await readStoredLogin(configFilePath(env), warn);
-  const url = envUrl ?? stored?.url ?? DEFAULT_URL;
+  const url = envUrl ?? (stored ? normalizeGatewayUrl(stored.url) : DEFAULT_URL);
   const token =
     env.SGW_TOKEN || (stored && normalizeGatewayUrl(stored.url) === url ? stored.token : undefined);
   if (!token)
@@ -193,12 +194,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     return await run(argv, env);
   } catch (error) {
+    // No URL's user name and password in what is printed, whatever the error quotes.
     if (error instanceof CliError) {
-      process.stderr.write(`Error [${error.code}]: ${error.message}\n`);
+      process.stderr.write(`Error [${error.code}]: ${redactUserInfo(error.message)}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`Error [INTERNAL]: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`Error [INTERNAL]: ${redactUserInfo(message.split('\n')[0])}\n`);
     return 1;
   }
 }

@@ -71,7 +71,7 @@ const secretsManager = (
 const FLAVORS: Flavor[] = [
   secretsManager('local', 'built-in', false, localOptions, [
     field('secrets_file', {
-      description: 'relative to SGW_DATA_DIR (default <component id>/secrets.yaml)',
+      description: 'relative to SGW_DATA_DIR/local-secrets (default <component id>/secrets.yaml)',
       check: localSecretsFileProblem,
     }),
   ]),

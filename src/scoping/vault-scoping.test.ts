@@ -107,7 +107,7 @@ describe('vault scoping: values back', () => {
 });
 
 describe('vault scoping: name rules', () => {
-  it.each(['with space', 'a/b', 'ß', ''])('rejects %j naming the rule', (name) => {
+  it.each(['with space', 'a/b', 'ß', '', '.', '..'])('rejects %j naming the rule', (name) => {
     const error = inputError(() => vault.validateName(noneA, name));
     expect(error.message).toContain('Vault');
     expect(error.issues).toEqual([{ path: 'name', message: expect.stringContaining('[a-zA-Z0-9_+=.@-]+') }]);

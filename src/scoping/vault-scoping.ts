@@ -11,9 +11,10 @@ export const vaultScoping = createPathScoping({
   flavor: 'vault',
   where: 'Vault secrets manager',
   nameRule: {
-    pattern: /^[a-zA-Z0-9_+=.@-]+$/,
+    // `.` and `..` would be path segments that leave the scope's folder.
+    pattern: /^(?!\.{1,2}$)[a-zA-Z0-9_+=.@-]+$/,
     description:
-      'Vault secret names and namespaces may contain only letters, digits and the characters _+=.@- ([a-zA-Z0-9_+=.@-]+; / separates scopes)',
+      'Vault secret names and namespaces may contain only letters, digits and the characters _+=.@- ([a-zA-Z0-9_+=.@-]+; / separates scopes), and may not be "." or ".."',
   },
   writesMetadata: false,
 });

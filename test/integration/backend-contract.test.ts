@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -295,7 +295,7 @@ backendContract('sql', async () => {
 backendContract('local', async () => {
   const dir = await tempDir();
   return {
-    backend: createLocalBackend({ file: path.join(dir, 'component', 'secrets.yaml') }),
+    backend: createLocalBackend({ folder: dir, file: path.join('component', 'secrets.yaml') }),
     close: async () => {},
   };
 });
@@ -385,7 +385,7 @@ describe('local back-end on disk', () => {
   it("writes ZenML's YAML layout with the local scoping: base64 values, plain zenml_schema_name, metadata only when present", async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'nested', 'uuid', 'secrets.yaml');
-    const backend = createLocalBackend({ file });
+    const backend = createLocalBackend({ folder: dir, file: path.relative(dir, file) });
     const ctx = {
       scope: 'none' as const,
       componentId: '00000000-0000-4000-8000-000000000000',
@@ -418,7 +418,7 @@ describe('local back-end on disk', () => {
         '',
       ].join('\n'),
     );
-    const entry = await createLocalBackend({ file }).get('aws_creds');
+    const entry = await createLocalBackend({ folder: dir, file: 'secrets.yaml' }).get('aws_creds');
     expect(scopingFor('local').fromEntries([entry!])).toEqual({
       schema: 'aws',
       values: { aws_access_key_id: 'AKIA123', aws_secret_access_key: 's3cr3t/key+' },
@@ -427,9 +427,8 @@ describe('local back-end on disk', () => {
 
   it('loses no update when many writers (and two back-end objects) write the same file at once', async () => {
     const dir = await tempDir();
-    const file = path.join(dir, 'secrets.yaml');
-    const first = createLocalBackend({ file });
-    const second = createLocalBackend({ file });
+    const first = createLocalBackend({ folder: dir, file: 'secrets.yaml' });
+    const second = createLocalBackend({ folder: dir, file: 'secrets.yaml' });
     const all = Array.from({ length: 60 }, (_, i) => `s${i}`);
     await Promise.all(
       all.map((name, i) => (i % 2 ? first : second).create({ name, values: { i: String(i) }, metadata: {} })),
@@ -448,7 +447,7 @@ describe('local back-end on disk', () => {
 
   it('lets exactly one of two concurrent creates of a name win', async () => {
     const dir = await tempDir();
-    const backend = createLocalBackend({ file: path.join(dir, 'secrets.yaml') });
+    const backend = createLocalBackend({ folder: dir, file: 'secrets.yaml' });
     const results = await Promise.allSettled([
       backend.create({ name: 'race', values: { who: 'first' }, metadata: {} }),
       backend.create({ name: 'race', values: { who: 'second' }, metadata: {} }),
@@ -464,20 +463,25 @@ describe('local back-end on disk', () => {
     const dir = await tempDir();
     const malformed = path.join(dir, 'malformed.yaml');
     await writeFile(malformed, 'db: [unclosed\n  password: hunter2');
-    const error = await caught<AppError>(createLocalBackend({ file: malformed }).get('db'));
+    const error = await caught<AppError>(
+      createLocalBackend({ folder: dir, file: 'malformed.yaml', shownAs: 'shown/malformed.yaml' }).get('db'),
+    );
     expect(error.code).toBe('BACKEND_ERROR');
-    expect(error.message).toBe(`local secrets file ${malformed} is not valid YAML`);
+    expect(error.message).toBe('local secrets file shown/malformed.yaml is not valid YAML');
+    await mkdir(path.join(dir, 'sub'));
     const directory = await caught<AppError>(
-      createLocalBackend({ file: dir }).create({ name: 'x', values: {}, metadata: {} }),
+      createLocalBackend({ folder: dir, file: 'sub' }).create({ name: 'x', values: {}, metadata: {} }),
     );
     expect(directory.code).toBe('BACKEND_ERROR');
-    expect(directory.message).toBe(`local secrets file ${dir} could not be read (EISDIR)`);
+    expect(directory.message).toBe('local secrets file sub is refused: not a regular file');
   });
 
   it('does not create the file when deleting from an absent one', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'absent', 'secrets.yaml');
-    expect(await createLocalBackend({ file }).delete('nothing')).toBe(false);
+    expect(await createLocalBackend({ folder: dir, file: path.relative(dir, file) }).delete('nothing')).toBe(
+      false,
+    );
     await expect(stat(file)).rejects.toThrow();
   });
 });

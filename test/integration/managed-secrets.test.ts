@@ -260,7 +260,7 @@ describe('managed secrets: rules, audit and failures', () => {
     expect(none.errors?.[0].message).toMatch(/has no secrets manager/);
   });
 
-  it('keeps a local secrets file inside SGW_DATA_DIR: relative paths only, no ..', async () => {
+  it('keeps a local secrets file inside SGW_DATA_DIR/local-secrets: relative paths only, no ..', async () => {
     for (const secretsFile of ['/etc/sgw-outside.yaml', '../outside.yaml', 'team/../../outside.yaml']) {
       const refused = await t.gql(REGISTER_COMPONENT, {
         name: 'escape',
@@ -281,7 +281,7 @@ describe('managed secrets: rules, audit and failures', () => {
     expect(moved.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     await t.ok('mutation { registerStack(name: "in-data-dir", components: ["in-data-dir"]) { id } }');
     await t.ok(REGISTER, { name: 'kept', values: { k: 'v' }, stack: 'in-data-dir' });
-    const stored = await readFile(path.join(t.dataDir, 'team', 'secrets.yaml'), 'utf8');
+    const stored = await readFile(path.join(t.dataDir, 'local-secrets', 'team', 'secrets.yaml'), 'utf8');
     expect(stored).toContain('kept');
   });
 

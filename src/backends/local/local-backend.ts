@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
@@ -12,6 +10,8 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from '../backend.js';
+import { type ContainedFile, fullPath, readContained, writeContained } from './contained-file.js';
+import { bringInLegacyFile, type LegacyLocation } from './legacy-secrets-file.js';
 
 /** Key inside a secret's YAML map holding the gateway's metadata (written only when non-empty). */
 export const LOCAL_METADATA_KEY = '__sgw_metadata__';
@@ -20,8 +20,14 @@ const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
 export interface LocalBackendOptions {
-  /** The secrets YAML file, e.g. `<data dir>/<component uuid>/secrets.yaml`. */
+  /** The folder the file stays in (absolute); no symbolic link below it is followed. */
+  folder: string;
+  /** The secrets YAML file relative to `folder`, e.g. `<component uuid>/secrets.yaml`; no `..`. */
   file: string;
+  /** How errors name the file (default: `file`), e.g. relative to the data directory. */
+  shownAs?: string;
+  /** Where the file lived before it moved into `folder`, if anywhere. */
+  legacy?: LegacyLocation;
 }
 
 type StoredSecret = Record<string, unknown>;
@@ -77,31 +83,39 @@ function fromStored(name: string, stored: StoredSecret): BackendEntry {
 /** Last parse of each file: YAML parsing dominates reads of a large file that did not change. */
 const parsedFiles = new Map<string, { text: string; secrets: StoredFile }>();
 
+/** A back-end's file: inside its folder, with where it lived before, if anywhere. */
+interface LocalFile extends ContainedFile {
+  legacy?: LegacyLocation;
+}
+
+/** The file's text; an absent one is brought in from its legacy location, if there is one there. */
+async function readText(file: LocalFile): Promise<string | undefined> {
+  const text = await readContained(file);
+  if (text !== undefined || !file.legacy) return text;
+  return (await bringInLegacyFile(file, file.legacy)) ? readContained(file) : undefined;
+}
+
 /** The parsed file (a copy the caller may change); an absent file is empty. */
-async function load(file: string): Promise<StoredFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw fileError(file, 'read', error);
-  }
-  const cached = parsedFiles.get(file);
+async function load(file: LocalFile): Promise<StoredFile> {
+  const text = await readText(file);
+  if (text === undefined) return {};
+  const key = fullPath(file);
+  const cached = parsedFiles.get(key);
   if (cached?.text === text) return structuredClone(cached.secrets);
   const secrets = parseFile(file, text);
-  parsedFiles.set(file, { text, secrets });
+  parsedFiles.set(key, { text, secrets });
   return structuredClone(secrets);
 }
 
-function parseFile(file: string, text: string): StoredFile {
+function parseFile(file: ContainedFile, text: string): StoredFile {
   let parsed: unknown;
   try {
     parsed = parse(text);
   } catch {
-    throw new BackendError(`local secrets file ${file} is not valid YAML`);
+    throw new BackendError(`local secrets file ${file.shownAs} is not valid YAML`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (!isRecord(parsed)) throw new BackendError(`local secrets file ${file} is not a YAML map`);
+  if (!isRecord(parsed)) throw new BackendError(`local secrets file ${file.shownAs} is not a YAML map`);
   const secrets: StoredFile = {};
   for (const [name, value] of Object.entries(parsed)) {
     setOwn(secrets, name, isRecord(value) ? value : {});
@@ -109,52 +123,9 @@ function parseFile(file: string, text: string): StoredFile {
   return secrets;
 }
 
-/** A file-system failure as BACKEND_ERROR naming the file and the error code (never content). */
-function fileError(file: string, action: 'read' | 'written', error: unknown): BackendError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-  return new BackendError(`local secrets file ${file} could not be ${action} (${code})`);
-}
-
-/** Replaces the file atomically: temp file in the same directory, fsync, rename, fsync the directory. */
-async function save(file: string, secrets: StoredFile): Promise<void> {
-  try {
-    await writeAtomically(file, Object.keys(secrets).length === 0 ? '{}\n' : stringify(secrets));
-  } catch (error) {
-    throw fileError(file, 'written', error);
-  }
-}
-
-async function writeAtomically(file: string, content: string): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  // Make the rename itself durable; not every platform lets a directory be fsynced.
-  try {
-    const dirHandle = await open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
-  } catch {
-    // best effort
-  }
+/** Replaces the file atomically (see writeContained). */
+async function save(file: LocalFile, secrets: StoredFile): Promise<void> {
+  await writeContained(file, Object.keys(secrets).length === 0 ? '{}\n' : stringify(secrets));
 }
 
 interface PendingChange {
@@ -172,21 +143,22 @@ const fileQueues = new Map<string, PendingChange[]>();
  * written together (group commit); each settles once the write holding it is durable. A change
  * that throws leaves the content untouched and rejects alone.
  */
-function modifyFile<T>(file: string, change: (secrets: StoredFile) => T): Promise<T> {
+function modifyFile<T>(file: LocalFile, change: (secrets: StoredFile) => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const queued = fileQueues.get(file);
+    const key = fullPath(file);
+    const queued = fileQueues.get(key);
     const pending: PendingChange = { change, resolve: resolve as (value: unknown) => void, reject };
     if (queued) {
       queued.push(pending);
       return;
     }
     const queue = [pending];
-    fileQueues.set(file, queue);
+    fileQueues.set(key, queue);
     void drain(file, queue);
   });
 }
 
-async function drain(file: string, queue: PendingChange[]): Promise<void> {
+async function drain(file: LocalFile, queue: PendingChange[]): Promise<void> {
   while (queue.length > 0) {
     const batch = queue.splice(0);
     let secrets: StoredFile;
@@ -220,11 +192,11 @@ async function drain(file: string, queue: PendingChange[]): Promise<void> {
       else pending.reject(failure);
     });
   }
-  fileQueues.delete(file);
+  fileQueues.delete(fullPath(file));
 }
 
 /** One page of the file's secrets in name order, after `pageToken` and matching the query. */
-async function listPage(file: string, query: BackendListQuery): Promise<BackendListPage> {
+async function listPage(file: LocalFile, query: BackendListQuery): Promise<BackendListPage> {
   const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
   const secrets = await load(file);
   const matching = Object.keys(secrets)
@@ -239,14 +211,26 @@ async function listPage(file: string, query: BackendListQuery): Promise<BackendL
   };
 }
 
+/** The options' file, checked: a normalized path inside the folder (a programming error otherwise). */
+function localFileOf(options: LocalBackendOptions): LocalFile {
+  const file = path.normalize(options.file);
+  if (path.isAbsolute(file) || file === '.' || file.split(path.sep).includes('..'))
+    throw new Error('a local secrets file must be a relative path inside its folder');
+  const folder = path.resolve(options.folder);
+  return { folder, file, shownAs: options.shownAs ?? file, legacy: options.legacy };
+}
+
 /**
  * The `local` back-end: ZenML's secrets YAML file (secret name → its base64 values and plain
  * `zenml_schema_name`). Writes replace the file atomically (temp file in the same directory,
  * fsync, rename; mode 0600 in a 0700 directory) and are serialized per file in this process, so
- * concurrent writers don't lose updates. An unreadable file is a BackendError.
+ * concurrent writers don't lose updates. The file stays inside its folder: a symbolic link at any
+ * level below the folder, a path whose real path leaves it, or a file with several hard links is
+ * refused (see contained-file.ts). An unreadable file is a BackendError naming the file by
+ * `shownAs`, never by its absolute path.
  */
 export function createLocalBackend(options: LocalBackendOptions): SecretBackend {
-  const file = path.resolve(options.file);
+  const file = localFileOf(options);
 
   const modify = <T>(change: (secrets: StoredFile) => T) => modifyFile(file, change);
 

@@ -1,6 +1,6 @@
 import type { FlavorOptions } from '../backend-options.js';
 
-/** The `local` flavor's options: the secrets file, relative to SGW_DATA_DIR (unset: its default). */
+/** The `local` flavor's options: the secrets file, relative to SGW_DATA_DIR/local-secrets (unset: its default). */
 export interface LocalOptions {
   secretsFile: string | undefined;
 }

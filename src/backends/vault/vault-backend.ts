@@ -12,6 +12,7 @@ import type { VaultAppRole } from './vault-approle-session.js';
 import {
   connectKv,
   dataPath,
+  isDotSegment,
   isLive,
   METADATA_CONCURRENCY,
   mapLimited,
@@ -50,14 +51,19 @@ const isCasMismatch = (error: unknown) =>
   statusOf(error) === 400 && CAS_MISMATCH.test(String((error as Error).message));
 
 const validPath = (name: string) =>
-  name !== '' && !name.startsWith('/') && !name.endsWith('/') && !name.includes('//');
+  name.split('/').every((segment) => segment !== '' && !isDotSegment(segment));
 
-/** KV paths: non-empty segments separated by single slashes. */
+/** KV paths: non-empty segments separated by single slashes, none of them `.` or `..`. */
 function checkPath(name: string): void {
   if (!validPath(name)) {
     throw new BadUserInputError(
-      `"${name}" is not a valid Vault KV path: non-empty segments separated by "/"`,
-      [{ path: 'name', message: 'Vault KV paths are non-empty segments separated by single slashes' }],
+      `"${name}" is not a valid Vault KV path: non-empty segments separated by "/", none "." or ".."`,
+      [
+        {
+          path: 'name',
+          message: 'Vault KV paths are non-empty segments separated by single slashes, none "." or ".."',
+        },
+      ],
     );
   }
 }

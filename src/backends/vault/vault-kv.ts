@@ -1,4 +1,5 @@
 import vault from 'node-vault';
+import { BadUserInputError } from '../../errors.js';
 import type { SecretMetadata } from '../backend.js';
 import { startAppRoleSession, type VaultAppRoleSession } from './vault-approle-session.js';
 import type { VaultBackendOptions } from './vault-backend.js';
@@ -31,7 +32,19 @@ export function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-const encodePath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
+/** A path segment that would leave its folder once Vault (or a proxy) cleans the path. */
+export const isDotSegment = (segment: string) => segment === '.' || segment === '..';
+
+/** The URL form of a KV path; a `.` or `..` segment (which escapes the scope path) is refused. */
+function encodePath(name: string): string {
+  const segments = name.split('/');
+  if (segments.some(isDotSegment))
+    throw new BadUserInputError(
+      `"${name}" is not a valid Vault KV path: "." and ".." are not path segments`,
+      [{ path: 'name', message: 'Vault KV path segments may not be "." or ".."' }],
+    );
+  return segments.map(encodeURIComponent).join('/');
+}
 /** The API paths of a key's data and of its metadata (versions, custom metadata). */
 export const dataPath = (kv: VaultKv, name: string) => `${kv.mount}/data/${encodePath(name)}`;
 export const metadataPath = (kv: VaultKv, name: string) => `${kv.mount}/metadata/${encodePath(name)}`;
@@ -131,6 +144,7 @@ export async function namesUnder(kv: VaultKv, prefix: string): Promise<string[]>
     const keys = await listFolder(kv, dir);
     const folders: string[] = [];
     for (const key of keys) {
+      if (isDotSegment(key.replace(/\/$/, ''))) continue;
       const full = dir + key;
       if (key.endsWith('/')) {
         if (full.startsWith(prefix) || prefix.startsWith(full)) folders.push(full);
