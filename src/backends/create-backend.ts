@@ -13,6 +13,8 @@ import { localOptions } from './local/local-options.js';
 import type { OptionReader } from './option-reader.js';
 import { createVaultBackend } from './vault/vault-backend.js';
 import { vaultOptions } from './vault/vault-options.js';
+import { endpointChecks } from '../security/endpoint-checks.js';
+import type { EndpointPolicy } from '../security/endpoint-policy.js';
 
 /**
  * Flavors with a built-in adapter: every secrets manager flavor; the store's aws, gcp, azure and
@@ -38,6 +40,12 @@ export interface BackendContext {
   name?: string;
   /** More texts to scrub from back-end messages, besides the flavor's sensitive fields. */
   sensitive?: Array<string | undefined>;
+  /**
+   * Where the back-end may connect (SGW_ALLOWED_ENDPOINTS): its endpoint options are checked
+   * (the store's reader throws naming the option; a component's was checked at registration) and
+   * every connection's resolved address. Unset: no check (tests of the adapters alone).
+   */
+  endpoints?: EndpointPolicy;
   /** `local`: the data directory and the component whose default file it is. */
   local?: { dataDir: string; componentId: string };
 }
@@ -60,16 +68,21 @@ function localBackend(read: OptionReader, context: BackendContext): SecretBacken
 }
 
 /** The adapter of a remote flavor, unguarded. */
-function remoteBackend(flavor: Exclude<BuiltInFlavor, 'local'>, read: OptionReader, timeoutMs: number) {
+function remoteBackend(
+  flavor: Exclude<BuiltInFlavor, 'local'>,
+  read: OptionReader,
+  { timeoutMs, endpoints }: Pick<BackendContext, 'timeoutMs' | 'endpoints'>,
+) {
+  if (endpoints) for (const { field, problem } of endpointChecks(flavor, endpoints)) read.check(field, problem);
   switch (flavor) {
     case 'aws':
-      return createAwsBackend({ ...awsOptions.parse(read), timeoutMs });
+      return createAwsBackend({ ...awsOptions.parse(read), timeoutMs, endpoints });
     case 'gcp':
-      return createGcpBackend({ ...gcpOptions.parse(read), timeoutMs });
+      return createGcpBackend({ ...gcpOptions.parse(read), timeoutMs, endpoints });
     case 'azure':
-      return createAzureBackend({ ...azureOptions.parse(read), timeoutMs });
+      return createAzureBackend({ ...azureOptions.parse(read), timeoutMs, endpoints });
     case 'vault':
-      return createVaultBackend({ ...vaultOptions.parse(read), timeoutMs });
+      return createVaultBackend({ ...vaultOptions.parse(read), timeoutMs, endpoints });
   }
 }
 
@@ -86,7 +99,7 @@ export function createBackend(
   context: BackendContext,
 ): SecretBackend {
   if (flavor === 'local') return localBackend(read, context);
-  const backend = remoteBackend(flavor, read, context.timeoutMs);
+  const backend = remoteBackend(flavor, read, context);
   return guardBackend(backend, {
     kind: context.name ?? flavor,
     timeoutMs: context.timeoutMs,

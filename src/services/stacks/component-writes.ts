@@ -11,7 +11,10 @@ import * as repo from './components-repository.js';
 import type { ComponentPayload, ComponentsServiceDeps } from './components-service.js';
 import { stacksUsingComponent } from './stacks-repository.js';
 
-type WriteDeps = Pick<ComponentsServiceDeps, 'keyring' | 'audit' | 'authorize' | 'checkReferences'>;
+type WriteDeps = Pick<
+  ComponentsServiceDeps,
+  'keyring' | 'audit' | 'authorize' | 'checkReferences' | 'endpoints'
+>;
 
 /** Registers a component (sensitive values sealed); BAD_USER_INPUT, ALREADY_EXISTS; warnings for its references. */
 export async function registerComponent(
@@ -31,7 +34,7 @@ export async function registerComponent(
     name,
     flavor: flavorName,
     configuration: configurationInput,
-  });
+  }, deps.endpoints);
   const sealed = { ...sealConfiguration(deps.keyring, id, type, flavorName, validated.configuration), name };
   const component = await deps.audit.audited(async (trx, record) => {
     if (await repo.findComponent(trx, type, name)) {
@@ -64,7 +67,7 @@ export async function updateComponent(
   const changes = validChanges(type, configurationInput);
   const { component, warnings } = await deps.audit.audited(async (trx, record) => {
     const current = await requireComponent(trx, deps, type, name);
-    const validated = validUpdate(current, mergeChanges(current.configuration, changes));
+    const validated = validUpdate(current, mergeChanges(current.configuration, changes), deps.endpoints);
     const sealed = {
       ...sealConfiguration(deps.keyring, current.id, type, current.flavor, validated.configuration),
       name,
