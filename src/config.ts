@@ -86,8 +86,8 @@ const envSchema = z.object({
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .describe(
-    'hosts (host, host:port) and CIDRs component and store endpoints may point at besides public addresses; * allows all; unset: loopback only without DATABASE_URL, none with it',
-  ),
+      'hosts (host, host:port) and CIDRs component and store endpoints may point at besides public addresses; * allows all; unset: loopback only without DATABASE_URL, none with it',
+    ),
   SGW_CORS_ORIGINS: optionalString.describe(
     'origins allowed to call the API from a browser (comma-separated); unset: none',
   ),

@@ -93,11 +93,17 @@ const KNOWN_NAMES = new Set([
 
 /** What a status means, in our words: HTTP status classes and gRPC statuses. */
 function meaningOf(httpStatus: number | undefined, grpcStatus: string | undefined): string {
-  if (httpStatus === 401 || httpStatus === 403 || grpcStatus === 'PERMISSION_DENIED' || grpcStatus === 'UNAUTHENTICATED')
+  if (
+    httpStatus === 401 ||
+    httpStatus === 403 ||
+    grpcStatus === 'PERMISSION_DENIED' ||
+    grpcStatus === 'UNAUTHENTICATED'
+  )
     return 'the back-end refused the gateway’s credentials or permissions';
   if (httpStatus === 429 || grpcStatus === 'RESOURCE_EXHAUSTED') return 'the back-end is throttling requests';
   if (httpStatus !== undefined && httpStatus >= 500) return 'the back-end failed to handle the request';
-  if ((httpStatus !== undefined && httpStatus >= 400) || grpcStatus) return 'the back-end refused the request';
+  if ((httpStatus !== undefined && httpStatus >= 400) || grpcStatus)
+    return 'the back-end refused the request';
   return 'the back-end’s answer could not be used';
 }
 

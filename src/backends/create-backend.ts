@@ -1,4 +1,6 @@
 import { localSecretsFilePath } from '../flavors/local-secrets-file.js';
+import { endpointChecks } from '../security/endpoint-checks.js';
+import type { EndpointPolicy } from '../security/endpoint-policy.js';
 import { createAwsBackend } from './aws/aws-backend.js';
 import { awsOptions } from './aws/aws-options.js';
 import { createAzureBackend } from './azure/azure-backend.js';
@@ -13,8 +15,6 @@ import { localOptions } from './local/local-options.js';
 import type { OptionReader } from './option-reader.js';
 import { createVaultBackend } from './vault/vault-backend.js';
 import { vaultOptions } from './vault/vault-options.js';
-import { endpointChecks } from '../security/endpoint-checks.js';
-import type { EndpointPolicy } from '../security/endpoint-policy.js';
 
 /**
  * Flavors with a built-in adapter: every secrets manager flavor; the store's aws, gcp, azure and
@@ -73,7 +73,8 @@ function remoteBackend(
   read: OptionReader,
   { timeoutMs, endpoints }: Pick<BackendContext, 'timeoutMs' | 'endpoints'>,
 ) {
-  if (endpoints) for (const { field, problem } of endpointChecks(flavor, endpoints)) read.check(field, problem);
+  if (endpoints)
+    for (const { field, problem } of endpointChecks(flavor, endpoints)) read.check(field, problem);
   switch (flavor) {
     case 'aws':
       return createAwsBackend({ ...awsOptions.parse(read), timeoutMs, endpoints });

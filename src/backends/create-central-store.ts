@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { endpointPolicyOf, type EndpointPolicy } from '../security/endpoint-policy.js';
+import { type EndpointPolicy, endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { SecretBackend } from './backend.js';
 import {
   type CentralStore,

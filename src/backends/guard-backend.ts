@@ -1,6 +1,6 @@
 import { BackendUnavailableError } from '../errors.js';
-import { backendFailure, unreachableMessage } from './backend-failure.js';
 import type { SecretBackend } from './backend.js';
+import { backendFailure, unreachableMessage } from './backend-failure.js';
 import { wrapBackendCalls } from './wrap-backend-calls.js';
 
 export interface GuardOptions {

@@ -69,7 +69,10 @@ export function endpointChecks(flavor: string, policy: EndpointPolicy): Endpoint
     case 'aws':
       return [check('endpoint_url', policy, urlProblem)];
     case 'gcp':
-      return [check('api_endpoint', policy, hostPortProblem), check('credentials_json', policy, tokenUriProblem)];
+      return [
+        check('api_endpoint', policy, hostPortProblem),
+        check('credentials_json', policy, tokenUriProblem),
+      ];
     case 'azure':
       return [
         check('vault_url', policy, urlProblem),

@@ -47,7 +47,13 @@ describe('endpoint policy: refused addresses with DATABASE_URL and nothing allow
   });
 
   it('allows public addresses, and names until they resolve', () => {
-    for (const host of ['8.8.8.8', '2607:f8b0:4004:800::200e', 'vault.example.com', '172.32.0.1', '100.128.0.1'])
+    for (const host of [
+      '8.8.8.8',
+      '2607:f8b0:4004:800::200e',
+      'vault.example.com',
+      '172.32.0.1',
+      '100.128.0.1',
+    ])
       expect(server.hostProblem(host, 443)).toBeUndefined();
     expect(server.allowsConnection('vault.example.com', '93.184.216.34', 443)).toBe(true);
     expect(server.allowsConnection('vault.example.com', '10.0.0.7', 443)).toBe(false);
@@ -76,7 +82,10 @@ describe('endpoint policy: defaults and SGW_ALLOWED_ENDPOINTS', () => {
   });
 
   it('a listed name is trusted whatever it resolves to; a listed host:port on that port only', () => {
-    const policy = createEndpointPolicy(['vault.internal', 'kv.corp:8200', 'Metadata.Google.Internal'], false);
+    const policy = createEndpointPolicy(
+      ['vault.internal', 'kv.corp:8200', 'Metadata.Google.Internal'],
+      false,
+    );
     expect(policy.hostProblem('vault.internal', 1234)).toBeUndefined();
     expect(policy.allowsConnection('vault.internal', '10.0.0.5', 1234)).toBe(true);
     expect(policy.allowsConnection('VAULT.internal.', '10.0.0.5', 1234)).toBe(true);
@@ -94,7 +103,9 @@ describe('endpoint policy: defaults and SGW_ALLOWED_ENDPOINTS', () => {
   });
 
   it('names the first bad entry, and loadConfig refuses the variable', () => {
-    expect(allowedEndpointsProblem(['10.0.0.0/8', 'localhost:8200', '[::1]:443', '::1', '*'])).toBeUndefined();
+    expect(
+      allowedEndpointsProblem(['10.0.0.0/8', 'localhost:8200', '[::1]:443', '::1', '*']),
+    ).toBeUndefined();
     expect(allowedEndpointsProblem(['10.0.0.0/33'])).toMatch(/10\.0\.0\.0\/33/);
     expect(allowedEndpointsProblem(['host:99999'])).toMatch(/port/);
     expect(allowedEndpointsProblem(['http://x'])).toMatch(/not a host/);
@@ -118,7 +129,9 @@ describe('endpoint checks of each flavor', () => {
     expect(problemOf('aws', 'endpoint_url', 'http://0xa9fea9fe/')).toMatch(/metadata/);
     expect(problemOf('aws', 'endpoint_url', 'http://2130706433:4566')).toMatch(/loopback/);
     expect(problemOf('aws', 'endpoint_url', 'file:///etc/passwd')).toMatch(/http or https URL/);
-    expect(problemOf('aws', 'endpoint_url', 'https://secretsmanager.us-east-1.amazonaws.com')).toBeUndefined();
+    expect(
+      problemOf('aws', 'endpoint_url', 'https://secretsmanager.us-east-1.amazonaws.com'),
+    ).toBeUndefined();
     expect(problemOf('vault', 'url', 'http://[::ffff:10.0.0.1]:8200')).toMatch(/private/);
     expect(problemOf('azure', 'vault_url', 'https://10.1.1.1')).toMatch(/private/);
     expect(problemOf('azure', 'authority_host', 'https://127.0.0.1:8443')).toMatch(/loopback/);
@@ -128,7 +141,9 @@ describe('endpoint checks of each flavor', () => {
     expect(problemOf('gcp', 'api_endpoint', 'https://localhost:8085')).toMatch(/loopback/);
     expect(problemOf('gcp', 'api_endpoint', 'secretmanager.googleapis.com:443')).toBeUndefined();
     const key = JSON.stringify({ type: 'service_account', token_uri: 'https://169.254.169.254/token' });
-    expect(problemOf('gcp', 'credentials_json', key)).toMatch(/^has a token_uri that points at 169\.254\.169\.254/);
+    expect(problemOf('gcp', 'credentials_json', key)).toMatch(
+      /^has a token_uri that points at 169\.254\.169\.254/,
+    );
     expect(problemOf('vault', 'url', '')).toBeUndefined();
     expect(endpointChecks('local', server)).toEqual([]);
   });

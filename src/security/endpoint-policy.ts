@@ -93,14 +93,22 @@ function addEntry(allowances: Allowances, entry: string): void {
   }
   if (entry.includes('/')) {
     const range = parseRange(entry);
-    if (!range) throw new EndpointEntryError(`"${entry}" is not a host, host:port, IP address or CIDR (address/prefix)`);
+    if (!range)
+      throw new EndpointEntryError(
+        `"${entry}" is not a host, host:port, IP address or CIDR (address/prefix)`,
+      );
     allowances.ranges.push(range);
     return;
   }
   const { host, port } = splitHostPort(entry);
   const address = parseIp(host);
   if (address) {
-    allowances.ranges.push({ family: address.family, base: address.value, prefix: address.family === 4 ? 32 : 128, port });
+    allowances.ranges.push({
+      family: address.family,
+      base: address.value,
+      prefix: address.family === 4 ? 32 : 128,
+      port,
+    });
     return;
   }
   const name = normalName(host);

@@ -44,7 +44,11 @@ type Created = (error: Error | null, stream: Duplex) => void;
  * The connection options with the checked lookup; EndpointRefusedError instead for an IP literal
  * the policy refuses (no lookup is made for one).
  */
-function guardedOptions<T extends http.ClientRequestArgs>(policy: EndpointPolicy, options: T, defaultPort: number) {
+function guardedOptions<T extends http.ClientRequestArgs>(
+  policy: EndpointPolicy,
+  options: T,
+  defaultPort: number,
+) {
   const host = options.host ?? options.hostname ?? 'localhost';
   const port = Number(options.port) || defaultPort;
   const bare = host.replace(/^\[(.*)\]$/, '$1');

@@ -1,5 +1,6 @@
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -10,7 +11,6 @@ import {
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
-import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
 

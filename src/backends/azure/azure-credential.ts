@@ -64,7 +64,11 @@ export function azureCredential(options: AzureSignInOptions): TokenCredential {
           authorityHost: authorityHost || undefined,
           disableInstanceDiscovery: skipsInstanceDiscovery(authorityHost),
           ...(authorityHost && options.endpoints
-            ? { additionalPolicies: [{ policy: guardedConnectionsPolicy(options.endpoints), position: 'perRetry' }] }
+            ? {
+                additionalPolicies: [
+                  { policy: guardedConnectionsPolicy(options.endpoints), position: 'perRetry' },
+                ],
+              }
             : {}),
         })
       : new DefaultAzureCredential({ disableInstanceDiscovery: skipsInstanceDiscovery(undefined) });

@@ -1,4 +1,5 @@
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -8,7 +9,6 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from '../backend.js';
-import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import type { VaultAppRole } from './vault-approle-session.js';
 import {
   connectKv,

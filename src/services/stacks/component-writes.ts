@@ -28,13 +28,16 @@ export async function registerComponent(
   const target = { kind: 'component', type, name, flavor: flavorName };
   await deps.authorize(principal, 'stack.write', { action: 'component.register', target });
   const id = randomUUID();
-  const validated = validRegistration({
-    id,
-    type,
-    name,
-    flavor: flavorName,
-    configuration: configurationInput,
-  }, deps.endpoints);
+  const validated = validRegistration(
+    {
+      id,
+      type,
+      name,
+      flavor: flavorName,
+      configuration: configurationInput,
+    },
+    deps.endpoints,
+  );
   const sealed = { ...sealConfiguration(deps.keyring, id, type, flavorName, validated.configuration), name };
   const component = await deps.audit.audited(async (trx, record) => {
     if (await repo.findComponent(trx, type, name)) {
