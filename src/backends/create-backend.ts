@@ -38,8 +38,6 @@ export interface BackendContext {
   timeoutMs: number;
   /** The back-end's name in guard errors (the store's `hashicorp`); default: the flavor. */
   name?: string;
-  /** More texts to scrub from back-end messages, besides the flavor's sensitive fields. */
-  sensitive?: Array<string | undefined>;
   /**
    * Where the back-end may connect (SGW_ALLOWED_ENDPOINTS): its endpoint options are checked
    * (the store's reader throws naming the option; a component's was checked at registration) and
@@ -48,15 +46,6 @@ export interface BackendContext {
   endpoints?: EndpointPolicy;
   /** `local`: the data directory and the component whose default file it is. */
   local?: { dataDir: string; componentId: string };
-}
-
-/** Texts guardBackend scrubs: the context's, then the values of the flavor's sensitive fields. */
-function sensitiveTexts(
-  spec: Pick<FlavorOptions<unknown>, 'sensitiveFields'>,
-  read: OptionReader,
-  context: Pick<BackendContext, 'sensitive'>,
-): Array<string | undefined> {
-  return [...(context.sensitive ?? []), ...spec.sensitiveFields.map((field) => read.text(field))];
 }
 
 function localBackend(read: OptionReader, context: BackendContext): SecretBackend {
@@ -90,7 +79,7 @@ function remoteBackend(
 /**
  * The back-end of a built-in flavor from its options, for the centralized store and a secrets
  * manager component alike: `local` as it is (file I/O, no timeout), a remote one wrapped by
- * guardBackend (timeout, error mapping, its credentials scrubbed). Throws what the options
+ * guardBackend (timeout, failures in our words). Throws what the options
  * reader throws for a bad option (the store's: a plain Error naming the variable), and the
  * adapter's BadUserInputError for options it can't use.
  */
@@ -104,6 +93,5 @@ export function createBackend(
   return guardBackend(backend, {
     kind: context.name ?? flavor,
     timeoutMs: context.timeoutMs,
-    sensitive: sensitiveTexts(FLAVOR_OPTIONS[flavor], read, context),
   });
 }

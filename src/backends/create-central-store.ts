@@ -24,16 +24,6 @@ export class SecretsStoreInitError extends Error {
 }
 
 /**
- * Every option named like a credential (any store, custom ones included): scrubbed from back-end
- * messages besides the flavor's sensitive fields.
- */
-function credentialLikeOptions(options: Record<string, string>): string[] {
-  return Object.entries(options)
-    .filter(([name]) => /secret|token|password|credentials|key_id/.test(name))
-    .map(([, value]) => value);
-}
-
-/**
  * A guarded back-end for a store kind from its options (`SGW_SECRETS_STORE_<OPTION>` names in
  * lower case): `hashicorp` is the `vault` flavor, `custom` a module named by class_path, the
  * others their flavor, built by createBackend (endpoints checked against `context.endpoints`). Throws a plain Error naming the missing or bad
@@ -45,15 +35,14 @@ export async function createSecretBackendForKind(
   timeoutMs: number,
   context: { cwd?: string; endpoints?: EndpointPolicy } = {},
 ): Promise<SecretBackend> {
-  const sensitive = credentialLikeOptions(options);
   if (kind === 'custom') {
     const backend = await createCustomBackend(storeOptionReader(options), context.cwd ?? process.cwd());
-    return guardBackend(backend, { kind, timeoutMs, sensitive });
+    return guardBackend(backend, { kind, timeoutMs });
   }
   const flavor = kind === 'hashicorp' ? 'vault' : kind;
   if (!Object.hasOwn(FLAVOR_OPTIONS, flavor)) throw new Error(`unknown secrets store kind "${String(kind)}"`);
   const read = storeOptionReader(options, FLAVOR_OPTIONS[flavor].storeNames);
-  return createBackend(flavor, read, { timeoutMs, name: kind, sensitive, endpoints: context.endpoints });
+  return createBackend(flavor, read, { timeoutMs, name: kind, endpoints: context.endpoints });
 }
 
 /**

@@ -8,8 +8,6 @@ export interface GuardOptions {
   kind: string;
   /** Upper bound of every call, in milliseconds. */
   timeoutMs: number;
-  /** Credentials and tokens of the back-end (no back-end text is passed on; kept for callers). */
-  sensitive?: Array<string | undefined>;
 }
 
 /**

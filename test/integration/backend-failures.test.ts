@@ -151,11 +151,7 @@ async function timed(promise: Promise<unknown>): Promise<{ error: Error; ms: num
 describe.each(Object.keys(remotes))('%s back-end failures through guardBackend', (kind) => {
   async function start() {
     const remote = await remotes[kind]();
-    const guarded = guardBackend(remote.backend, {
-      kind,
-      timeoutMs: TIMEOUT_MS,
-      sensitive: remote.credentials,
-    });
+    const guarded = guardBackend(remote.backend, { kind, timeoutMs: TIMEOUT_MS });
     return { remote, guarded };
   }
 
