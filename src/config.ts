@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { allowedEndpointsProblem } from './security/endpoint-policy.js';
 
 /** Secrets store back-ends the centralized store can use. */
 export const SECRETS_STORE_KINDS = ['sql', 'aws', 'gcp', 'azure', 'hashicorp', 'custom'] as const;
@@ -24,6 +25,13 @@ function isAddressOrCidr(entry: string): boolean {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** The non-empty, trimmed items of a comma-separated list. */
+const listOf = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** Every environment variable the gateway reads, with its meaning. */
 const envSchema = z.object({
@@ -82,9 +90,14 @@ const envSchema = z.object({
     .refine((v) => v === undefined || v === 'true' || v === 'false', 'must be true or false')
     .describe('GraphiQL on GET /graphql from a browser; unset: on without DATABASE_URL, off with it'),
   SGW_METRICS_TOKEN: optionalString.describe('bearer token GET /metrics requires; unset: /metrics is open'),
-  SGW_ALLOWED_ENDPOINTS: optionalString.describe(
-    'hosts (host, host:port) and CIDRs component and store endpoints may point at besides public addresses; * allows all; unset: loopback only without DATABASE_URL, none with it',
-  ),
+  SGW_ALLOWED_ENDPOINTS: optionalString
+    .superRefine((value, context) => {
+      const problem = value === undefined ? undefined : allowedEndpointsProblem(listOf(value));
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(
+      'hosts (host, host:port) and CIDRs component and store endpoints may point at besides public addresses; * allows all; unset: loopback only without DATABASE_URL, none with it',
+    ),
   SGW_CORS_ORIGINS: optionalString.describe(
     'origins allowed to call the API from a browser (comma-separated); unset: none',
   ),
@@ -147,14 +160,6 @@ export interface Config {
   authFailureWindowMs: number;
   /** `SGW_TRUSTED_PROXIES` entries (addresses, CIDRs); empty: X-Forwarded-For is ignored. */
   trustedProxies: string[];
-}
-
-/** The non-empty, trimmed items of a comma-separated list. */
-function listOf(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */

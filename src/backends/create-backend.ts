@@ -1,4 +1,6 @@
 import { localSecretsFileLocation } from '../flavors/local-secrets-file.js';
+import { endpointChecks } from '../security/endpoint-checks.js';
+import type { EndpointPolicy } from '../security/endpoint-policy.js';
 import { createAwsBackend } from './aws/aws-backend.js';
 import { awsOptions } from './aws/aws-options.js';
 import { createAzureBackend } from './azure/azure-backend.js';
@@ -36,19 +38,14 @@ export interface BackendContext {
   timeoutMs: number;
   /** The back-end's name in guard errors (the store's `hashicorp`); default: the flavor. */
   name?: string;
-  /** More texts to scrub from back-end messages, besides the flavor's sensitive fields. */
-  sensitive?: Array<string | undefined>;
+  /**
+   * Where the back-end may connect (SGW_ALLOWED_ENDPOINTS): its endpoint options are checked
+   * (the store's reader throws naming the option; a component's was checked at registration) and
+   * every connection's resolved address. Unset: no check (tests of the adapters alone).
+   */
+  endpoints?: EndpointPolicy;
   /** `local`: the data directory and the component whose default file it is. */
   local?: { dataDir: string; componentId: string };
-}
-
-/** Texts guardBackend scrubs: the context's, then the values of the flavor's sensitive fields. */
-function sensitiveTexts(
-  spec: Pick<FlavorOptions<unknown>, 'sensitiveFields'>,
-  read: OptionReader,
-  context: Pick<BackendContext, 'sensitive'>,
-): Array<string | undefined> {
-  return [...(context.sensitive ?? []), ...spec.sensitiveFields.map((field) => read.text(field))];
 }
 
 function localBackend(read: OptionReader, context: BackendContext): SecretBackend {
@@ -60,23 +57,29 @@ function localBackend(read: OptionReader, context: BackendContext): SecretBacken
 }
 
 /** The adapter of a remote flavor, unguarded. */
-function remoteBackend(flavor: Exclude<BuiltInFlavor, 'local'>, read: OptionReader, timeoutMs: number) {
+function remoteBackend(
+  flavor: Exclude<BuiltInFlavor, 'local'>,
+  read: OptionReader,
+  { timeoutMs, endpoints }: Pick<BackendContext, 'timeoutMs' | 'endpoints'>,
+) {
+  if (endpoints)
+    for (const { field, problem } of endpointChecks(flavor, endpoints)) read.check(field, problem);
   switch (flavor) {
     case 'aws':
-      return createAwsBackend({ ...awsOptions.parse(read), timeoutMs });
+      return createAwsBackend({ ...awsOptions.parse(read), timeoutMs, endpoints });
     case 'gcp':
-      return createGcpBackend({ ...gcpOptions.parse(read), timeoutMs });
+      return createGcpBackend({ ...gcpOptions.parse(read), timeoutMs, endpoints });
     case 'azure':
-      return createAzureBackend({ ...azureOptions.parse(read), timeoutMs });
+      return createAzureBackend({ ...azureOptions.parse(read), timeoutMs, endpoints });
     case 'vault':
-      return createVaultBackend({ ...vaultOptions.parse(read), timeoutMs });
+      return createVaultBackend({ ...vaultOptions.parse(read), timeoutMs, endpoints });
   }
 }
 
 /**
  * The back-end of a built-in flavor from its options, for the centralized store and a secrets
  * manager component alike: `local` as it is (file I/O, no timeout), a remote one wrapped by
- * guardBackend (timeout, error mapping, its credentials scrubbed). Throws what the options
+ * guardBackend (timeout, failures in our words). Throws what the options
  * reader throws for a bad option (the store's: a plain Error naming the variable), and the
  * adapter's BadUserInputError for options it can't use.
  */
@@ -86,10 +89,9 @@ export function createBackend(
   context: BackendContext,
 ): SecretBackend {
   if (flavor === 'local') return localBackend(read, context);
-  const backend = remoteBackend(flavor, read, context.timeoutMs);
+  const backend = remoteBackend(flavor, read, context);
   return guardBackend(backend, {
     kind: context.name ?? flavor,
     timeoutMs: context.timeoutMs,
-    sensitive: sensitiveTexts(FLAVOR_OPTIONS[flavor], read, context),
   });
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { type EndpointPolicy, endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { SecretBackend } from './backend.js';
 import {
   type CentralStore,
@@ -23,36 +24,25 @@ export class SecretsStoreInitError extends Error {
 }
 
 /**
- * Every option named like a credential (any store, custom ones included): scrubbed from back-end
- * messages besides the flavor's sensitive fields.
- */
-function credentialLikeOptions(options: Record<string, string>): string[] {
-  return Object.entries(options)
-    .filter(([name]) => /secret|token|password|credentials|key_id/.test(name))
-    .map(([, value]) => value);
-}
-
-/**
  * A guarded back-end for a store kind from its options (`SGW_SECRETS_STORE_<OPTION>` names in
  * lower case): `hashicorp` is the `vault` flavor, `custom` a module named by class_path, the
- * others their flavor, built by createBackend. Throws a plain Error naming the missing or bad
+ * others their flavor, built by createBackend (endpoints checked against `context.endpoints`). Throws a plain Error naming the missing or bad
  * option; callers wrap it.
  */
 export async function createSecretBackendForKind(
   kind: RemoteStoreKind,
   options: Record<string, string>,
   timeoutMs: number,
-  context: { cwd?: string } = {},
+  context: { cwd?: string; endpoints?: EndpointPolicy } = {},
 ): Promise<SecretBackend> {
-  const sensitive = credentialLikeOptions(options);
   if (kind === 'custom') {
     const backend = await createCustomBackend(storeOptionReader(options), context.cwd ?? process.cwd());
-    return guardBackend(backend, { kind, timeoutMs, sensitive });
+    return guardBackend(backend, { kind, timeoutMs });
   }
   const flavor = kind === 'hashicorp' ? 'vault' : kind;
   if (!Object.hasOwn(FLAVOR_OPTIONS, flavor)) throw new Error(`unknown secrets store kind "${String(kind)}"`);
   const read = storeOptionReader(options, FLAVOR_OPTIONS[flavor].storeNames);
-  return createBackend(flavor, read, { timeoutMs, name: kind, sensitive });
+  return createBackend(flavor, read, { timeoutMs, name: kind, endpoints: context.endpoints });
 }
 
 /**
@@ -71,6 +61,7 @@ export async function createCentralStore(
   try {
     backend = await createSecretBackendForKind(kind, config.secretsStoreOptions, config.backendTimeoutMs, {
       cwd: deps.cwd,
+      endpoints: endpointPolicyOf(config),
     });
   } catch (error) {
     throw new SecretsStoreInitError(kind, error instanceof Error ? error.message : String(error));

@@ -45,7 +45,7 @@ export const SCOPE_FIELDS: FieldSpec[] = [
 
 /**
  * A secrets manager flavor; its fields are sensitive where its back-end's options module says
- * (`sensitiveFields`, the credentials guardBackend also scrubs).
+ * (`sensitiveFields`: masked for every role, never sent to a re-pointed endpoint).
  */
 const secretsManager = (
   name: string,

@@ -1,6 +1,7 @@
 import type { Authorize } from '../auth/authorize.js';
 import type { CentralStore } from '../backends/central-store.js';
 import { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
+import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
@@ -41,6 +42,7 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
   const { infra, store, audit, authorize, tokens } = base;
   const { db, config, keys, metrics } = infra;
   const schemas = new SecretSchemaRegistry();
+  const endpoints = endpointPolicyOf(config);
   const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
   const storedSecrets = createStoredSecrets({ db, store });
   const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
@@ -51,6 +53,7 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
     schemas,
     dataDir: config.dataDir,
     timeoutMs: config.backendTimeoutMs,
+    endpoints,
     metrics,
   });
   const references = createReferencesService({
@@ -67,6 +70,7 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
     audit,
     authorize,
     checkReferences: references.check,
+    endpoints,
   });
   const keyRotation = createKeyRotationService({
     audit,

@@ -7,6 +7,7 @@
  * The Azure fake signs callers in with its Entra ID fake (HTTPS on port 8087, the test
  * certificate): its settings (tenant_id, client_id, client_secret, authority_host) and the
  * certificate file that NODE_EXTRA_CA_CERTS must name go to stderr, after the endpoint lines.
+ * Last on stderr: the SGW_ALLOWED_ENDPOINTS a gateway needs to reach the fakes.
  */
 import { startAwsSecretsManagerFake } from './aws-secrets-manager-fake.ts';
 import { startAzureKeyVaultFake } from './azure-key-vault-fake.ts';
@@ -15,6 +16,8 @@ import { startGcpSecretManagerFake } from './gcp-secret-manager-fake.ts';
 import { startVaultKvFake } from './vault-kv-fake.ts';
 
 const HOST = '127.0.0.1';
+/** The fakes listen on loopback, which a gateway with DATABASE_URL refuses unless allowed. */
+const ALLOWED_ENDPOINTS_NOTE = `gateway: SGW_ALLOWED_ENDPOINTS=${HOST} (needed with DATABASE_URL; an embedded gateway allows loopback already)`;
 
 /** A started fake, reduced to what this script needs. */
 interface Running {
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
   const running = await startAll();
   for (const r of running) process.stdout.write(`${r.label} ${r.endpoint}\n`);
   for (const note of running.flatMap((r) => r.notes ?? [])) process.stderr.write(`${note}\n`);
+  process.stderr.write(`${ALLOWED_ENDPOINTS_NOTE}\n`);
   const stop = () => {
     closeAll(running).then(() => process.exit(0));
   };

@@ -151,11 +151,7 @@ async function timed(promise: Promise<unknown>): Promise<{ error: Error; ms: num
 describe.each(Object.keys(remotes))('%s back-end failures through guardBackend', (kind) => {
   async function start() {
     const remote = await remotes[kind]();
-    const guarded = guardBackend(remote.backend, {
-      kind,
-      timeoutMs: TIMEOUT_MS,
-      sensitive: remote.credentials,
-    });
+    const guarded = guardBackend(remote.backend, { kind, timeoutMs: TIMEOUT_MS });
     return { remote, guarded };
   }
 
@@ -181,7 +177,7 @@ describe.each(Object.keys(remotes))('%s back-end failures through guardBackend',
       ]) {
         const { error, ms } = await timed(call());
         expect(error).toBeInstanceOf(BackendUnavailableError);
-        expect(error.message).toMatch(new RegExp(`^${kind} back-end`));
+        expect(error.message).toBe(`could not reach the ${kind} back-end`);
         expect(ms).toBeLessThan(BOUND_MS);
       }
     } finally {
@@ -195,9 +191,7 @@ describe.each(Object.keys(remotes))('%s back-end failures through guardBackend',
       remote.delay(TIMEOUT_MS * 3);
       const { error, ms } = await timed(guarded.get(remote.seeded));
       expect(error).toBeInstanceOf(BackendUnavailableError);
-      expect(error.message).toMatch(
-        new RegExp(`^${kind} back-end (did not answer within ${TIMEOUT_MS}ms|is unavailable)`),
-      );
+      expect(error.message).toBe(`could not reach the ${kind} back-end`);
       expect(ms).toBeLessThan(TIMEOUT_MS + 1000);
       remote.delay(0);
       expect((await guarded.get(remote.seeded))?.values).toEqual({ k: 'v' });

@@ -11,6 +11,8 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
+import { guardedAgents } from '../../security/guarded-connections.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -44,6 +46,8 @@ export interface AwsBackendOptions {
   sessionToken?: string;
   /** Per-request bound (connection and response), in milliseconds. */
   timeoutMs: number;
+  /** With `endpoint`: connections go only to addresses the policy allows (checked per connection). */
+  endpoints?: EndpointPolicy;
 }
 
 /** The client and the bound of its calls, handed to each operation. */
@@ -55,6 +59,13 @@ interface Aws {
 /** Per-call options: aborted after the back-end's bound. */
 const signal = (aws: Aws) => ({ abortSignal: AbortSignal.timeout(aws.timeoutMs) });
 
+/** Guarded agents for a component's own endpoint; AWS's regional endpoints are the SDK's choice. */
+function agentsFor(options: AwsBackendOptions) {
+  if (!options.endpoint || !options.endpoints) return {};
+  const agents = guardedAgents(options.endpoints);
+  return { httpAgent: agents.http, httpsAgent: agents.https };
+}
+
 /** The SDK client; a refused sign-in is rethrown as awsSignInFailure's BACKEND_ERROR. */
 function clientFor(options: AwsBackendOptions): SecretsManagerClient {
   const client = new SecretsManagerClient({
@@ -63,7 +74,11 @@ function clientFor(options: AwsBackendOptions): SecretsManagerClient {
     // undefined: the SDK resolves credentials itself (environment, profile, web identity, metadata).
     credentials: staticAwsCredentials(options),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: options.timeoutMs, requestTimeout: options.timeoutMs },
+    requestHandler: {
+      connectionTimeout: options.timeoutMs,
+      requestTimeout: options.timeoutMs,
+      ...agentsFor(options),
+    },
   });
   client.middlewareStack.add(
     (next) => async (args) => {

@@ -1,5 +1,5 @@
 import type { Filter, Tag } from '@aws-sdk/client-secrets-manager';
-import { BadUserInputError } from '../../errors.js';
+import { BackendError, BadUserInputError } from '../../errors.js';
 import { RAW_VALUE_KEY, type SecretMetadata, type SecretValues, valuesFromPayload } from '../backend.js';
 
 // What AWS Secrets Manager accepts (names, tags, filters, batch sizes) and how entries map to it.
@@ -72,8 +72,22 @@ export function filtersFor(query: {
   return filters.slice(0, MAX_FILTERS);
 }
 
-/** Values of a GetSecretValue/BatchGetSecretValue answer (binary: the raw payload in base64). */
-export function valuesOf(value: { SecretString?: string; SecretBinary?: Uint8Array }): SecretValues {
+/** An answer of a GetSecretValue/BatchGetSecretValue call. */
+interface AwsSecretValue {
+  ARN?: string;
+  Name?: string;
+  SecretString?: string;
+  SecretBinary?: Uint8Array;
+}
+
+/**
+ * Values of a GetSecretValue/BatchGetSecretValue answer (binary: the raw payload in base64).
+ * An answer without the secret's ARN and name is no Secrets Manager answer (an endpoint that is
+ * some other JSON service): BACKEND_ERROR, never values.
+ */
+export function valuesOf(value: AwsSecretValue): SecretValues {
+  if (typeof value.ARN !== 'string' || !value.ARN.startsWith('arn:') || typeof value.Name !== 'string')
+    throw new BackendError('aws back-end error: the answer is not an AWS Secrets Manager secret value');
   if (value.SecretString !== undefined) return valuesFromPayload(value.SecretString);
   if (value.SecretBinary) return { [RAW_VALUE_KEY]: Buffer.from(value.SecretBinary).toString('base64') };
   return valuesFromPayload('');

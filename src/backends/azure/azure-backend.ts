@@ -1,5 +1,6 @@
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
-import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
+import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -20,6 +21,8 @@ export interface AzureBackendOptions extends AzureSignInOptions {
   allowInsecure?: boolean;
   /** Bound of every request, in milliseconds. */
   timeoutMs: number;
+  /** Connections to a vault outside Azure's clouds, and to authority_host, go only where it allows. */
+  endpoints?: EndpointPolicy;
 }
 
 const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
@@ -112,6 +115,9 @@ async function getEntry(azure: Azure, name: string): Promise<BackendEntry | unde
   if (!NAME_RULE.test(name)) return undefined;
   try {
     const secret = await azure.client.getSecret(name, signal(azure));
+    // A Key Vault secret names itself in its id; any other JSON (no Key Vault) is no secret.
+    if (secret.name?.toLowerCase() !== name.toLowerCase() || typeof secret.properties.id !== 'string')
+      throw new BackendError('azure back-end error: the answer is not an Azure Key Vault secret');
     return {
       name: secret.name,
       values: valuesFromPayload(secret.value ?? ''),

@@ -4,6 +4,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { BadUserInputError } from '../../errors.js';
 import type { AzureBackendOptions } from './azure-backend.js';
 import { azureCredential, hasServicePrincipal } from './azure-credential.js';
+import { guardedConnectionsPolicy } from './guarded-connections-policy.js';
 
 /** Hosts of this machine: local emulators. */
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -71,6 +72,11 @@ export function azureSecretClient(options: AzureBackendOptions): SecretClient {
       (hasServicePrincipal(options) || LOOPBACK_HOST.test(url.hostname)),
     allowInsecureConnection: Boolean(options.allowInsecure),
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
-    additionalPolicies: [{ policy: nextLinkPolicy, position: 'perCall' }],
+    additionalPolicies: [
+      { policy: nextLinkPolicy, position: 'perCall' },
+      ...(options.endpoints && !KEY_VAULT_HOSTS.test(url.hostname)
+        ? [{ policy: guardedConnectionsPolicy(options.endpoints), position: 'perRetry' as const }]
+        : []),
+    ],
   });
 }

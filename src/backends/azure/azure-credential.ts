@@ -1,8 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
 import { BadUserInputError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import { authorityHostProblem, skipsInstanceDiscovery } from './authority-host.js';
 import { reportingSignInFailures } from './azure-sign-in-failure.js';
+import { guardedConnectionsPolicy } from './guarded-connections-policy.js';
 import { servicePrincipalRule } from './service-principal.js';
 
 /** How the Azure back-end signs in to Microsoft Entra ID. */
@@ -13,6 +15,8 @@ export interface AzureSignInOptions {
   clientSecret?: string;
   /** Entra ID's origin (sovereign clouds, local fakes); unset: AZURE_AUTHORITY_HOST, else Azure's public cloud. */
   authorityHost?: string;
+  /** With authorityHost: sign-in connections go only to addresses the policy allows. */
+  endpoints?: EndpointPolicy;
 }
 
 /** Whether the options name a whole service principal (tenant, client and its secret). */
@@ -59,6 +63,13 @@ export function azureCredential(options: AzureSignInOptions): TokenCredential {
       ? new ClientSecretCredential(tenantId, clientId, clientSecret, {
           authorityHost: authorityHost || undefined,
           disableInstanceDiscovery: skipsInstanceDiscovery(authorityHost),
+          ...(authorityHost && options.endpoints
+            ? {
+                additionalPolicies: [
+                  { policy: guardedConnectionsPolicy(options.endpoints), position: 'perRetry' },
+                ],
+              }
+            : {}),
         })
       : new DefaultAzureCredential({ disableInstanceDiscovery: skipsInstanceDiscovery(undefined) });
   // Entra ID never echoes a secret; scrubbed all the same, the environment's one included.

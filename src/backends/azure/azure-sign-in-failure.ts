@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { BackendError } from '../../errors.js';
-import { scrubBackendMessage } from '../guard-backend.js';
+import { scrubBackendMessage } from '../backend-failure.js';
 
 const MAX_REASON = 200;
 
@@ -28,8 +28,8 @@ function textOf(chain: ErrorLike[]): string {
 }
 
 /**
- * Why sign-in failed, in a few words: Entra ID's OAuth error and AADSTS sentence when it answered,
- * else what @azure/identity could not do.
+ * Why sign-in failed, in a few words: Entra ID's OAuth error and AADSTS sentence when it answered
+ * so, else our words only.
  */
 function reasonOf(error: unknown): string {
   const chain = chainOf(error);
@@ -39,11 +39,11 @@ function reasonOf(error: unknown): string {
     const oauthError = /\b(invalid_\w+|unauthorized_client|unsupported_\w+|access_denied)\b/.exec(text)?.[1];
     return oauthError ? `${oauthError}: ${aadsts}` : aadsts;
   }
-  if (text.includes('endpoints_resolution_error'))
-    return 'the tenant or its authority could not be reached (endpoints_resolution_error); check tenant_id and authority_host';
   if (chain.some((item) => item.name === 'AggregateAuthenticationError'))
     return 'no Azure credential is available: give tenant_id, client_id and client_secret, or run with AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, a workload identity or a managed identity';
-  return text.split('\n')[0] || 'unknown error';
+  // Unreachable, refused by the endpoint policy, or an answer that is no Entra ID answer: all
+  // read the same (nothing the authority said is repeated; open and closed ports look alike).
+  return 'the tenant or its authority could not be reached, or did not answer as Entra ID does; check tenant_id and authority_host';
 }
 
 /** The BACKEND_ERROR a failed sign-in becomes: "Azure sign-in failed: …", with no credential in it. */

@@ -1,5 +1,7 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
+import { checkResolvedHost } from '../../security/guarded-connections.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -10,7 +12,7 @@ import {
   valuesFromPayload,
 } from '../backend.js';
 import { wrapBackendCalls } from '../wrap-backend-calls.js';
-import { type GcpConnectionOptions, gcpClientOptions } from './gcp-client-options.js';
+import { apiEndpointParts, type GcpConnectionOptions, gcpClientOptions } from './gcp-client-options.js';
 import {
   checkLabels,
   checkSecretId,
@@ -32,6 +34,8 @@ import { ServiceAccountKeyError } from './service-account-key.js';
 export interface GcpBackendOptions extends GcpConnectionOptions {
   /** Deadline of every RPC, in milliseconds. */
   timeoutMs: number;
+  /** With apiEndpoint: its resolved address is checked before every call (see checkResolvedHost). */
+  endpoints?: EndpointPolicy;
 }
 
 /** The client, the project's resource name and the bound of its calls, handed to each operation. */
@@ -56,6 +60,20 @@ function clientFor(options: GcpBackendOptions): SecretManagerServiceClient {
       { path: 'configuration.credentials_json', message: error.message },
     ]);
   }
+}
+
+/**
+ * A back-end whose calls first check where `api_endpoint` resolves to. gRPC resolves the name
+ * again when it (re)connects; a DNS answer changed in between is the window checkResolvedHost names.
+ */
+function checkingEndpoint(backend: SecretBackend, options: GcpBackendOptions): SecretBackend {
+  const { apiEndpoint, endpoints } = options;
+  if (!apiEndpoint || !endpoints) return backend;
+  const { host, port } = apiEndpointParts(apiEndpoint);
+  return wrapBackendCalls(backend, async (_operation, run) => {
+    await checkResolvedHost(endpoints, host, port ?? 443);
+    return run();
+  });
 }
 
 /** A back-end whose calls refused for their credentials fail with BACKEND_ERROR in our words. */
@@ -195,7 +213,7 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     parent: `projects/${options.projectId}`,
     timeoutMs: options.timeoutMs,
   };
-  return explainingSignIn({
+  const backend = explainingSignIn({
     kind: 'gcp',
     create: (entry) => createEntry(gcp, entry),
     get: (name) => getEntry(gcp, name),
@@ -204,4 +222,5 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     list: (query) => listEntries(gcp, query),
     close: () => gcp.client.close(),
   });
+  return checkingEndpoint(backend, options);
 }

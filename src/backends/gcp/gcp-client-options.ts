@@ -1,5 +1,6 @@
 import { GoogleAuth } from 'google-auth-library';
 import type { ClientOptions } from 'google-gax';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import { insecureChannel, type RequestHeaderSource, signedInChannel } from './google-call-credentials.js';
 import { CLOUD_PLATFORM_SCOPE, serviceAccountClient } from './service-account-client.js';
 import { parseServiceAccountKey } from './service-account-key.js';
@@ -17,10 +18,16 @@ export interface GcpConnectionOptions {
   caCert?: string;
 }
 
+/** The host and port (if given) of an `api_endpoint` (`host:port`, a scheme ignored). */
+export function apiEndpointParts(apiEndpoint: string): { host: string; port?: number } {
+  const match = /^(.*?)(?::(\d+))?$/.exec(apiEndpoint.replace(/^[a-z]+:\/\//, ''));
+  return { host: match?.[1] ?? apiEndpoint, ...(match?.[2] ? { port: Number(match[2]) } : {}) };
+}
+
 function endpointSettings(apiEndpoint: string | undefined): ClientOptions {
   if (!apiEndpoint) return {};
-  const match = /^(.*?)(?::(\d+))?$/.exec(apiEndpoint.replace(/^[a-z]+:\/\//, ''));
-  return { apiEndpoint: match?.[1] ?? apiEndpoint, ...(match?.[2] ? { port: Number(match[2]) } : {}) };
+  const { host, port } = apiEndpointParts(apiEndpoint);
+  return { apiEndpoint: host, ...(port ? { port } : {}) };
 }
 
 /**
@@ -31,12 +38,14 @@ function endpointSettings(apiEndpoint: string | undefined): ClientOptions {
  * its own; universeDomain keeps it from looking for credentials it won't use.
  * Throws ServiceAccountKeyError for a credentialsJson that is no service-account key.
  */
-export function gcpClientOptions(options: GcpConnectionOptions): ClientOptions {
+export function gcpClientOptions(
+  options: GcpConnectionOptions & { endpoints?: EndpointPolicy },
+): ClientOptions {
   const settings: ClientOptions = { projectId: options.projectId, ...endpointSettings(options.apiEndpoint) };
   if (options.insecure) return { ...settings, sslCreds: insecureChannel(), universeDomain: 'googleapis.com' };
   if (!options.credentialsJson && !options.caCert) return settings;
   const auth: RequestHeaderSource = options.credentialsJson
-    ? serviceAccountClient(parseServiceAccountKey(options.credentialsJson))
+    ? serviceAccountClient(parseServiceAccountKey(options.credentialsJson), options.endpoints)
     : new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
   return { ...settings, sslCreds: signedInChannel(auth, options.caCert), universeDomain: 'googleapis.com' };
 }

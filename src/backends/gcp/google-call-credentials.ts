@@ -15,7 +15,6 @@ export interface RequestHeaderSource {
 const SIGN_IN = 'sign-in ';
 /** What grpc-js puts before the message of a failed call-credentials plugin. */
 const PLUGIN_FAILED = 'Getting metadata from plugin failed with error: ';
-const NETWORK_CODE = /^(E[A-Z]+|UND_ERR_[A-Z_]+|ERR_[A-Z_]+)$/;
 const OAUTH_ERROR = /^[a-z_]{1,64}$/;
 
 interface FailedSignIn {
@@ -25,9 +24,11 @@ interface FailedSignIn {
 }
 
 /**
- * A failed sign-in as a gRPC status with a message in our words (never the assertion, key or
- * token): refused by the token endpoint (an HTTP 4xx: UNAUTHENTICATED, with its OAuth error code),
- * or the endpoint down or unreachable (UNAVAILABLE).
+ * A failed sign-in as a gRPC status with a message in our words (never the assertion, key,
+ * token or anything the endpoint answered): refused by the token endpoint (an HTTP 4xx:
+ * UNAUTHENTICATED, with its OAuth error code), else UNAVAILABLE: down, unreachable, refused by
+ * the endpoint policy, or an answer that is no token response all read the same, so a token_uri
+ * can't tell open ports from closed ones.
  */
 function signInFailure(error: unknown): Error & { code: number } {
   const failed = (typeof error === 'object' && error !== null ? error : {}) as FailedSignIn;
@@ -39,14 +40,8 @@ function signInFailure(error: unknown): Error & { code: number } {
       code: grpc.status.UNAUTHENTICATED,
     });
   }
-  const network = typeof failed.code === 'string' && NETWORK_CODE.test(failed.code);
-  if (status !== undefined || network || failed.name === 'AbortError' || failed.name === 'TimeoutError') {
-    return Object.assign(new Error(`${SIGN_IN}failed: the token endpoint did not answer`), {
-      code: grpc.status.UNAVAILABLE,
-    });
-  }
-  return Object.assign(new Error(`${SIGN_IN}failed: no access token could be obtained`), {
-    code: grpc.status.UNAUTHENTICATED,
+  return Object.assign(new Error(`${SIGN_IN}failed: the token endpoint did not answer`), {
+    code: grpc.status.UNAVAILABLE,
   });
 }
 

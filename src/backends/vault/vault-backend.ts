@@ -1,4 +1,5 @@
-import { AlreadyExistsError, BadUserInputError, NotFoundError } from '../../errors.js';
+import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -40,6 +41,8 @@ export interface VaultBackendOptions {
   caCert?: string;
   /** Bound of every HTTP request, in milliseconds. */
   timeoutMs: number;
+  /** Connections go only to addresses the policy allows (checked per connection). */
+  endpoints?: EndpointPolicy;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -78,6 +81,20 @@ function valuesOf(data: unknown): SecretValues {
   for (const [key, value] of Object.entries(data))
     if (value !== null && value !== undefined) values.push([key, textOf(value)]);
   return Object.fromEntries(values);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The `data` of a KV version 2 read (`{data: {data: {…}, metadata: {…}}}`); any other answer (an
+ * endpoint that is no Vault) is BACKEND_ERROR, never values.
+ */
+function kvSecretOf(response: unknown): { data: unknown; metadata: { custom_metadata?: unknown } } {
+  const data = isObject(response) ? response.data : undefined;
+  if (!isObject(data) || !isObject(data.data) || !isObject(data.metadata))
+    throw new BackendError('vault back-end error: the answer is not a Vault KV version 2 secret');
+  return { data: data.data, metadata: data.metadata };
 }
 
 function metadataOf(custom: unknown): SecretMetadata {
@@ -126,7 +143,7 @@ async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undef
   if (!validPath(name)) return undefined;
   try {
     const response = await signedIn(kv, () => kv.client.read(dataPath(kv, name)));
-    const data = response?.data;
+    const data = kvSecretOf(response);
     return { name, values: valuesOf(data?.data), metadata: metadataOf(data?.metadata?.custom_metadata) };
   } catch (error) {
     // 404: no such key, or its latest version is deleted or destroyed.

@@ -1,5 +1,6 @@
 import vault from 'node-vault';
 import { BadUserInputError } from '../../errors.js';
+import { guardedAgents } from '../../security/guarded-connections.js';
 import type { SecretMetadata } from '../backend.js';
 import { startAppRoleSession, type VaultAppRoleSession } from './vault-approle-session.js';
 import type { VaultBackendOptions } from './vault-backend.js';
@@ -49,6 +50,14 @@ function encodePath(name: string): string {
 export const dataPath = (kv: VaultKv, name: string) => `${kv.mount}/data/${encodePath(name)}`;
 export const metadataPath = (kv: VaultKv, name: string) => `${kv.mount}/metadata/${encodePath(name)}`;
 
+/** How node-vault connects: through guarded agents (the CA in the https one), else with the CA. */
+function connectionOptions(options: VaultBackendOptions) {
+  const ca = options.caCert ? { ca: options.caCert } : {};
+  if (!options.endpoints) return ca;
+  const agents = guardedAgents(options.endpoints, ca);
+  return { httpAgent: agents.http, httpsAgent: agents.https };
+}
+
 /** The client for `options` (checked by the caller), with its AppRole session when it signs in so. */
 export function connectKv(options: VaultBackendOptions): VaultKv {
   const client = vault({
@@ -58,7 +67,7 @@ export function connectKv(options: VaultBackendOptions): VaultKv {
     apiVersion: 'v1',
     // Node's HTTP parser rejects the LIST verb, so list with GET ?list=1.
     noCustomHTTPVerbs: true,
-    requestOptions: { timeout: options.timeoutMs, ...(options.caCert ? { ca: options.caCert } : {}) },
+    requestOptions: { timeout: options.timeoutMs, ...connectionOptions(options) },
   });
   return {
     client,

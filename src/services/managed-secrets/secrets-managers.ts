@@ -5,6 +5,7 @@ import { BadUserInputError } from '../../errors.js';
 import type { SecretsManagerScope } from '../../flavors/component-types.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import { type ScopeContext, scopingFor } from '../../scoping/scoping.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import type { Component } from '../stacks/component.js';
 import type { Stack } from '../stacks/stack.js';
 import type { StacksService } from '../stacks/stacks-service.js';
@@ -15,6 +16,8 @@ export interface SecretsManagersDeps {
   stacks: Pick<StacksService, 'stackOrActive'>;
   dataDir: string;
   timeoutMs: number;
+  /** Where a back-end may connect (SGW_ALLOWED_ENDPOINTS), checked on each resolved address. */
+  endpoints: EndpointPolicy;
   /** Builds the back-end of a component (tests and benchmarks may wrap it). */
   backendFor?: (component: Component) => SecretBackend;
   /** Records the duration and failures of every back-end call. */
@@ -29,7 +32,7 @@ function backendOf(deps: SecretsManagersDeps, cache: BackendCache, component: Co
   if (deps.backendFor) return deps.backendFor(component);
   const cached = cache.get(component.id);
   if (cached && cached.updatedAt === component.updatedAt.getTime()) return cached.backend;
-  const built = backendForComponent(component, deps.dataDir, deps.timeoutMs);
+  const built = backendForComponent(component, deps.dataDir, deps.timeoutMs, deps.endpoints);
   const backend = deps.metrics
     ? observeBackend(built, backendFlavor(component.flavor), deps.metrics.backendCall)
     : built;

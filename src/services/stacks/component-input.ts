@@ -8,6 +8,8 @@ import {
 import { findFlavor, listFlavors } from '../../flavors/flavor-catalog.js';
 import { type ValidatedConfiguration, validateConfiguration } from '../../flavors/validate-configuration.js';
 import { scopingFor } from '../../scoping/scoping.js';
+import { addEndpointIssues } from '../../security/endpoint-checks.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import type { Component } from './component.js';
 import { resourceNameSchema } from './resource-name.js';
 
@@ -71,8 +73,25 @@ function checkScopeContext(
   }
 }
 
-/** The validated configuration of a new component; BAD_USER_INPUT listing every problem. */
-export function validRegistration(input: ComponentRegistration): ValidatedConfiguration {
+/** A secrets manager's endpoints the policy refuses (none checked without a policy). */
+function checkEndpoints(
+  type: ComponentType,
+  flavor: string,
+  configuration: Record<string, unknown>,
+  endpoints: EndpointPolicy | undefined,
+  issues: InputIssue[],
+): void {
+  if (type === 'SECRETS_MANAGER' && endpoints) addEndpointIssues(flavor, configuration, endpoints, issues);
+}
+
+/**
+ * The validated configuration of a new component; BAD_USER_INPUT listing every problem, an
+ * endpoint `endpoints` refuses among them.
+ */
+export function validRegistration(
+  input: ComponentRegistration,
+  endpoints?: EndpointPolicy,
+): ValidatedConfiguration {
   const { id, type, name, configuration } = input;
   const parsed = registrationSchema.safeParse({ type, name, configuration });
   const issues = parsed.success ? [] : issuesFromZod(parsed.error.issues);
@@ -86,7 +105,10 @@ export function validRegistration(input: ComponentRegistration): ValidatedConfig
   }
   const object = isJsonObject(configuration) ? configuration : {};
   const validated = flavor ? validateConfiguration(flavor, object, issues) : undefined;
-  if (validated) checkScopeContext(type, input.flavor, { id, name }, validated.configuration, issues);
+  if (validated) {
+    checkEndpoints(type, input.flavor, validated.configuration, endpoints, issues);
+    checkScopeContext(type, input.flavor, { id, name }, validated.configuration, issues);
+  }
   if (issues.length || !validated) throw new BadUserInputError('Invalid component', issues);
   return validated;
 }
@@ -101,9 +123,14 @@ export function validChanges(type: ComponentType, configuration: unknown): Recor
 }
 
 /** The configuration of a stored component once changes are merged; BAD_USER_INPUT listing every problem. */
-export function validUpdate(current: Component, merged: Record<string, unknown>): ValidatedConfiguration {
+export function validUpdate(
+  current: Component,
+  merged: Record<string, unknown>,
+  endpoints?: EndpointPolicy,
+): ValidatedConfiguration {
   const issues: InputIssue[] = [];
   const validated = validateConfiguration(findFlavor(current.type, current.flavor)!, merged, issues);
+  checkEndpoints(current.type, current.flavor, validated.configuration, endpoints, issues);
   checkScopeContext(current.type, current.flavor, current, validated.configuration, issues);
   if (issues.length) throw new BadUserInputError('Invalid component update', issues);
   return validated;

@@ -13,7 +13,10 @@ import * as repo from './components-repository.js';
 import type { ComponentPayload, ComponentsServiceDeps } from './components-service.js';
 import { stacksUsingComponent } from './stacks-repository.js';
 
-type WriteDeps = Pick<ComponentsServiceDeps, 'keyring' | 'audit' | 'authorize' | 'checkReferences'>;
+type WriteDeps = Pick<
+  ComponentsServiceDeps,
+  'keyring' | 'audit' | 'authorize' | 'checkReferences' | 'endpoints'
+>;
 
 /** Registers a component owned by the caller (sensitive values sealed); BAD_USER_INPUT, ALREADY_EXISTS; warnings for its references. */
 export async function registerComponent(
@@ -27,13 +30,10 @@ export async function registerComponent(
   const target = { kind: 'component', type, name, flavor: flavorName };
   await deps.authorize(principal, 'stack.write', { action: 'component.register', target });
   const id = randomUUID();
-  const validated = validRegistration({
-    id,
-    type,
-    name,
-    flavor: flavorName,
-    configuration: configurationInput,
-  });
+  const validated = validRegistration(
+    { id, type, name, flavor: flavorName, configuration: configurationInput },
+    deps.endpoints,
+  );
   const sealed = {
     ...sealConfiguration(deps.keyring, id, type, flavorName, validated.configuration),
     name,
@@ -73,7 +73,7 @@ export async function updateComponent(
   const changes = validChanges(type, configurationInput);
   const { component, warnings } = await deps.audit.audited(async (trx, record) => {
     const current = await requireComponent(trx, deps, type, name);
-    const validated = validUpdate(current, mergeChanges(current.configuration, changes));
+    const validated = validUpdate(current, mergeChanges(current.configuration, changes), deps.endpoints);
     requireCredentialsIfRepointed(current, validated.configuration, changes);
     // Whoever writes the configuration owns it: another owner's USER secrets stop resolving into it.
     const sealed = {

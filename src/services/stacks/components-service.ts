@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import type { Db } from '../../database/database.js';
 import type { ComponentType } from '../../flavors/component-types.js';
+import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import type { AuditService } from '../audit/audit-service.js';
 import { type Component, componentFromRow } from './component.js';
 import { resealComponents } from './component-sealing.js';
@@ -25,6 +26,8 @@ export interface ComponentsServiceDeps {
   authorize: Authorize;
   /** Checks the references of a registered or updated component (the references service's `check`). */
   checkReferences: ReferenceChecker;
+  /** Where a secrets manager's endpoints may point (SGW_ALLOWED_ENDPOINTS). */
+  endpoints: EndpointPolicy;
 }
 
 /** A component by type and name, undefined when absent; needs `stack.read`. */
