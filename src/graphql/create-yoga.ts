@@ -8,6 +8,7 @@ import type { GraphQLContext } from './context.js';
 import { isUnavailableError, maskError, toPublicError } from './errors.js';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS, useGraphiQLOff } from './graphiql.js';
 import { schema } from './schema.js';
+import { useArgumentLimits } from './use-argument-limits.js';
 import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
 import { useGraphQLMetrics } from './use-graphql-metrics.js';
@@ -87,6 +88,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useQueryLimits(),
       useStableErrorCodes(),
       useAuthentication(services.audit),
+      // After authentication: an anonymous caller is told UNAUTHENTICATED whatever it sent.
+      useArgumentLimits(),
       ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],
   });
