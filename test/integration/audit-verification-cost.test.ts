@@ -107,7 +107,7 @@ describe('a long verification does not hold other requests (embedded PGlite, one
   }, 180_000);
   afterAll(() => t.close());
 
-  it('answers /healthz within a second, many times, while 100 aliases of verifyAuditChain run', async () => {
+  it('answers /healthz all along, quickly, while 100 aliases of verifyAuditChain run', async () => {
     const server = await t.listen();
     const auditor = await t.tokenFor('v-health', 'AUDITOR');
     let verifying = true;
@@ -131,7 +131,10 @@ describe('a long verification does not hold other requests (embedded PGlite, one
     const result = (await verification) as { data: Record<string, { ok: boolean; checked: number }> };
     expect(result.data.v99).toMatchObject({ ok: true });
     expect(result.data.v99.checked).toBeGreaterThan(15_000);
-    expect(latencies.length).toBeGreaterThanOrEqual(3);
-    expect(Math.max(...latencies)).toBeLessThan(1000);
+    // Held, it would answer once, after the whole walk; served between pages, it answers all along.
+    expect(latencies.length).toBeGreaterThanOrEqual(5);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(500);
+    expect(sorted[sorted.length - 1]).toBeLessThan(3000);
   }, 120_000);
 });
