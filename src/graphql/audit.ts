@@ -1,7 +1,7 @@
 import type { AuditChainReport } from '../services/audit/audit-chain.js';
 import type { AuditEvent, AuditFilter } from '../services/audit/audit-event.js';
 import { builder } from './builder.js';
-import { principalOf } from './context.js';
+import { auditVerificationOf, principalOf } from './context.js';
 import { PageInfo } from './pagination.js';
 
 const AuditEventObject = builder.objectRef<AuditEvent>('AuditEvent').implement({
@@ -90,7 +90,8 @@ builder.queryFields((t) => ({
   }),
   verifyAuditChain: t.field({
     type: AuditChainReportObject,
-    resolve: (_root, _args, ctx) => ctx.services.audit.verifyChainFor(principalOf(ctx)),
+    description: 'Walks the whole chain: once per request (aliases share it), a few a minute per caller',
+    resolve: (_root, _args, ctx) => auditVerificationOf(ctx),
   }),
 }));
 

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import { UnauthenticatedError } from '../errors.js';
+import type { AuditChainReport } from '../services/audit/audit-chain.js';
 import type { Services } from '../services/services.js';
 
 /** Per-request state: the caller and the services. */
@@ -10,6 +11,8 @@ export interface GraphQLContext {
   clientAddress?: string;
   /** Memo of `activeStackIdOf`: the caller's active stack id, once per request. */
   activeStackId?: Promise<string | undefined>;
+  /** Memo of `auditVerificationOf`: one chain verification per request, whatever the aliases. */
+  auditVerification?: Promise<AuditChainReport>;
 }
 
 /** The authenticated caller, or UNAUTHENTICATED. */
@@ -29,4 +32,10 @@ export function valueReaderOf(ctx: GraphQLContext, count = 1): Principal {
 export function activeStackIdOf(ctx: GraphQLContext): Promise<string | undefined> {
   ctx.activeStackId ??= ctx.services.stacks.activeStackId(principalOf(ctx));
   return ctx.activeStackId;
+}
+
+/** The audit chain's verification, run once per request: every alias of `verifyAuditChain` shares it. */
+export function auditVerificationOf(ctx: GraphQLContext): Promise<AuditChainReport> {
+  ctx.auditVerification ??= ctx.services.audit.verifyChainFor(principalOf(ctx));
+  return ctx.auditVerification;
 }

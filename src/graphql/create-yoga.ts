@@ -11,6 +11,7 @@ import { corsPolicy, useVaryOnOrigin } from './cors-policy.js';
 import { isUnavailableError, maskError, toPublicError } from './errors.js';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS, useGraphiQLOff } from './graphiql.js';
 import { schema } from './schema.js';
+import { useArgumentLimits } from './use-argument-limits.js';
 import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
 import { useGraphQLMetrics } from './use-graphql-metrics.js';
@@ -110,6 +111,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useQueryLimits(),
       useStableErrorCodes(),
       useAuthentication(options.authFailures),
+      // After authentication: an anonymous caller is told UNAUTHENTICATED whatever it sent.
+      useArgumentLimits(),
       ...(options.corsOrigins?.length ? [useVaryOnOrigin()] : []),
       ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { BadUserInputError, type InputIssue } from '../errors.js';
 import { type FieldSpec, zodForField } from './field-spec.js';
+import { keyForPath, secretKeyProblem, secretSizeIssues } from './secret-limits.js';
 
 /** A secret schema: a typed set of keys (unknown keys rejected unless arbitrary). */
 export interface SecretSchema {
@@ -60,15 +60,6 @@ function stringifyValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** Secret keys are identifiers and may not be `name` (ZenML's rule). */
-export const secretKeySchema = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
-    'keys must be identifiers (letters, digits, _; not starting with a digit)',
-  )
-  .refine((k) => k !== 'name', '"name" is reserved and may not be a key');
-
 /** The schemas known to the gateway, by type name; register custom ones in code. */
 export class SecretSchemaRegistry {
   private readonly schemas = new Map<string, SecretSchema>();
@@ -109,9 +100,9 @@ export class SecretSchemaRegistry {
     const out: Record<string, string> = {};
     const known = new Map(schema.fields.map((f) => [f.name, f]));
     for (const [key, value] of Object.entries(values)) {
-      const keyCheck = secretKeySchema.safeParse(key);
-      if (!keyCheck.success) {
-        issues.push({ path: `${path}.${key}`, message: keyCheck.error.issues[0].message });
+      const keyProblem = secretKeyProblem(key);
+      if (keyProblem) {
+        issues.push({ path: `${path}.${keyForPath(key)}`, message: keyProblem });
         continue;
       }
       const field = known.get(key);
@@ -141,6 +132,7 @@ export class SecretSchemaRegistry {
       if (field.default !== undefined) out[field.name] = String(field.default);
       else if (field.required) issues.push({ path: `${path}.${field.name}`, message: 'required' });
     }
+    issues.push(...secretSizeIssues(out, path));
     return out;
   }
 }

@@ -1,8 +1,11 @@
 import type { InputIssue } from '../errors.js';
+import { keyForPath, secretKeyProblem, secretSizeIssues } from './secret-limits.js';
 
 /**
  * The `values` argument as a map of strings (numbers and booleans become text; with
- * `allowNull`, null marks a key to remove). Problems are added to `issues`.
+ * `allowNull`, null marks a key to remove). Problems are added to `issues`: too many keys or
+ * bytes (then nothing else is looked at), keys too long, reserved or not identifiers, values of
+ * another type. Needs no database: services call it before any other work.
  */
 export function secretValuesInput(
   input: unknown,
@@ -13,9 +16,16 @@ export function secretValuesInput(
     issues.push({ path: 'values', message: 'must be a JSON object of string values' });
     return {};
   }
+  const sizeIssues = secretSizeIssues(input as Record<string, unknown>);
+  if (sizeIssues.length) {
+    issues.push(...sizeIssues);
+    return {};
+  }
   const out: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(input)) {
-    if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
+    const keyProblem = secretKeyProblem(key, allowNull && value === null);
+    if (keyProblem) issues.push({ path: `values.${keyForPath(key)}`, message: keyProblem });
+    else if (typeof value === 'string' || (allowNull && value === null)) out[key] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
     else
       issues.push({

@@ -1,7 +1,10 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Db } from '../../database/database.js';
 import { BadUserInputError, type InputIssue } from '../../errors.js';
+import { INPUT_LIMITS } from '../input-limits.js';
+import type { VerificationLimiter } from '../rate-limit/verification-limiter.js';
 import { type AuditChainReport, CHAIN_START, chainReport, verifyLinks } from './audit-chain.js';
 import type { AuditEvent, AuditFilter } from './audit-event.js';
 import { AUDIT_PAGE, findAuditEvents, readAuditHead } from './audit-repository.js';
@@ -9,6 +12,8 @@ import { AUDIT_PAGE, findAuditEvents, readAuditHead } from './audit-repository.j
 export interface AuditQueryDeps {
   db: Db;
   authorize: Authorize;
+  /** Bounds full verifications per principal. */
+  verifications: VerificationLimiter;
   /** The feed, unchecked (`subscribeAuditFeed` bound to its bus). */
   subscribe(filter: AuditFilter | null | undefined, after?: string | null): AsyncGenerator<AuditEvent>;
 }
@@ -24,11 +29,16 @@ export interface AuditListArgs {
 /** The target of an audit-log read (every one is for ADMIN and AUDITOR: `audit.read`). */
 const auditTarget = () => ({ kind: 'audit' });
 
-/** Walks the whole stored chain, a page at a time; reports the first event whose link or hash does not hold. */
+/**
+ * Walks the whole stored chain, a page at a time; reports the first event whose link or hash
+ * does not hold. Between pages it lets the event loop serve other requests (embedded PGlite runs
+ * on this thread: without the pause a long log would hold every other request, /healthz too).
+ */
 export async function verifyAuditChain(db: Db): Promise<AuditChainReport> {
   let progress = CHAIN_START;
   let after: string | null = null;
   for (;;) {
+    if (after !== null) await setImmediate();
     const events = await findAuditEvents(db, { after, limit: AUDIT_PAGE });
     progress = verifyLinks(events, progress);
     const { checked, firstBrokenId } = progress;
@@ -53,8 +63,8 @@ async function listAuditEvents(
   await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
   const first = args.first ?? 50;
   const issues: InputIssue[] = [];
-  if (!Number.isInteger(first) || first < 1 || first > AUDIT_PAGE)
-    issues.push({ path: 'first', message: `must be between 1 and ${AUDIT_PAGE}` });
+  if (!Number.isInteger(first) || first < 1 || first > INPUT_LIMITS.maxPageSize)
+    issues.push({ path: 'first', message: `must be between 1 and ${INPUT_LIMITS.maxPageSize}` });
   checkCursor(args.after, 'after', issues);
   if (issues.length) throw new BadUserInputError('Invalid audit query', issues);
   const events = await findAuditEvents(deps.db, {
@@ -66,13 +76,13 @@ async function listAuditEvents(
   return { events: events.slice(0, first), hasNextPage: events.length > first };
 }
 
-/** The chain verification for ADMIN and AUDITOR. */
+/** The chain verification for ADMIN and AUDITOR; one at a time and a few a minute per caller (RATE_LIMITED). */
 async function verifyAuditChainFor(
-  deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
+  deps: Pick<AuditQueryDeps, 'db' | 'authorize' | 'verifications'>,
   principal: Principal,
 ): Promise<AuditChainReport> {
   await deps.authorize(principal, 'audit.read', { action: 'audit.verify', target: auditTarget() });
-  return verifyAuditChain(deps.db);
+  return deps.verifications.run(principal, () => verifyAuditChain(deps.db));
 }
 
 /** The subscription for ADMIN and AUDITOR, checked (permission, cursor) before anything is sent. */

@@ -3,6 +3,7 @@ import type { Db } from '../../database/database.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
+import { createVerificationLimiter } from '../rate-limit/verification-limiter.js';
 import type { AuditFilter } from './audit-event.js';
 import { subscribeAuditFeed } from './audit-feed.js';
 import { createAuditOutbox } from './audit-outbox.js';
@@ -56,16 +57,24 @@ export interface AuditServiceParts {
   db: Db;
   /** Built from `trail.record` (src/auth/authorize.ts): the queries' permission check. */
   authorize: Authorize;
+  /** Full chain verifications one principal may start a minute (default 10; one at a time). */
+  verificationsPerMinute?: number;
 }
+
+/** Full chain verifications a principal may start in a minute, unless told otherwise. */
+export const VERIFICATIONS_PER_MINUTE = 10;
 
 /** The trail and its permission-checked queries: the audit service the gateway is handed. */
 export function createAuditService(parts: AuditServiceParts) {
   const { trail, db, authorize } = parts;
+  const verifications = createVerificationLimiter({
+    perMinute: parts.verificationsPerMinute ?? VERIFICATIONS_PER_MINUTE,
+  });
   return {
     ...trail,
     /** Walks the whole chain, unchecked. */
     verifyChain: () => verifyAuditChain(db),
-    ...createAuditQueryService({ db, authorize, subscribe: trail.subscribe }),
+    ...createAuditQueryService({ db, authorize, verifications, subscribe: trail.subscribe }),
   };
 }
 

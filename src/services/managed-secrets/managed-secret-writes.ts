@@ -21,16 +21,27 @@ function collectIssues(issues: InputIssue[], check: () => void): void {
   }
 }
 
+/** The `values` argument, checked before any other work (limits, keys, types); BAD_USER_INPUT with `message`. */
+function checkedValuesInput(
+  input: unknown,
+  allowNull: boolean,
+  message: string,
+): Record<string, string | null> {
+  const issues: InputIssue[] = [];
+  const values = secretValuesInput(input, issues, allowNull);
+  if (issues.length) throw new BadUserInputError(message, issues);
+  return values;
+}
+
 /** The values of a new secret, normalized by its schema; BAD_USER_INPUT listing every problem (name included). */
 function validNewSecret(
   deps: Pick<WriteDeps, 'schemas'>,
   manager: SecretsManager,
   name: string,
   schemaType: string,
-  input: unknown,
+  raw: Record<string, unknown>,
 ): SecretValues {
   const issues: InputIssue[] = [];
-  const raw = secretValuesInput(input, issues, false);
   let values: SecretValues = {};
   collectIssues(issues, () => {
     values = deps.schemas.normalize(deps.schemas.get(schemaType), raw, issues);
@@ -53,8 +64,9 @@ export async function register(
     action: 'managed_secret.create',
     target: { kind: 'managed_secret', name: input.name, stack: input.stack },
   });
+  const raw = checkedValuesInput(input.values, false, 'Invalid secret');
   const manager = await deps.managerOf(principal, input.stack);
-  const values = validNewSecret(deps, manager, input.name, schemaType, input.values);
+  const values = validNewSecret(deps, manager, input.name, schemaType, raw);
   if ((await entriesOf(manager, input.name)).length) {
     throw new AlreadyExistsError(
       `Secret "${input.name}" already exists in secrets manager "${manager.component.name}"`,
@@ -103,10 +115,9 @@ export async function update(
     action: 'managed_secret.update',
     target: { kind: 'managed_secret', name: input.name, stack: input.stack },
   });
+  const changes = checkedValuesInput(input.values, true, 'Invalid secret update');
   const manager = await deps.managerOf(principal, input.stack);
   const issues: InputIssue[] = [];
-  const changes = secretValuesInput(input.values, issues, true);
-  if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   const current = await requireSecret(manager, input.name);
   const next: Record<string, unknown> = mergeChanges(current.values, changes);
   const values = deps.schemas.normalize(deps.schemas.get(current.schema), next, issues);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { BadUserInputError, type InputIssue } from '../../errors.js';
+import { RESERVED_KEYS } from '../../schemas/secret-limits.js';
 import type { AuditService } from '../audit/audit-service.js';
+import { INPUT_LIMITS } from '../input-limits.js';
 import type { StackSecretsManager } from '../managed-secrets/managed-secret.js';
 import type { ManagedSecretsService } from '../managed-secrets/managed-secrets-service.js';
 import type { SecretScope } from '../secrets/secret.js';
@@ -33,11 +35,25 @@ export interface MigrationStartDeps {
 
 const renameMap = z.record(z.string(), z.string());
 
+/** What is wrong with a rename map's size or keys before it is parsed (zod would drop `__proto__`). */
+function renamesShapeProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const names = Object.keys(value);
+  if (names.length > INPUT_LIMITS.maxListItems) return `at most ${INPUT_LIMITS.maxListItems} renames`;
+  const reserved = names.find((name) => RESERVED_KEYS.has(name));
+  return reserved ? `"${reserved}" is not a secret name` : undefined;
+}
+
 /** Renames: absent, or a JSON object of old name to new name, each new name a valid secret name. */
 const renamesSchema = z
   .unknown()
   .optional()
   .transform((value, ctx): Record<string, string> => {
+    const problem = renamesShapeProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return {};
+    }
     const parsed = renameMap.nullish().safeParse(value);
     if (!parsed.success) {
       ctx.addIssue({ code: 'custom', message: 'must be a JSON object of old name to new name' });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { BadUserInputError, type InputIssue, issuesFromZod } from '../../errors.js';
+import { INPUT_LIMITS } from '../input-limits.js';
 import { SECRET_SCOPES } from './secret.js';
 
 /** Largest and default page of `secrets`. */
-export const MAX_PAGE = 10_000;
+export const MAX_PAGE = INPUT_LIMITS.maxPageSize;
 export const DEFAULT_PAGE = 50;
 
 /** A secret's name: 1–255 letters, digits, `_` or `-`, and not `name`. */

@@ -5,6 +5,7 @@ import {
   type ComponentType,
   type SecretsManagerScope,
 } from '../../flavors/component-types.js';
+import { configurationLimitIssues } from '../../flavors/configuration-limits.js';
 import { findFlavor, listFlavors } from '../../flavors/flavor-catalog.js';
 import { type ValidatedConfiguration, validateConfiguration } from '../../flavors/validate-configuration.js';
 import { scopingFor } from '../../scoping/scoping.js';
@@ -23,6 +24,13 @@ const componentTypeSchema = z.custom<ComponentType>(
   `must be one of ${COMPONENT_TYPES.join(', ')}`,
 );
 const configurationSchema = z.custom<Record<string, unknown>>(isJsonObject, 'must be a JSON object');
+
+/** BAD_USER_INPUT when a configuration object is over the size limits (checked before anything else). */
+function checkConfigurationLimits(configuration: unknown, message: string): void {
+  if (!isJsonObject(configuration)) return;
+  const issues = configurationLimitIssues(configuration);
+  if (issues.length) throw new BadUserInputError(message, issues);
+}
 
 /** The arguments of `registerComponent` that need no flavor to check. */
 const registrationSchema = z.object({
@@ -93,6 +101,7 @@ export function validRegistration(
   endpoints?: EndpointPolicy,
 ): ValidatedConfiguration {
   const { id, type, name, configuration } = input;
+  checkConfigurationLimits(configuration, 'Invalid component');
   const parsed = registrationSchema.safeParse({ type, name, configuration });
   const issues = parsed.success ? [] : issuesFromZod(parsed.error.issues);
   const flavor = findFlavor(type, input.flavor);
@@ -115,6 +124,7 @@ export function validRegistration(
 
 /** The configuration changes of `updateComponent`; BAD_USER_INPUT for a bad type or a non-object. */
 export function validChanges(type: ComponentType, configuration: unknown): Record<string, unknown> {
+  checkConfigurationLimits(configuration, 'Invalid component update');
   const parsed = updateSchema.safeParse({ type, configuration });
   if (!parsed.success) {
     throw new BadUserInputError('Invalid component update', issuesFromZod(parsed.error.issues));

@@ -1,0 +1,28 @@
+import { expect } from 'vitest';
+import type { TestGateway } from './test-gateway.js';
+
+/** The token lookup every authenticated request makes. */
+const AUTHENTICATION = /from "tokens"/;
+/** What runs in the background whatever the requests: the migration worker's poll, the audit relay. */
+const BACKGROUND =
+  /"migration_jobs"|"audit_pending"|"published" = \$1|set "published"|^(begin|commit|rollback)/i;
+
+/**
+ * Runs an operation that must be refused with BAD_USER_INPUT before any work: the only
+ * statements it may run are the token lookup. Returns the error's issues.
+ */
+export async function refusedWithoutWork(
+  t: TestGateway,
+  statements: string[],
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  token: string,
+): Promise<Array<{ path: string; message: string }>> {
+  statements.length = 0;
+  const result = await t.gql(query, variables, token);
+  expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors)?.slice(0, 500)).toBe(
+    'BAD_USER_INPUT',
+  );
+  expect(statements.filter((sql) => !AUTHENTICATION.test(sql) && !BACKGROUND.test(sql))).toEqual([]);
+  return result.errors?.[0]?.extensions?.issues ?? [];
+}
