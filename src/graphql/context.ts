@@ -5,6 +5,10 @@ import type { Services } from '../services/services.js';
 /** Per-request state: the caller and the services. */
 export interface GraphQLContext {
   principal: Principal | null;
+  /** The id of the token the caller authenticated with (its subscriptions end when it is revoked). */
+  tokenId?: string;
+  /** The WebSocket an operation came on (graphql-ws), for the per-connection subscription cap. */
+  connection?: object;
   services: Services;
   /** Memo of `activeStackIdOf`: the caller's active stack id, once per request. */
   activeStackId?: Promise<string | undefined>;

@@ -14,6 +14,7 @@ import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 import { useStatusEndpoints } from './use-status-endpoints.js';
+import { useSubscriptionGuard } from './use-subscription-guard.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -71,8 +72,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
         (typeof connectionParams?.authorization === 'string' ? connectionParams.authorization : undefined) ??
         (typeof connectionParams?.Authorization === 'string' ? connectionParams.Authorization : undefined);
       try {
-        const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;
-        return { principal, services };
+        const session = await services.tokens.authenticate(bearerToken(header));
+        return { principal: session?.principal ?? null, tokenId: session?.tokenId, services };
       } catch (error) {
         if (isUnavailableError(error))
           throw new BackendUnavailableError('The database is unavailable; try again');
@@ -87,6 +88,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useQueryLimits(),
       useStableErrorCodes(),
       useAuthentication(services.audit),
+      // Last of the operation plugins: it wraps the subscribe function the others leave.
+      useSubscriptionGuard(services.subscriptions),
       ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],
   });
