@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'graphql-ws';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { subscribeSse } from '../helpers/sse-subscription.js';
@@ -70,6 +71,14 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+async function eventually(check: () => boolean, what: string) {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Both transports, subscribed on B, live (an event from A arrives), then the token revoked on A. */
 function revocationTests(replicas: () => Replicas) {
   it('a revoked token ends its SSE and graphql-ws subscriptions within 1 s, and nothing follows', async () => {
@@ -81,13 +90,7 @@ function revocationTests(replicas: () => Replicas) {
       await new Promise((r) => setTimeout(r, 300));
       await createSecret(a, `before-${id}`);
       await sse.waitFor(1);
-      await within(
-        (async () => {
-          while (ws.received.length < 1) await new Promise((r) => setTimeout(r, 20));
-        })(),
-        10_000,
-        'the live event over graphql-ws',
-      );
+      await eventually(() => ws.received.length === 1, 'the live event over graphql-ws');
 
       const revokedAt = Date.now();
       expect((await a.ok('mutation($id: ID!) { revokeToken(id: $id) }', { id })).revokeToken).toBe(true);
@@ -157,6 +160,21 @@ describe('subscriptions and revocation on one gateway (embedded without DATABASE
   });
   afterAll(() => t?.close());
   revocationTests(() => ({ a: t, b: t, bUrl: url }));
+
+  it('a revocation the bus never carried (written straight to the database) ends the stream at the next sweep', async () => {
+    const { id, token } = await tokenWithId(t, 'swept', 'AUDITOR');
+    const sse = await subscribeSse(url, token, SUBSCRIBE);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await createSecret(t, 'before-sweep');
+      await sse.waitFor(1);
+      await sql`update tokens set revoked_at = now() where id = ${id}`.execute(t.gateway.database.db);
+      await within(sse.ended, 7000, 'SSE end after the sweep');
+      expect(sse.received.at(-1)?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      sse.close();
+    }
+  });
 });
 
 describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)(
@@ -215,14 +233,6 @@ describe('subscription caps', () => {
       return { received, unsubscribe, isCompleted: () => completed };
     });
     return { client, subs };
-  }
-
-  async function eventually(check: () => boolean, what: string) {
-    const deadline = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   }
 
   it('refuses the 21st subscription on one WebSocket (RATE_LIMITED); the other 20 stay live', async () => {
