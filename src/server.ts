@@ -37,6 +37,7 @@ export async function startServer(gateway: Gateway): Promise<RunningServer> {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           connectionParams: ctx.connectionParams,
+          connection: ctx.extra.socket,
         });
         const document = parse(params.query);
         const errors = validate(schema, document);

@@ -1,12 +1,15 @@
 /** Redis channel names (API.md), with the optional deployment prefix. */
 export interface Channels {
   audit: string;
+  /** Token revocations and role changes (ends subscriptions on every replica). */
+  access: string;
   migration(id: string): string;
 }
 
 export function createChannels(prefix = ''): Channels {
   return {
     audit: `${prefix}sgw:audit`,
+    access: `${prefix}sgw:access`,
     migration: (id) => `${prefix}sgw:migration:${id}`,
   };
 }

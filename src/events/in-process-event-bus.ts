@@ -1,9 +1,13 @@
+import { setMaxListeners } from 'node:events';
 import { createPubSub } from 'graphql-yoga';
 import type { EventBus } from './event-bus.js';
 
 /** An event bus inside one process: no replicas, nothing to lose. */
 export function createInProcessEventBus(): EventBus {
-  const pubSub = createPubSub<Record<string, [unknown]>>();
+  // Every subscriber of a channel listens on this target: many are expected (no leak warning).
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
+  const pubSub = createPubSub<Record<string, [unknown]>>({ eventTarget });
   return {
     async publish(channel, payload) {
       pubSub.publish(channel, payload);

@@ -9,6 +9,8 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
 import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
+import { createSubscriptionRegistry } from '../services/subscriptions/subscription-registry.js';
+import { createAccessFeed } from '../services/tokens/access-feed.js';
 import { createTokensService } from '../services/tokens/tokens-service.js';
 import {
   closeInfrastructure,
@@ -38,7 +40,10 @@ export interface Gateway {
 
 export type GatewayOptions = InfrastructureOptions;
 
-/** The audit trail, the permission check built on it, and tokens (bootstrap needs them). */
+/**
+ * The audit trail, the permission check built on it, and tokens (bootstrap needs them), with the
+ * open subscriptions and the feed that ends them when their token or role changes.
+ */
 function wireAudit(infra: Infrastructure) {
   const { db, bus, channels, keys, log, config } = infra;
   const trail = createAuditTrail({
@@ -48,8 +53,10 @@ function wireAudit(infra: Infrastructure) {
   });
   const authorize = createAuthorize({ recordDenial: trail.record });
   const audit = createAuditService({ trail, db, authorize });
-  const tokens = createTokensService({ db, audit, authorize });
-  return { audit, authorize, tokens };
+  const subscriptions = createSubscriptionRegistry();
+  const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions });
+  const tokens = createTokensService({ db, audit, authorize, access });
+  return { audit, authorize, tokens, subscriptions, access };
 }
 
 /**
@@ -59,7 +66,7 @@ function wireAudit(infra: Infrastructure) {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const infra = await openInfrastructure(config, options);
-  const { audit, authorize, tokens } = wireAudit(infra);
+  const { audit, authorize, tokens, subscriptions, access } = wireAudit(infra);
   let generatedAdminToken: string | undefined;
   let opened: Awaited<ReturnType<typeof openCentralStore>>;
   try {
@@ -73,8 +80,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
   const { store, sqlBackend } = opened;
   const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
-  const { services, worker } = wireServices({ infra, store, resealStore, audit, authorize, tokens });
+  const { services, worker } = wireServices({
+    ...{ infra, store, resealStore, audit, authorize, tokens, subscriptions },
+  });
   worker.start();
+  access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
   const ready = () => isReady(infra);
@@ -94,6 +104,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   async function close(): Promise<void> {
     await worker.stop();
+    access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
     await closeInfrastructure(infra);

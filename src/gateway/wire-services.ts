@@ -19,6 +19,7 @@ import { createStoredSecrets, type StoredSecrets } from '../services/secrets/sto
 import type { Services } from '../services/services.js';
 import { type ComponentsService, createComponentsService } from '../services/stacks/components-service.js';
 import { createStacksService } from '../services/stacks/stacks-service.js';
+import type { SubscriptionRegistry } from '../services/subscriptions/subscription-registry.js';
 import type { TokensService } from '../services/tokens/tokens-service.js';
 import type { Infrastructure } from './infrastructure.js';
 
@@ -31,6 +32,8 @@ export interface ServiceFoundation {
   audit: AuditService;
   authorize: Authorize;
   tokens: TokensService;
+  /** The subscriptions open on this replica (capped; ended on revocation). */
+  subscriptions: SubscriptionRegistry;
 }
 
 /**
@@ -87,7 +90,7 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
   });
   const services: Services = {
     ...{ audit, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
-    ...{ managedSecrets, migrations, valueReads },
+    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
   };
   return { services, worker };
 }

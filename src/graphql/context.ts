@@ -6,6 +6,10 @@ import type { Services } from '../services/services.js';
 /** Per-request state: the caller and the services. */
 export interface GraphQLContext {
   principal: Principal | null;
+  /** The id of the token the caller authenticated with (its subscriptions end when it is revoked). */
+  tokenId?: string;
+  /** The WebSocket an operation came on (graphql-ws), for the per-connection subscription cap. */
+  connection?: object;
   services: Services;
   /** The client's address (socket, or trusted proxy's X-Forwarded-For); undefined in-process. */
   clientAddress?: string;

@@ -18,6 +18,7 @@ import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 import { useStatusEndpoints } from './use-status-endpoints.js';
+import { useSubscriptionGuard } from './use-subscription-guard.js';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -60,8 +61,8 @@ function contextFactory(services: Services, options: GatewayYogaOptions) {
     const clientAddress = clientAddressOf(initial);
     const header = authorizationOf(initial.request, initial.connectionParams);
     try {
-      const principal = (await services.tokens.authenticate(bearerToken(header))) ?? null;
-      return { principal, services, clientAddress };
+      const session = await services.tokens.authenticate(bearerToken(header));
+      return { principal: session?.principal ?? null, tokenId: session?.tokenId, services, clientAddress };
     } catch (error) {
       if (isUnavailableError(error))
         throw new BackendUnavailableError('The database is unavailable; try again');
@@ -114,6 +115,8 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       // After authentication: an anonymous caller is told UNAUTHENTICATED whatever it sent.
       useArgumentLimits(),
       ...(options.corsOrigins?.length ? [useVaryOnOrigin()] : []),
+      // Last of the operation plugins: it wraps the subscribe function the others leave.
+      useSubscriptionGuard(services.subscriptions),
       ...(options.graphiql ? [] : [useGraphiQLOff(graphqlEndpoint)]),
     ],
   });

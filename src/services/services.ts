@@ -8,6 +8,7 @@ import type { ReferencesService } from './references/references-service.js';
 import type { SecretsService } from './secrets/secrets-service.js';
 import type { ComponentsService } from './stacks/components-service.js';
 import type { StacksService } from './stacks/stacks-service.js';
+import type { SubscriptionRegistry } from './subscriptions/subscription-registry.js';
 import type { TokensService } from './tokens/tokens-service.js';
 
 /** Every service, as wired by the composition root. */
@@ -24,4 +25,6 @@ export interface Services {
   migrations: MigrationService;
   /** Per-principal rate of secret value reads, taken where values are resolved. */
   valueReads: ValueReadLimiter;
+  /** Open subscriptions on this replica: capped, and ended when their token or role changes. */
+  subscriptions: SubscriptionRegistry;
 }

@@ -77,6 +77,7 @@ describe('sgw help and usage', () => {
       'secret rename',
       'audit tail',
       'token create',
+      'token role',
       'token revoke',
     ])
       expect(root.stdout).toContain(line);
@@ -570,5 +571,21 @@ describe('sgw token', () => {
     expect(revoked.stdout).toContain(`Revoked token ${id}.`);
     expectError(await sgw(['secret', 'list'], { env }), 'UNAUTHENTICATED');
     expectError(await sgw(['token', 'revoke', id]), 'NOT_FOUND');
+  });
+
+  it('changes a role only with token role; token create never does, nor demotes the last admin', async () => {
+    const created = await sgw(['-o', 'json', 'token', 'create', 'cli-role', '--role', 'WRITER']);
+    const { token } = JSON.parse(created.stdout);
+    expectError(
+      await sgw(['token', 'create', 'cli-role', '--role', 'ADMIN']),
+      'CONFLICT',
+      /token role|setPrincipalRole/,
+    );
+    const changed = await sgw(['token', 'role', 'cli-role', '--role', 'reader']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain('cli-role is now READER.');
+    expect((await t.ok('{ viewer { role } }', {}, token)).viewer.role).toBe('READER');
+    expectError(await sgw(['token', 'role', 'admin', '--role', 'READER']), 'CONFLICT', /last ADMIN/);
+    expectError(await sgw(['token', 'role', 'cli-role']), 'USAGE', /missing --role/);
   });
 });

@@ -4,6 +4,8 @@ export interface SseSubscription<T = any> {
   received: Array<{ data?: T; errors?: Array<{ message: string; extensions?: any }> }>;
   /** Resolves once `count` payloads have arrived (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<SseSubscription<T>['received']>;
+  /** Resolves when the stream ends (the server completed it, or `close`). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -28,7 +30,7 @@ export async function subscribeSse<T = any>(
   if (!response.ok || !response.body) throw new Error(`SSE subscription failed: ${response.status}`);
   const received: SseSubscription<T>['received'] = [];
   const waiters: Array<() => void> = [];
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -54,6 +56,7 @@ export async function subscribeSse<T = any>(
     } catch {
       // aborted
     }
+    for (const wake of waiters.splice(0)) wake();
   })();
   return {
     received,
@@ -73,6 +76,7 @@ export async function subscribeSse<T = any>(
       }
       return received;
     },
+    ended,
     close: () => controller.abort(),
   };
 }

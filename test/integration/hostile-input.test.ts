@@ -149,6 +149,10 @@ const HINTS: Record<string, (f: Fixtures, strings: fc.Arbitrary<string>) => Argu
     principal: fc.oneof(fc.constantFrom(f.writer, `${f.prefix}-new`), strings),
   }),
   revokeToken: (f) => ({ id: fc.constantFrom(f.tokenId, randomUUID(), '1', '') }),
+  // Not the admins the test runs as: demoting them would turn every later request away.
+  setPrincipalRole: (f, strings) => ({
+    principal: fc.oneof(fc.constantFrom(f.writer, `${f.prefix}-new`), strings),
+  }),
   rotateEncryptionKey: () => ({}),
 };
 

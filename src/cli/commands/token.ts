@@ -6,16 +6,15 @@ const ROLES = ['ADMIN', 'WRITER', 'READER', 'AUDITOR'];
 const create: Command = {
   name: 'create',
   usage: 'PRINCIPAL --role ADMIN|WRITER|READER|AUDITOR',
-  summary: 'Issue a token for a principal (created if new); the token is printed once',
+  summary:
+    'Issue a token for a principal (created if new; an existing one keeps its role: see token role); the token is printed once',
   options: [
     { name: 'role', short: 'r', kind: 'string', value: 'ROLE', help: 'ADMIN, WRITER, READER or AUDITOR' },
   ],
   arity: [1, 1],
   argNames: ['PRINCIPAL'],
   async run(context) {
-    const role = stringOption(context, 'role')?.toUpperCase();
-    if (!role) throw usageError('missing --role (ADMIN, WRITER, READER or AUDITOR)');
-    if (!ROLES.includes(role)) throw usageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
+    const role = roleOption(context);
     const { createToken } = await (await context.client()).request<{
       createToken: { id: string; token: string; principal: { id: string; name: string; role: string } };
     }>(
@@ -29,6 +28,36 @@ const create: Command = {
       );
       context.out.line(createToken.token);
     });
+  },
+};
+
+/** The --role option as the API spells it; a usage error when missing or unknown. */
+function roleOption(context: Parameters<Command['run']>[0]): string {
+  const role = stringOption(context, 'role')?.toUpperCase();
+  if (!role) throw usageError('missing --role (ADMIN, WRITER, READER or AUDITOR)');
+  if (!ROLES.includes(role)) throw usageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
+  return role;
+}
+
+const role: Command = {
+  name: 'role',
+  usage: 'PRINCIPAL --role ADMIN|WRITER|READER|AUDITOR',
+  summary: "Change a principal's role, for all its tokens (the last admin cannot lose it)",
+  options: [
+    { name: 'role', short: 'r', kind: 'string', value: 'ROLE', help: 'ADMIN, WRITER, READER or AUDITOR' },
+  ],
+  arity: [1, 1],
+  argNames: ['PRINCIPAL'],
+  async run(context) {
+    const { setPrincipalRole } = await (await context.client()).request<{
+      setPrincipalRole: { id: string; name: string; role: string };
+    }>(
+      'mutation($principal: String!, $role: Role!) { setPrincipalRole(principal: $principal, role: $role) { id name role } }',
+      { principal: context.positionals[0], role: roleOption(context) },
+    );
+    context.out.result(setPrincipalRole, () =>
+      context.out.line(`${setPrincipalRole.name} is now ${setPrincipalRole.role}.`),
+    );
   },
 };
 
@@ -51,5 +80,5 @@ const revoke: Command = {
 export const tokenGroup: CommandGroup = {
   name: 'token',
   summary: 'API tokens (ADMIN only)',
-  children: [create, revoke],
+  children: [create, role, revoke],
 };

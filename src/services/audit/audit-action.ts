@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'migration.progress',
   'migration.start',
   'migration.watch',
+  'principal.set_role',
   'secret.create',
   'secret.delete',
   'secret.get',

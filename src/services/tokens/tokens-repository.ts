@@ -6,18 +6,25 @@ import type { Executor } from '../../database/database.js';
 export async function findPrincipalsByTokenHashes(
   db: Executor,
   tokenHashes: string[],
-): Promise<Map<string, Principal & { tokenHash: string }>> {
+): Promise<Map<string, Principal & { tokenHash: string; tokenId: string }>> {
   const rows = await db
     .selectFrom('tokens')
     .innerJoin('principals', 'principals.id', 'tokens.principal_id')
     .select(['principals.id', 'principals.name', 'principals.role', 'tokens.token_hash'])
+    .select('tokens.id as token_id')
     .where('tokens.token_hash', 'in', tokenHashes)
     .where('tokens.revoked_at', 'is', null)
     .execute();
   return new Map(
     rows.map((row) => [
       row.token_hash,
-      { id: row.id, name: row.name, role: row.role as Role, tokenHash: row.token_hash },
+      {
+        id: row.id,
+        name: row.name,
+        role: row.role as Role,
+        tokenHash: row.token_hash,
+        tokenId: row.token_id,
+      },
     ]),
   );
 }
@@ -79,13 +86,58 @@ export async function revokeToken(db: Executor, id: string): Promise<string | un
   return row?.principal_id;
 }
 
-export async function countActiveAdminTokens(db: Executor): Promise<number> {
-  const row = await db
+/**
+ * Live admin tokens, leaving out one principal's or one token's when asked (what would remain
+ * after a demotion or a revocation).
+ */
+export async function countActiveAdminTokens(
+  db: Executor,
+  except: { principalId?: string; tokenId?: string } = {},
+): Promise<number> {
+  let query = db
     .selectFrom('tokens')
     .innerJoin('principals', 'principals.id', 'tokens.principal_id')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('principals.role', '=', 'ADMIN')
-    .where('tokens.revoked_at', 'is', null)
-    .executeTakeFirstOrThrow();
+    .where('tokens.revoked_at', 'is', null);
+  if (except.principalId) query = query.where('principals.id', '!=', except.principalId);
+  if (except.tokenId) query = query.where('tokens.id', '!=', except.tokenId);
+  const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Locks the rows of every ADMIN principal until the transaction ends: demotions and revocations
+ * that could leave no admin run one after the other, each seeing what the previous one left.
+ */
+export async function lockAdmins(db: Executor): Promise<void> {
+  await db.selectFrom('principals').select('id').where('role', '=', 'ADMIN').forUpdate().execute();
+}
+
+/** A live token's principal, or undefined when no live token has this id. */
+export async function findLiveTokenPrincipal(db: Executor, id: string): Promise<Principal | undefined> {
+  const row = await db
+    .selectFrom('tokens')
+    .innerJoin('principals', 'principals.id', 'tokens.principal_id')
+    .select(['principals.id', 'principals.name', 'principals.role'])
+    .where('tokens.id', '=', id)
+    .where('tokens.revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row && { id: row.id, name: row.name, role: row.role as Role };
+}
+
+/** Which of these token ids are live, each with its principal's current role, in one query. */
+export async function findLiveTokens(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, { principalId: string; role: Role }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('tokens')
+    .innerJoin('principals', 'principals.id', 'tokens.principal_id')
+    .select(['tokens.id', 'principals.id as principal_id', 'principals.role'])
+    .where('tokens.id', 'in', ids)
+    .where('tokens.revoked_at', 'is', null)
+    .execute();
+  return new Map(rows.map((row) => [row.id, { principalId: row.principal_id, role: row.role as Role }]));
 }

@@ -5,7 +5,8 @@ import type { Role } from '../../auth/roles.js';
 import type { Db } from '../../database/database.js';
 import type { AuditService } from '../audit/audit-service.js';
 import { microBatch } from '../micro-batch.js';
-import { ANONYMOUS, bootstrapAdmin, createToken, revokeToken } from './token-management.js';
+import type { AccessFeed } from './access-feed.js';
+import { ANONYMOUS, bootstrapAdmin, createToken, revokeToken, setPrincipalRole } from './token-management.js';
 import * as repo from './tokens-repository.js';
 
 /** What the tokens service is built from. */
@@ -13,6 +14,14 @@ export interface TokensServiceDeps {
   db: Db;
   audit: Pick<AuditService, 'audited'>;
   authorize: Authorize;
+  /** Where revocations and role changes go once committed (ends subscriptions on every replica). */
+  access: Pick<AccessFeed, 'announce'>;
+}
+
+/** An authenticated bearer token: its principal and the token's id. */
+export interface Session {
+  principal: Principal;
+  tokenId: string;
 }
 
 /** A token just issued: its id, the token itself (shown once) and its principal. */
@@ -26,21 +35,23 @@ export interface NewToken {
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A token's principal by token hash (active tokens only), batched. */
-type FindByTokenHash = (hash: string) => Promise<(Principal & { tokenHash: string }) | undefined>;
+type FindByTokenHash = (
+  hash: string,
+) => Promise<(Principal & { tokenHash: string; tokenId: string }) | undefined>;
 
-/** The principal of a bearer token, or undefined for a missing, malformed or revoked token. */
+/** The session of a bearer token, or undefined for a missing, malformed or revoked token. */
 async function authenticate(
   findByTokenHash: FindByTokenHash,
   token: string | undefined,
-): Promise<Principal | undefined> {
+): Promise<Session | undefined> {
   if (!token || !isApiTokenShape(token)) return undefined;
   const hash = hashApiToken(token);
   const found = await findByTokenHash(hash);
   if (!found || !tokenHashesEqual(found.tokenHash, hash)) return undefined;
-  return { id: found.id, name: found.name, role: found.role };
+  return { principal: { id: found.id, name: found.name, role: found.role }, tokenId: found.tokenId };
 }
 
-/** API tokens and principals: issue, revoke, authenticate, bootstrap the first admin. */
+/** API tokens and principals: issue, revoke, change roles, authenticate, bootstrap the first admin. */
 export function createTokensService(deps: TokensServiceDeps) {
   const { db } = deps;
   // Concurrent lookups share one query (no cache: a revocation or a role change holds at once).
@@ -51,6 +62,8 @@ export function createTokensService(deps: TokensServiceDeps) {
     createToken: (caller: Principal, principalName: string, role: Role) =>
       createToken(deps, caller, principalName, role),
     revokeToken: (caller: Principal, id: string) => revokeToken(deps, caller, id),
+    setPrincipalRole: (caller: Principal, principalName: string, role: Role) =>
+      setPrincipalRole(deps, caller, principalName, role),
     bootstrapAdmin,
     /** A principal by id, or undefined; concurrent calls (a page of secret owners) share one query. */
     findPrincipal: (id: string): Promise<Principal | undefined> =>
