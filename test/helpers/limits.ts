@@ -3,9 +3,9 @@ import type { TestGateway } from './test-gateway.js';
 
 /** The token lookup every authenticated request makes. */
 const AUTHENTICATION = /from "tokens"/;
-/** What runs in the background whatever the requests: the migration worker's poll, the audit relay. */
+/** What runs in the background whatever the requests: the migration worker's poll, the audit relay (its head read included). */
 const BACKGROUND =
-  /"migration_jobs"|"audit_pending"|"published" = \$1|set "published"|^(begin|commit|rollback)/i;
+  /"migration_jobs"|"audit_pending"|"published" = \$1|set "published"|^select "last_id" from "audit_head"|^(begin|commit|rollback)/i;
 
 /**
  * Runs an operation that must be refused with BAD_USER_INPUT before any work: the only

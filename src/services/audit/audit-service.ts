@@ -57,12 +57,12 @@ export interface AuditServiceParts {
   db: Db;
   /** Built from `trail.record` (src/auth/authorize.ts): the queries' permission check. */
   authorize: Authorize;
-  /** Full chain verifications one principal may start a minute (default 10; one at a time). */
+  /** Full chain verifications one principal may start a minute (default 60; one at a time). */
   verificationsPerMinute?: number;
 }
 
 /** Full chain verifications a principal may start in a minute, unless told otherwise. */
-export const VERIFICATIONS_PER_MINUTE = 10;
+export const VERIFICATIONS_PER_MINUTE = 60;
 
 /** The trail and its permission-checked queries: the audit service the gateway is handed. */
 export function createAuditService(parts: AuditServiceParts) {
