@@ -1,4 +1,5 @@
 import { generateApiToken } from '../src/auth/api-token.js';
+import { SUBSCRIPTION_LIMITS } from '../src/services/subscriptions/subscription-registry.js';
 import {
   gatewayEnv,
   postGraphQL,
@@ -22,7 +23,7 @@ interface FanoutResult {
 /** Opens `SUBSCRIBERS` SSE streams, sends EVENTS events one at a time, and times delivery to all. */
 async function measure(
   pid: number,
-  open: (onData: (data: string, at: number) => void) => Promise<{ close(): void }>,
+  open: (i: number, onData: (data: string, at: number) => void) => Promise<{ close(): void }>,
   emit: (i: number) => Promise<void>,
 ): Promise<FanoutResult> {
   const rssBefore = await rssOf(pid);
@@ -30,7 +31,7 @@ async function measure(
   const streams = [];
   let current = 0;
   for (let i = 0; i < SUBSCRIBERS; i += 1) {
-    streams.push(await open((_data, at) => arrivals[current].push(at)));
+    streams.push(await open(i, (_data, at) => arrivals[current].push(at)));
   }
   // Warm-up event: every subscriber is live once it has arrived everywhere.
   await waitUntil(async () => {
@@ -65,6 +66,23 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Pro
   }
 }
 
+/**
+ * AUDITOR tokens enough for `SUBSCRIBERS` streams under the per-principal subscription cap
+ * (audit consumers of several teams, each with its own principal).
+ */
+async function auditorTokens(url: string, adminToken: string): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < Math.ceil(SUBSCRIBERS / SUBSCRIPTION_LIMITS.perPrincipal); i += 1) {
+    const created = await postGraphQL(
+      url,
+      adminToken,
+      `mutation { createToken(principal: "auditor-${i}", role: AUDITOR) { token } }`,
+    );
+    tokens.push(created.data.createToken.token);
+  }
+  return tokens;
+}
+
 /** Audit fan-out: one event to SUBSCRIBERS SSE subscribers of one gateway process, vs a raw SSE server. */
 export async function benchAuditFanout(): Promise<BenchFigure[]> {
   const database = await createTestDatabase();
@@ -76,9 +94,10 @@ export async function benchAuditFanout(): Promise<BenchFigure[]> {
   const raw = await startGatewayProcess({}, 30_000, 'bench/raw-sse-fanout-server.ts');
   try {
     const query = 'subscription { auditEvents(filter: {actions: ["secret.create"]}) { id action target } }';
+    const auditors = await auditorTokens(gateway.url, token);
     const viaGateway = await measure(
       gateway.child.pid!,
-      (onData) =>
+      (i, onData) =>
         listenSse(
           `${gateway.url}/graphql`,
           {
@@ -86,7 +105,7 @@ export async function benchAuditFanout(): Promise<BenchFigure[]> {
             headers: {
               'content-type': 'application/json',
               accept: 'text/event-stream',
-              authorization: `Bearer ${token}`,
+              authorization: `Bearer ${auditors[i % auditors.length]}`,
             },
             body: JSON.stringify({ query }),
           },
@@ -102,7 +121,7 @@ export async function benchAuditFanout(): Promise<BenchFigure[]> {
     );
     const viaRaw = await measure(
       raw.child.pid!,
-      (onData) => listenSse(`${raw.url}/events`, {}, onData),
+      (_i, onData) => listenSse(`${raw.url}/events`, {}, onData),
       async (i) => {
         await fetch(`${raw.url}/emit`, {
           method: 'POST',
