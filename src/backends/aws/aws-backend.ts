@@ -11,6 +11,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
+import { requireOwnCredentialsFor } from '../../security/ambient-credentials.js';
 import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import { guardedAgents } from '../../security/guarded-connections.js';
 import {
@@ -66,13 +67,33 @@ function agentsFor(options: AwsBackendOptions) {
   return { httpAgent: agents.http, httpsAgent: agents.https };
 }
 
+/** AWS's own endpoints, where the default credential chain may sign. */
+const AWS_HOSTS = /(^|\.)(amazonaws\.com|amazonaws\.com\.cn|api\.aws)$/;
+
+/** The host of an endpoint URL (undefined when it does not parse; the SDK then refuses it). */
+function hostOf(endpoint: string): string | undefined {
+  try {
+    return new URL(endpoint).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The SDK client; a refused sign-in is rethrown as awsSignInFailure's BACKEND_ERROR. */
 function clientFor(options: AwsBackendOptions): SecretsManagerClient {
+  const credentials = staticAwsCredentials(options);
+  if (!credentials && options.endpoint)
+    requireOwnCredentialsFor(
+      hostOf(options.endpoint),
+      AWS_HOSTS,
+      'endpoint_url',
+      'aws_access_key_id and aws_secret_access_key',
+    );
   const client = new SecretsManagerClient({
     region: options.region,
     endpoint: options.endpoint,
     // undefined: the SDK resolves credentials itself (environment, profile, web identity, metadata).
-    credentials: staticAwsCredentials(options),
+    credentials,
     maxAttempts: 2,
     requestHandler: {
       connectionTimeout: options.timeoutMs,

@@ -1,5 +1,6 @@
 import { GoogleAuth } from 'google-auth-library';
 import type { ClientOptions } from 'google-gax';
+import { requireOwnCredentialsFor } from '../../security/ambient-credentials.js';
 import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import { insecureChannel, type RequestHeaderSource, signedInChannel } from './google-call-credentials.js';
 import { CLOUD_PLATFORM_SCOPE, serviceAccountClient } from './service-account-client.js';
@@ -24,6 +25,9 @@ export function apiEndpointParts(apiEndpoint: string): { host: string; port?: nu
   return { host: match?.[1] ?? apiEndpoint, ...(match?.[2] ? { port: Number(match[2]) } : {}) };
 }
 
+/** Google's own endpoints, where application default credentials may sign. */
+const GOOGLE_HOSTS = /(^|\.)googleapis\.com$/;
+
 function endpointSettings(apiEndpoint: string | undefined): ClientOptions {
   if (!apiEndpoint) return {};
   const { host, port } = apiEndpointParts(apiEndpoint);
@@ -43,6 +47,13 @@ export function gcpClientOptions(
 ): ClientOptions {
   const settings: ClientOptions = { projectId: options.projectId, ...endpointSettings(options.apiEndpoint) };
   if (options.insecure) return { ...settings, sslCreds: insecureChannel(), universeDomain: 'googleapis.com' };
+  if (!options.credentialsJson && options.apiEndpoint)
+    requireOwnCredentialsFor(
+      apiEndpointParts(options.apiEndpoint).host,
+      GOOGLE_HOSTS,
+      'api_endpoint',
+      'credentials_json',
+    );
   if (!options.credentialsJson && !options.caCert) return settings;
   const auth: RequestHeaderSource = options.credentialsJson
     ? serviceAccountClient(parseServiceAccountKey(options.credentialsJson), options.endpoints)
