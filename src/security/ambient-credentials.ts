@@ -1,6 +1,9 @@
 import { BadUserInputError } from '../errors.js';
 
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** A host name or literal of this machine (local emulators), IPv6 bracketed or not. */
+export const isLoopbackHost = (host: string) => LOOPBACK_HOST.test(host);
 
 /**
  * The gateway's own (ambient) credentials — environment, profile, instance or workload identity —
@@ -16,7 +19,7 @@ export function requireOwnCredentialsFor(
 ): void {
   if (!endpointHost) return;
   const host = endpointHost.toLowerCase();
-  if (cloudHosts.test(host) || LOOPBACK_HOST.test(host)) return;
+  if (cloudHosts.test(host) || isLoopbackHost(host)) return;
   throw new BadUserInputError(
     `${field} points outside the cloud's own endpoints: give the component's own ${credentialFields}; the gateway's own credentials are never sent there`,
     [{ path: field, message: `needs ${credentialFields}` }],

@@ -2,12 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BadUserInputError } from '../../errors.js';
+import { isLoopbackHost } from '../../security/ambient-credentials.js';
 import type { AzureBackendOptions } from './azure-backend.js';
 import { azureCredential, hasServicePrincipal } from './azure-credential.js';
 import { guardedConnectionsPolicy } from './guarded-connections-policy.js';
 
-/** Hosts of this machine: local emulators. */
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
 const KEY_VAULT_HOSTS =
   /\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)$/i;
@@ -68,8 +67,7 @@ export function azureSecretClient(options: AzureBackendOptions): SecretClient {
     // gateway's ambient identity (DefaultAzureCredential) never gets a token for a resource that
     // an arbitrary vault_url names.
     disableChallengeResourceVerification:
-      !KEY_VAULT_HOSTS.test(url.hostname) &&
-      (hasServicePrincipal(options) || LOOPBACK_HOST.test(url.hostname)),
+      !KEY_VAULT_HOSTS.test(url.hostname) && (hasServicePrincipal(options) || isLoopbackHost(url.hostname)),
     allowInsecureConnection: Boolean(options.allowInsecure),
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: [
