@@ -12,6 +12,11 @@ import {
 
 const SECRET = 'webhook-secret-canary-6f1d2c9a';
 const CANARY = 'canary-value-7b3e19f0a2';
+/** This machine's host name, when it resolves to loopback (most containers and VMs). */
+const loopbackName = await lookup(hostname()).then(
+  (resolved) => (resolved.address.startsWith('127.') ? hostname() : undefined),
+  () => undefined,
+);
 const SINKS = '{ auditSinks { name lastDeliveredId lag lastError } }';
 
 interface Sink {
@@ -161,29 +166,31 @@ describe('webhook audit sink and SGW_ALLOWED_ENDPOINTS', () => {
     expect(error.message).not.toContain(SECRET);
   });
 
-  it('checks the resolved address when it connects: a name that resolves to loopback gets nothing', async () => {
-    const name = hostname();
-    const resolved = await lookup(name).catch(() => undefined);
-    if (!resolved || !resolved.address.startsWith('127.')) return; // needs a host name that is loopback
-    const receiver = await startWebhookReceiver();
-    const t = await startTestGateway({
-      env: {
-        SGW_ALLOWED_ENDPOINTS: '10.9.9.9',
-        SGW_AUDIT_WEBHOOK_URL: `http://${name}:${receiver.port}/audit`,
-        SGW_AUDIT_WEBHOOK_SECRET: SECRET,
-      },
-    });
-    try {
-      await t.tokenFor('refusal-auditor', 'AUDITOR'); // an event to deliver
-      const refused = `${name} resolves to an address SGW_ALLOWED_ENDPOINTS does not allow`;
-      await waitFor('the refusal', async () => {
-        const data = await t.ok<{ auditSinks: Sink[] }>(SINKS);
-        return data.auditSinks[0].lastError === refused;
+  // Needs a host name (not `localhost`, which the policy judges as written) that resolves to loopback.
+  it.skipIf(!loopbackName)(
+    'checks the resolved address when it connects: a name that resolves to loopback gets nothing',
+    async () => {
+      const name = loopbackName as string;
+      const receiver = await startWebhookReceiver();
+      const t = await startTestGateway({
+        env: {
+          SGW_ALLOWED_ENDPOINTS: '10.9.9.9',
+          SGW_AUDIT_WEBHOOK_URL: `http://${name}:${receiver.port}/audit`,
+          SGW_AUDIT_WEBHOOK_SECRET: SECRET,
+        },
       });
-      expect(receiver.requests).toHaveLength(0);
-    } finally {
-      await t.close();
-      await receiver.close();
-    }
-  });
+      try {
+        await t.tokenFor('refusal-auditor', 'AUDITOR'); // an event to deliver
+        const refused = `${name} resolves to an address SGW_ALLOWED_ENDPOINTS does not allow`;
+        await waitFor('the refusal', async () => {
+          const data = await t.ok<{ auditSinks: Sink[] }>(SINKS);
+          return data.auditSinks[0].lastError === refused;
+        });
+        expect(receiver.requests).toHaveLength(0);
+      } finally {
+        await t.close();
+        await receiver.close();
+      }
+    },
+  );
 });
