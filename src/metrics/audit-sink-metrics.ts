@@ -9,7 +9,7 @@ export interface AuditSinkLag {
 /**
  * The audit sinks' metrics, labelled by sink name only (`file`, `webhook`):
  * `sgw_audit_sink_lag_events` (committed events the sink does not hold yet, read from the
- * database on scrape: the same on every replica; NaN when the read fails) and
+ * database on scrape: the same on every replica; absent when the read fails) and
  * `sgw_audit_sink_delivered_events_total` (events this replica delivered).
  */
 export function registerAuditSinkMetrics(
@@ -23,9 +23,8 @@ export function registerAuditSinkMetrics(
     registers: [registry],
     async collect() {
       this.reset();
-      const lags = await readLags().catch(() => undefined);
-      if (lags) for (const { name, lag } of lags) this.set({ sink: name }, lag);
-      else this.set(Number.NaN);
+      const lags = await readLags().catch(() => []); // unreadable: no series rather than a stale one
+      for (const { name, lag } of lags) this.set({ sink: name }, lag);
     },
   });
   const delivered = new Counter({

@@ -30,6 +30,7 @@ describe('webhook audit sink', () => {
   let receiver: WebhookReceiver;
   let t: TestGateway;
   let auditor: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -39,6 +40,7 @@ describe('webhook audit sink', () => {
         SGW_AUDIT_WEBHOOK_SECRET: SECRET,
         SGW_AUDIT_WEBHOOK_RETRY_MAX_MS: '300',
       },
+      logLines,
     });
     auditor = await t.tokenFor('sink-auditor', 'AUDITOR');
   });
@@ -139,6 +141,10 @@ describe('webhook audit sink', () => {
     expect(metrics).toMatch(/sgw_audit_sink_lag_events\{sink="webhook"\} 0/);
     expect(metrics).toMatch(/sgw_audit_sink_delivered_events_total\{sink="webhook"\} [1-9]/);
     expect(metrics).not.toContain(SECRET);
+    const logs = logLines.join('');
+    expect(logs).toContain('audit sink delivery failed');
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain(CANARY);
   }, 90_000);
 
   it('shows sinks to AUDITOR and ADMIN only', async () => {

@@ -20,6 +20,9 @@ export interface SinkRunnerDeps {
   onDelivered(sink: string, count: number): void;
 }
 
+/** After a wake-up, how long the runner lets more events arrive before it reads a batch. */
+const LINGER_MS = 25;
+
 /** What a failure may say: a sink's own words, else only that the log could not be read. */
 function reasonOf(error: unknown): string {
   return error instanceof SinkFailure ? error.message : 'could not read the audit log or the sink cursor';
@@ -84,6 +87,7 @@ export function startSinkRunner(deps: SinkRunnerDeps) {
       if (!(await delivery.takeOver())) await sleep(Math.floor(leaseMs / 3), stopping.signal);
     } else if (!(await delivery.deliverNext(held))) {
       await waker.wait(deps.pollMs, stopping.signal);
+      await sleep(LINGER_MS, stopping.signal); // events committed together go in one batch
     }
   }
 
