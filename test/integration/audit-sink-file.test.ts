@@ -94,4 +94,25 @@ describe('file audit sink', () => {
     expect(events).toEqual(await stored(gateway));
     expect(events.map((e) => Number(e.id))).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
   });
+
+  it('a file it cannot open is an error on the sink (its code, not its path), and the gateway serves on', async () => {
+    await t?.close();
+    t = undefined;
+    const missing = path.join(dir, 'no-such-folder', 'audit.jsonl');
+    const gateway = await startTestGateway({ env: { SGW_AUDIT_FILE: missing } });
+    try {
+      await gateway.ok('mutation { createSecret(name: "unsinkable", values: {k: "v"}) { id } }');
+      await waitFor('the error', async () => {
+        const data = await gateway.ok<{ auditSinks: Array<{ lastError: string | null }> }>(
+          '{ auditSinks { lastError } }',
+        );
+        return data.auditSinks[0].lastError === 'could not open the audit file (ENOENT)';
+      });
+      expect((await gateway.ok('{ secret(name: "unsinkable") { values } }')).secret.values).toEqual({
+        k: 'v',
+      });
+    } finally {
+      await gateway.close();
+    }
+  });
 });

@@ -44,7 +44,14 @@ function createDelivery(deps: SinkRunnerDeps, lease: SinkLease, stopping: AbortS
   async function takeOver(): Promise<boolean> {
     const claimed = await lease.claim();
     if (claimed === undefined) return false;
-    const held = await sink.resume?.();
+    let held: string | undefined;
+    try {
+      held = await sink.resume?.();
+    } catch (error) {
+      failed(reasonOf(error));
+      lease.lose(); // not delivering until the sink can tell what it holds (the next step tries again)
+      throw error;
+    }
     cursor = claimed;
     if (held !== undefined && BigInt(held) > BigInt(claimed) && (await lease.advance(held))) cursor = held;
     log.info('audit sink driven by this replica', { sink: sink.name, cursor });
