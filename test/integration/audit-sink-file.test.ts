@@ -69,7 +69,7 @@ describe('file audit sink', () => {
     expect(await fileEvents(file)).toEqual(await stored(gateway));
     expect(await readFile(file, 'utf8')).not.toContain(CANARY);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-  });
+  }, 120_000); // embedded PGlite on disk starts slowly on a busy machine
 
   it('still holds every event once after a crash between its fsync and the cursor, with a line cut short', async () => {
     await t?.close();
@@ -93,7 +93,7 @@ describe('file audit sink', () => {
     const events = await fileEvents(file);
     expect(events).toEqual(await stored(gateway));
     expect(events.map((e) => Number(e.id))).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
-  });
+  }, 120_000);
 
   it('a file it cannot open is an error on the sink (its code, not its path), and the gateway serves on', async () => {
     await t?.close();
@@ -114,5 +114,5 @@ describe('file audit sink', () => {
     } finally {
       await gateway.close();
     }
-  });
+  }, 120_000);
 });
