@@ -170,7 +170,7 @@ describe('webhook audit sink and SGW_ALLOWED_ENDPOINTS', () => {
     )) as Error;
     expect(error.message).toMatch(/SGW_AUDIT_WEBHOOK_URL points at 127\.0\.0\.1, a loopback address/);
     expect(error.message).not.toContain(SECRET);
-  });
+  }, 90_000);
 
   // Needs a host name (not `localhost`, which the policy judges as written) that resolves to loopback.
   it.skipIf(!loopbackName)(
@@ -198,5 +198,6 @@ describe('webhook audit sink and SGW_ALLOWED_ENDPOINTS', () => {
         await receiver.close();
       }
     },
+    90_000,
   );
 });
