@@ -24,6 +24,8 @@ export async function startWebhookReceiver(options: { delayMs?: number } = {}) {
   const requests: ReceivedRequest[] = [];
   const held: Array<{ record: ReceivedRequest; res: http.ServerResponse }> = [];
   const sockets = new Set<Socket>();
+  /** Received, not yet answered. */
+  const open = new Set<ReceivedRequest>();
   let mode: ReceiverMode = 'ok';
   let inFlight = 0;
   let maxInFlight = 0;
@@ -50,7 +52,9 @@ export async function startWebhookReceiver(options: { delayMs?: number } = {}) {
       };
       requests.push(record);
       if (mode === 'hold') return void held.push({ record, res });
+      open.add(record);
       const answer = () => {
+        open.delete(record);
         record.status = mode === 'ok' ? 204 : 503;
         res.writeHead(record.status).end();
       };
@@ -73,6 +77,8 @@ export async function startWebhookReceiver(options: { delayMs?: number } = {}) {
     accepted: () => requests.filter((r) => r.status >= 200 && r.status < 300),
     maxInFlight: () => maxInFlight,
     heldCount: () => held.length,
+    /** Requests received and not answered yet (in `ok`/`fail` mode, during `delayMs`). */
+    unanswered: () => [...open],
     setMode(next: ReceiverMode) {
       mode = next;
     },
