@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/test-database.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import {
   dedupedIds,
@@ -157,7 +158,9 @@ describe('webhook audit sink', () => {
 
 describe('webhook audit sink and SGW_ALLOWED_ENDPOINTS', () => {
   it('refuses to start with a URL the policy refuses, naming the host but not the secret', async () => {
+    const database = await createTestDatabase();
     const start = startTestGateway({
+      database,
       env: {
         SGW_ALLOWED_ENDPOINTS: '10.9.9.9',
         SGW_AUDIT_WEBHOOK_URL: 'http://127.0.0.1:9/audit',
@@ -165,9 +168,10 @@ describe('webhook audit sink and SGW_ALLOWED_ENDPOINTS', () => {
       },
     });
     const error = (await start.then(
-      () => undefined,
+      (started) => started.close(),
       (e: Error) => e,
     )) as Error;
+    await database.drop();
     expect(error.message).toMatch(/SGW_AUDIT_WEBHOOK_URL points at 127\.0\.0\.1, a loopback address/);
     expect(error.message).not.toContain(SECRET);
   }, 90_000);
