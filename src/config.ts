@@ -117,6 +117,37 @@ const envSchema = z.object({
     .describe(
       'proxies (IP addresses, CIDRs) whose X-Forwarded-For names the client address; unset: none, the socket address is the client',
     ),
+  SGW_AUDIT_FILE: optionalString.describe(
+    "JSON-lines file receiving every audit event (id order, fsync'd in batches, reopened on SIGHUP); unset: no file sink",
+  ),
+  SGW_AUDIT_WEBHOOK_URL: optionalString
+    .refine((v) => v === undefined || /^https?:\/\/[^/?#]+/.test(v), 'must be an http:// or https:// URL')
+    .describe(
+      'URL receiving audit events as signed POSTs of {"events":[…]} (SGW_ALLOWED_ENDPOINTS applies); unset: no webhook sink',
+    ),
+  SGW_AUDIT_WEBHOOK_SECRET: optionalString
+    .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters')
+    .describe(
+      'HMAC-SHA256 key of X-SGW-Signature on webhook batches; required with SGW_AUDIT_WEBHOOK_URL; never logged',
+    ),
+  SGW_AUDIT_WEBHOOK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('longest wait for the webhook to answer one POST'),
+  SGW_AUDIT_WEBHOOK_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe('longest wait between two webhook attempts (exponential backoff cap)'),
+  SGW_AUDIT_SINK_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(15_000)
+    .describe('how long a replica drives a sink without renewing; another replica takes over after it'),
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -160,6 +191,14 @@ export interface Config {
   authFailureWindowMs: number;
   /** `SGW_TRUSTED_PROXIES` entries (addresses, CIDRs); empty: X-Forwarded-For is ignored. */
   trustedProxies: string[];
+  /** Audit sinks (src/services/audit/sinks/): `SGW_AUDIT_FILE`, `SGW_AUDIT_WEBHOOK_*`, `SGW_AUDIT_SINK_LEASE_MS`. */
+  auditFile: string | undefined;
+  auditWebhookUrl: string | undefined;
+  /** The webhook's HMAC key: never logged, never shown. */
+  auditWebhookSecret: string | undefined;
+  auditWebhookTimeoutMs: number;
+  auditWebhookRetryMaxMs: number;
+  auditSinkLeaseMs: number;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -174,6 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${variable}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.SGW_AUDIT_WEBHOOK_URL && !e.SGW_AUDIT_WEBHOOK_SECRET)
+    throw new ConfigError('Invalid SGW_AUDIT_WEBHOOK_SECRET: required with SGW_AUDIT_WEBHOOK_URL');
   const storePrefix = 'SGW_SECRETS_STORE_';
   const secretsStoreOptions: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -208,5 +249,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerWindow: e.SGW_AUTH_FAILURES_PER_WINDOW,
     authFailureWindowMs: e.SGW_AUTH_FAILURE_WINDOW_SECONDS * 1000,
     trustedProxies: listOf(e.SGW_TRUSTED_PROXIES),
+    auditFile: e.SGW_AUDIT_FILE === undefined ? undefined : path.resolve(e.SGW_AUDIT_FILE),
+    auditWebhookUrl: e.SGW_AUDIT_WEBHOOK_URL,
+    auditWebhookSecret: e.SGW_AUDIT_WEBHOOK_SECRET,
+    auditWebhookTimeoutMs: e.SGW_AUDIT_WEBHOOK_TIMEOUT_MS,
+    auditWebhookRetryMaxMs: e.SGW_AUDIT_WEBHOOK_RETRY_MAX_MS,
+    auditSinkLeaseMs: e.SGW_AUDIT_SINK_LEASE_MS,
   };
 }

@@ -6,7 +6,9 @@ import type { EventBus } from '../events/event-bus.js';
 import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
+import { buildAuditSinks, startAuditSinks } from '../services/audit/sinks/audit-sinks.js';
 import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
 import { createSubscriptionRegistry } from '../services/subscriptions/subscription-registry.js';
@@ -35,6 +37,8 @@ export interface Gateway {
   /** Set when this start generated the bootstrap admin token (print it once). */
   generatedAdminToken: string | undefined;
   ready(): Promise<boolean>;
+  /** SIGHUP: the audit file sink writes its next batch to the file now at its path (log rotation). */
+  reopenAuditFile(): void;
   close(): Promise<void>;
 }
 
@@ -69,7 +73,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const { audit, authorize, tokens, subscriptions, access } = wireAudit(infra);
   let generatedAdminToken: string | undefined;
   let opened: Awaited<ReturnType<typeof openCentralStore>>;
+  let sinks: ReturnType<typeof buildAuditSinks>;
   try {
+    sinks = buildAuditSinks(config, endpointPolicyOf(config)); // a refused webhook URL stops the start
     await runMigrations(infra.db, async (conn) => {
       generatedAdminToken = await tokens.bootstrapAdmin(conn, config.adminToken);
     });
@@ -87,6 +93,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
+  const sinkRunners = startAuditSinks({
+    ...{ db: infra.db, bus: infra.bus, channels: infra.channels, log: infra.log, built: sinks },
+    leaseMs: config.auditSinkLeaseMs,
+    onDelivered: infra.metrics.auditSinkDelivered,
+  });
   const ready = () => isReady(infra);
   const authFailures = createAuthFailureThrottle({
     record: audit.record,
@@ -107,8 +118,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
+    await sinkRunners.stop();
     await closeInfrastructure(infra);
   }
   const { metrics, database, bus, log } = infra;
-  return { config, services, yoga, metrics, database, bus, log, generatedAdminToken, ready, close };
+  const reopenAuditFile = () => sinkRunners.reopenFile();
+  return {
+    config,
+    services,
+    yoga,
+    metrics,
+    database,
+    bus,
+    log,
+    generatedAdminToken,
+    ready,
+    reopenAuditFile,
+    close,
+  };
 }

@@ -15,6 +15,8 @@ import { createRedisEventBus } from '../events/redis-event-bus.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { readAuditBacklog } from '../services/audit/audit-repository.js';
+import { readSinkStates } from '../services/audit/sinks/audit-sink-repository.js';
+import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
 
 /** What every service stands on: keys, the database, the event bus, metrics and the log. */
 export interface Infrastructure {
@@ -56,7 +58,11 @@ export async function openInfrastructure(
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
   const channels = createChannels(config.redisPrefix);
-  const metrics = createGatewayMetrics({ auditBacklog: () => readAuditBacklog(db) });
+  const sinkNames = configuredSinkNames(config);
+  const metrics = createGatewayMetrics({
+    auditBacklog: () => readAuditBacklog(db),
+    auditSinkLags: () => readSinkStates(db, sinkNames),
+  });
   return { config, log, keys, database, db, bus, channels, metrics };
 }
 

@@ -3,6 +3,8 @@ import type { CentralStore } from '../backends/central-store.js';
 import { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
 import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
+import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
+import { createAuditSinksService } from '../services/audit/sinks/audit-sinks-service.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
   createManagedSecretsService,
@@ -88,8 +90,9 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
     burst: config.valueReadsBurst,
     metrics,
   });
+  const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
-    ...{ audit, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
+    ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
     ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
   };
   return { services, worker };

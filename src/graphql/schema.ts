@@ -4,6 +4,7 @@ import './flavors.js';
 import './stacks.js';
 import './secrets.js';
 import './audit.js';
+import './audit-sinks.js';
 import './managed-secrets.js';
 import './migration.js';
 
