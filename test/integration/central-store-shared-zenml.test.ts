@@ -19,7 +19,14 @@ import {
 type Kind = 'aws' | 'gcp' | 'azure' | 'hashicorp';
 
 /** The gateway's store options for each fake, and how to load a fixture into / read an entry back from it. */
-function storeOf(fakes: CloudFakes, kind: Kind) {
+function storeOf(
+  fakes: CloudFakes,
+  kind: Kind,
+): {
+  env: Record<string, string>;
+  load: (f: ZenmlStoreFixture) => void;
+  read: (s: ZenmlServer, id: string) => ZenmlReadSecret;
+} {
   switch (kind) {
     case 'aws':
       return {

@@ -41,6 +41,8 @@ export interface UpdateSecretInput {
   removeKeys?: string[] | null;
   replace?: boolean | null;
   expectedVersion?: number | null;
+  /** Moves the secret to this scope (ZenML's `secret update --new-scope`). */
+  newScope?: SecretScope | null;
 }
 
 /** One page of `listSecrets`; `endCursor` as `secret-cursor.ts` encodes it. */
