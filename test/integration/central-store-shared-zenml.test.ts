@@ -162,6 +162,14 @@ describe.each(['0.40', '0.45'] as const)('a centralized store shared with a ZenM
         user: created.createSecret.owner.id,
         values: { token: 'g1' },
       });
+      // The name lives in the entry's tags/metadata: a rename rewrites them, a scope move too.
+      await t.ok('mutation { renameSecret(name: "from-gateway", newName: "from-gw-2") { id } }');
+      await t.ok('mutation { updateSecret(name: "from-gw-2", values: {}, newScope: USER) { id } }');
+      expect(store.read(server, id)).toMatchObject({
+        name: 'from-gw-2',
+        scope: 'user',
+        values: { token: 'g1' },
+      });
       const adopted = await t.ok('{ secret(name: "zenml-db") { id } }');
       await t.ok('mutation { updateSecret(name: "zenml-db", values: {password: "rotated"}) { version } }');
       expect(store.read(server, adopted.secret.id)).toMatchObject({
