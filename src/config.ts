@@ -56,6 +56,20 @@ const envSchema = z.object({
     .enum(SECRETS_STORE_KINDS)
     .default('sql')
     .describe('centralized secrets store back-end'),
+  SGW_DEPLOYMENT_ID: z
+    .string()
+    .uuid()
+    .optional()
+    .describe(
+      "the `zenml` tag on remote store entries: a ZenML server's deployment id to share its store; default generated once",
+    ),
+  SGW_WORKSPACE_ID: z
+    .string()
+    .uuid()
+    .optional()
+    .describe(
+      "the workspace tag on remote store entries: the ZenML workspace's id to share its store; default generated once",
+    ),
   SGW_SECRET_VALIDATION_LEVEL: z
     .enum(SECRET_VALIDATION_LEVELS)
     .default('SECRET_AND_KEY_EXISTS')
@@ -167,6 +181,10 @@ export interface Config {
   /** `SGW_SECRETS_STORE_<OPTION>` variables, keyed by lower-case option name (e.g. `region_name`). */
   secretsStoreOptions: Record<string, string>;
   secretValidationLevel: SecretValidationLevel;
+  /** SGW_DEPLOYMENT_ID: adopt a ZenML server's deployment id (else the one kept in the database). */
+  deploymentId: string | undefined;
+  /** SGW_WORKSPACE_ID: adopt a ZenML workspace id (else the one kept in the database). */
+  workspaceId: string | undefined;
   redisPrefix: string;
   backendTimeoutMs: number;
   migrationParallelism: number;
@@ -234,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsStore: e.SGW_SECRETS_STORE,
     secretsStoreOptions,
     secretValidationLevel: e.SGW_SECRET_VALIDATION_LEVEL,
+    deploymentId: e.SGW_DEPLOYMENT_ID?.toLowerCase(),
+    workspaceId: e.SGW_WORKSPACE_ID?.toLowerCase(),
     redisPrefix: e.SGW_REDIS_PREFIX,
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,

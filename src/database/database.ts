@@ -10,6 +10,7 @@ import type { SecretValuesTable } from './tables/secret-values-table.js';
 import type { SecretsTable } from './tables/secrets-table.js';
 import type { StackComponentsTable } from './tables/stack-components-table.js';
 import type { StacksTable } from './tables/stacks-table.js';
+import type { StoreIdentityTable } from './tables/store-identity-table.js';
 import type { TokensTable } from './tables/tokens-table.js';
 
 /** Every table of the gateway's database. */
@@ -28,6 +29,7 @@ export interface Database {
   audit_sink_cursors: AuditSinkCursorsTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
+  store_identity: StoreIdentityTable;
 }
 
 export type Db = Kysely<Database>;

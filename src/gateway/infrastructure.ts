@@ -17,6 +17,7 @@ import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-me
 import { readAuditBacklog } from '../services/audit/audit-repository.js';
 import { readSinkStates } from '../services/audit/sinks/audit-sink-repository.js';
 import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
+import { loadStoreIdentity } from '../services/secrets/store-identity.js';
 
 /** What every service stands on: keys, the database, the event bus, metrics and the log. */
 export interface Infrastructure {
@@ -71,7 +72,15 @@ export async function openCentralStore(
   infra: Infrastructure,
 ): Promise<{ store: CentralStore; sqlBackend: ReturnType<typeof createSqlBackend> }> {
   const sqlBackend = createSqlBackend(infra.db, infra.keys.keyring);
-  const store = await createCentralStore(infra.config, { sqlBackend });
+  const { config } = infra;
+  const identity =
+    config.secretsStore === 'sql'
+      ? undefined
+      : await loadStoreIdentity(infra.db, {
+          deploymentId: config.deploymentId,
+          workspaceId: config.workspaceId,
+        });
+  const store = await createCentralStore(config, { sqlBackend, identity });
   const backend = observeBackend(store.backend, backendFlavor(store.kind), infra.metrics.backendCall);
   return { store: { ...store, backend }, sqlBackend };
 }

@@ -49,7 +49,12 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
   const schemas = new SecretSchemaRegistry();
   const endpoints = endpointPolicyOf(config);
   const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
-  const storedSecrets = createStoredSecrets({ db, store });
+  const storedSecrets = createStoredSecrets({
+    db,
+    store,
+    onAdoptionError: (error) =>
+      infra.log.warn('adopting ZenML store entries failed', { error: (error as Error)?.name ?? 'Error' }),
+  });
   const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
   const managedSecrets = createManagedSecretsService({
     stacks,

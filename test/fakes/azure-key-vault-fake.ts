@@ -109,6 +109,11 @@ export interface AzureKeyVaultFake {
    * `recoverDeletedSecret`, or `*` for any) fail with the given HTTP status and Key Vault error code.
    */
   failNext(operation: string, status: number, code: string, message?: string): void;
+  /**
+   * How long a recovery takes (ms, default 0), as Key Vault recovers asynchronously: meanwhile the
+   * secret is not found and setting its name answers 409 Conflict `ObjectIsBeingRecovered`.
+   */
+  setRecoveryMs(ms: number): void;
   /** Forgets all secrets, deleted secrets and calls. */
   reset(): void;
   close(): Promise<void>;
@@ -276,9 +281,13 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
     failNext: (operation, status, code, message) => {
       failures.set(operation, new VaultError(status, code, message ?? `Injected failure of ${operation}.`));
     },
+    setRecoveryMs: (ms) => {
+      vault.recoveryMs = ms;
+    },
     reset: () => {
       vault.secrets.clear();
       vault.deleted.clear();
+      vault.recovering.clear();
       failures.clear();
       faults.clear();
       fake.calls.length = 0;

@@ -553,7 +553,7 @@ describe('remote back-ends on the wire', () => {
     }
   });
 
-  it('azure: delete purges the soft-deleted secret; tags live on the latest version', async () => {
+  it('azure: delete is a soft delete (no purge), as ZenML; tags live on the latest version', async () => {
     const fake = await startAzureKeyVaultFake({ port: 0 });
     const backend = createAzureBackend({
       vaultUrl: fake.url,
@@ -571,7 +571,8 @@ describe('remote back-ends on the wire', () => {
       expect(fake.latest('zenml-global-db')?.value).toBe('{"a":"1"}');
       expect(await backend.delete('zenml-global-db')).toBe(true);
       expect(fake.secrets.size).toBe(0);
-      expect(fake.deletedSecrets.size).toBe(0);
+      expect([...fake.deletedSecrets.keys()]).toEqual(['zenml-global-db']);
+      expect(fake.calls.some((call) => call.operation === 'purgeDeletedSecret')).toBe(false);
       const error = await caught<AppError>(backend.create({ name: 'under_score', values: {}, metadata: {} }));
       expect(error.code).toBe('BAD_USER_INPUT');
       expect(error.message).toContain('[0-9a-zA-Z-]');

@@ -90,6 +90,40 @@ async function exists(azure: Azure, name: string): Promise<boolean> {
   }
 }
 
+/** The inner error code of a Key Vault error (`ObjectIsDeletedButRecoverable` …), if it has one. */
+function innerCodeOf(error: unknown): string | undefined {
+  const details = (error as { details?: { error?: { innerError?: { code?: unknown } } } } | null)?.details;
+  const code = details?.error?.innerError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Attempts at setting a just-recovered name: Key Vault may still answer `ObjectIsBeingRecovered`. */
+const SET_AFTER_RECOVERY_ATTEMPTS = 8;
+
+/** Sets the value, waiting out a recovery that Key Vault has not finished (409 ObjectIsBeingRecovered). */
+async function setAfterRecovery(azure: Azure, entry: BackendEntry): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await setEntry(azure, entry);
+      return;
+    } catch (error) {
+      const recovering = statusOf(error) === 409 && innerCodeOf(error) === 'ObjectIsBeingRecovered';
+      if (!recovering || attempt >= SET_AFTER_RECOVERY_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, DELETE_POLL_MS * attempt));
+    }
+  }
+}
+
+const setEntry = (azure: Azure, entry: BackendEntry) =>
+  azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
+    tags: { ...entry.metadata },
+    ...signal(azure),
+  });
+
+/**
+ * Creates; a name that is soft-deleted (deleted by us or by ZenML, never purged) is recovered
+ * and then given the new value and tags, as a new version.
+ */
 async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
   checkName(entry.name);
   checkTags(entry.metadata);
@@ -97,17 +131,24 @@ async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
   if (await exists(azure, entry.name))
     throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
   try {
-    await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-      tags: { ...entry.metadata },
-      ...signal(azure),
-    });
+    await setEntry(azure, entry);
   } catch (error) {
-    // Deleted by another tool but not purged: the name stays taken until purged or recovered.
-    if (statusOf(error) === 409)
+    if (statusOf(error) !== 409) throw error;
+    if (
+      innerCodeOf(error) !== 'ObjectIsDeletedButRecoverable' &&
+      innerCodeOf(error) !== 'ObjectIsBeingRecovered'
+    )
       throw new AlreadyExistsError(
-        `Secret entry "${entry.name}" is deleted but recoverable in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
+        `Secret entry "${entry.name}" is taken in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
       );
-    throw error;
+    if (innerCodeOf(error) === 'ObjectIsDeletedButRecoverable') {
+      const poller = await azure.client.beginRecoverDeletedSecret(entry.name, {
+        intervalInMs: DELETE_POLL_MS,
+        ...signal(azure),
+      });
+      await poller.pollUntilDone();
+    }
+    await setAfterRecovery(azure, entry);
   }
 }
 
@@ -140,6 +181,11 @@ async function updateEntry(azure: Azure, entry: BackendEntry): Promise<void> {
   });
 }
 
+/**
+ * Soft delete, as ZenML does: no purge (purging needs a permission most service principals lack,
+ * and Key Vault keeps the secret recoverable for its retention period); re-creating the name
+ * recovers it (createEntry).
+ */
 async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
   if (!NAME_RULE.test(name)) return false;
   try {
@@ -151,13 +197,6 @@ async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
   } catch (error) {
     if (statusOf(error) === 404) return false;
     throw error;
-  }
-  try {
-    // Purge, so the name can be re-created at once (a soft-deleted name stays taken).
-    await azure.client.purgeDeletedSecret(name, signal(azure));
-  } catch (error) {
-    // 403: purge protection or no purge permission; the secret is deleted all the same.
-    if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
   }
   return true;
 }
@@ -180,8 +219,8 @@ async function listEntries(azure: Azure, query: BackendListQuery): Promise<Backe
 
 /**
  * The `azure` back-end (Azure Key Vault): the value is the JSON of the values (or the raw
- * payload under RAW_VALUE_KEY), tags = metadata. Deleting purges the soft-deleted secret so the
- * name can be re-created; listing pages with the service's continuation tokens and filters tags
+ * payload under RAW_VALUE_KEY), tags = metadata. Deleting is Key Vault's soft delete (never a
+ * purge, as ZenML); creating a soft-deleted name recovers it and sets the new value; listing pages with the service's continuation tokens and filters tags
  * client-side (Key Vault has no server-side filter). Signs in through @azure/identity
  * (azureCredential: a service principal, else the default Azure credential); a refused sign-in
  * is BACKEND_ERROR "Azure sign-in failed: …".

@@ -5,6 +5,7 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
+  RAW_VALUE_KEY,
   type SecretBackend,
   type SecretMetadata,
   type SecretValues,
@@ -127,10 +128,23 @@ function checkSignIn(options: VaultBackendOptions): void {
   }
 }
 
+/**
+ * The KV data of an entry: the values, or, when RAW_VALUE_KEY is the only key, the JSON object it
+ * holds (nested maps, as ZenML's HashiCorp secrets store writes them).
+ */
+function kvDataOf(values: SecretValues): Record<string, unknown> {
+  const keys = Object.keys(values);
+  if (keys.length !== 1 || keys[0] !== RAW_VALUE_KEY) return { ...values };
+  const parsed: unknown = JSON.parse(values[RAW_VALUE_KEY]);
+  if (!isObject(parsed))
+    throw new BackendError('vault back-end error: a raw KV payload must be a JSON object');
+  return parsed;
+}
+
 async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
   checkPath(entry.name);
   try {
-    const data = { data: { ...entry.values }, options: { cas: 0 } };
+    const data = { data: kvDataOf(entry.values), options: { cas: 0 } };
     await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
   } catch (error) {
     if (isCasMismatch(error)) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
@@ -158,7 +172,7 @@ async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
     const current = await readMetadata(kv, entry.name);
     if (!current || !isLive(current)) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
     try {
-      const data = { data: { ...entry.values }, options: { cas: current.current_version ?? 0 } };
+      const data = { data: kvDataOf(entry.values), options: { cas: current.current_version ?? 0 } };
       await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
     } catch (error) {
       // Someone wrote (or deleted) in between: look again, then write on top of that.

@@ -96,7 +96,7 @@ export async function updateSecret(
     action: 'secret.update',
     target: { kind: 'secret', name: input.name, scope: input.scope },
   });
-  const issues = inputIssues(updateSecretInputSchema, { scope: input.scope });
+  const issues = inputIssues(updateSecretInputSchema, { scope: input.scope, newScope: input.newScope });
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   return deps.audit.audited(async (trx, record) => {
@@ -131,8 +131,9 @@ async function applyUpdate(
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
   const removed = Object.keys(current).filter((k) => !(k in values));
+  const scope = await newScopeOf(trx, secret, input.newScope);
   const updated = secretFromRow(
-    await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() }),
+    await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort(), scope }),
   );
   await writeEntry(deps.store, trx, updated, values);
   await u.record({
@@ -141,10 +142,23 @@ async function applyUpdate(
     target: secretAuditTarget(updated, {
       changedKeys: Object.keys(changed).sort(),
       removedKeys: removed.sort(),
+      ...(scope ? { previousScope: secret.scope } : {}),
     }),
     values: changed,
   });
   return updated;
+}
+
+/** The scope a secret moves to (undefined: it stays); ALREADY_EXISTS when the name is taken there. */
+async function newScopeOf(
+  trx: Transaction<Database>,
+  secret: Secret,
+  newScope: SecretScope | null | undefined,
+): Promise<SecretScope | undefined> {
+  if (!newScope || newScope === secret.scope) return undefined;
+  if (await repo.findSecret(trx, { name: secret.name, scope: newScope, ownerId: secret.ownerId }))
+    throw new AlreadyExistsError(`A ${newScope} secret named "${secret.name}" already exists`);
+  return newScope;
 }
 
 /** Renames a secret within its scope. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, ALREADY_EXISTS. */
@@ -166,6 +180,9 @@ export async function renameSecret(
       throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
     }
     const updated = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
+    // A remote store's entry carries the name in its tags (ZenML's layout): rewrite them.
+    if (deps.store.kind !== 'sql')
+      await writeEntry(deps.store, trx, updated, await deps.stored.storedValues(secret, trx));
     await record({
       actor: principal.name,
       action: 'secret.rename',
