@@ -209,14 +209,13 @@ function applyScopeRules(
       'Scope "none" is deprecated and kept for compatibility with unscoped secrets; use scope "global"',
     );
   }
-  if (scope === 'namespace') {
-    const namespace = configuration.namespace;
-    if (typeof namespace !== 'string' || namespace.trim() === '') {
-      issues.push({ path: `${path}.namespace`, message: 'required when scope is namespace' });
-    } else if (!/^[A-Za-z0-9_-]+$/.test(namespace)) {
-      issues.push({ path: `${path}.namespace`, message: 'may contain letters, digits, _ and - only' });
-    }
-  } else if (configuration.namespace !== undefined) {
-    issues.push({ path: `${path}.namespace`, message: 'only allowed when scope is namespace' });
+  // ZenML's `namespace_validator`: required (non-empty) with scope namespace; on any scope a
+  // namespace given is checked by the flavor's own rule (the scoping's validateContext, when the
+  // component is saved) and otherwise ignored.
+  const namespace = configuration.namespace;
+  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') {
+    issues.push({ path: `${path}.namespace`, message: 'must be a string' });
+  } else if (scope === 'namespace' && !namespace) {
+    issues.push({ path: `${path}.namespace`, message: 'required when scope is namespace' });
   }
 }
