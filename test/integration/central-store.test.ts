@@ -89,7 +89,7 @@ describe('createCentralStore: cloud and Vault stores name and tag secrets as Zen
         { Key: 'zenml_secret_user', Value: secret.ownerId },
       ]);
       expect([...(raw?.versions.values() ?? [])][0].secretString).toBe(
-        '{"user":"admin","password":"hunter2"}',
+        '{"user": "admin", "password": "hunter2"}',
       );
       expect(await store.backend.delete(store.entryName(secret.id))).toBe(true);
 
@@ -121,7 +121,7 @@ describe('createCentralStore: cloud and Vault stores name and tag secrets as Zen
         zenml_secret_user: secret.ownerId,
       });
       expect(fake.latestValue(`projects/zenml-project/secrets/zenml-${secret.id}`)).toBe(
-        '{"user":"admin","password":"hunter2"}',
+        '{"user": "admin", "password": "hunter2"}',
       );
     } finally {
       await store.backend.close?.();
@@ -150,7 +150,7 @@ describe('createCentralStore: cloud and Vault stores name and tag secrets as Zen
         zenml_secret_scope: 'workspace',
         zenml_secret_user: secret.ownerId,
       });
-      expect(latest?.value).toBe('{"user":"admin","password":"hunter2"}');
+      expect(latest?.value).toBe('{"user": "admin", "password": "hunter2"}');
       expect(await store.backend.delete(store.entryName(secret.id))).toBe(true);
       expect(fake.deletedSecrets.size).toBe(0);
     } finally {
