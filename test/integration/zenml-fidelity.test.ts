@@ -149,6 +149,17 @@ describe('ZenML fidelity: secrets ZenML 0.39-0.45 wrote are read, listed, refere
     fakes.aws.put('zenml/global/typed', TYPED_PAYLOAD, { tags: awsTags('typed', 'arbitrary') });
     fakes.aws.put('zenml/global/creds', AWS_SCHEMA_PAYLOAD, { tags: awsTags('creds', 'aws') });
     fakes.aws.put('legacy', BASIC_AUTH_PAYLOAD);
+    const nsTags = (namespace: string, name: string) =>
+      Object.entries({
+        zenml_scope: 'namespace',
+        zenml_secret_name: name,
+        zenml_namespace: namespace,
+        zenml_component_name: 'zenml-sm',
+        zenml_component_uuid: '5f0e4c2a-3b1d-4e6f-8a9b-0c1d2e3f4a5b',
+        zenml_secret_schema: 'basic_auth',
+      }).map(([Key, Value]) => ({ Key, Value }));
+    fakes.aws.put('zenml/namespace/ml.team/nsdb', BASIC_AUTH_PAYLOAD, { tags: nsTags('ml.team', 'nsdb') });
+    fakes.aws.put('zenml/namespace/other/nsdb2', BASIC_AUTH_PAYLOAD, { tags: nsTags('other', 'nsdb2') });
     fakes.gcp.put('projects/test-project/secrets/zenml-global-unicode', {
       labels: globalTags('unicode', 'arbitrary'),
       versions: [ARBITRARY_PAYLOAD],
@@ -187,6 +198,12 @@ describe('ZenML fidelity: secrets ZenML 0.39-0.45 wrote are read, listed, refere
       if (flavor !== 'vault')
         await managerStack(t, `n-${flavor}`, flavor, fakes.managerConfig(flavor, { scope: 'none' }));
     }
+    await managerStack(
+      t,
+      'ns-aws',
+      'aws',
+      fakes.managerConfig('aws', { scope: 'namespace', namespace: 'ml.team' }),
+    );
     await managerStack(t, 'r-local', 'local', { secrets_file: 'zenml.yaml' });
     await managerStack(t, 'h-local', 'local', { secrets_file: 'hand.yaml' });
   });
@@ -203,6 +220,7 @@ describe('ZenML fidelity: secrets ZenML 0.39-0.45 wrote are read, listed, refere
     expect(await read('r-aws', 'typed')).toEqual({ schema: 'arbitrary', values: TYPED_VALUES });
     expect(await read('r-aws', 'creds')).toEqual({ schema: 'aws', values: AWS_SCHEMA_VALUES });
     expect(await read('n-aws', 'legacy')).toEqual({ schema: 'basic_auth', values: BASIC_AUTH_VALUES });
+    expect(await read('ns-aws', 'nsdb')).toEqual({ schema: 'basic_auth', values: BASIC_AUTH_VALUES });
     expect(await read('r-gcp', 'unicode')).toEqual({ schema: 'arbitrary', values: ARBITRARY_VALUES });
     expect(await read('n-gcp', 'legacydb')).toEqual({ schema: 'basic_auth', values: BASIC_AUTH_VALUES });
     // The raw per-key payload comes back as written, not re-serialized.
@@ -222,6 +240,7 @@ describe('ZenML fidelity: secrets ZenML 0.39-0.45 wrote are read, listed, refere
   it('lists each scope as ZenML did', async () => {
     expect(await names('r-aws')).toEqual(['creds', 'typed']);
     expect(await names('n-aws')).toEqual(['legacy']);
+    expect(await names('ns-aws')).toEqual(['nsdb']);
     expect(await names('n-gcp')).toEqual(['gsa', 'legacydb']);
     expect(await names('n-azure')).toEqual(['legacydb']);
     expect(await names('r-local')).toEqual(['1:20', 'café', 'db', 'null', 'on']);
