@@ -15,12 +15,6 @@ const REFERENCE = new RegExp(`^\\{\\{${S}*${NON_S}+?\\.${NON_S}+${S}*\\}\\}$`, '
 const EDGE_SPACE = new RegExp(`^${S}+|${S}+$`, 'gu');
 
 /**
- * Kept for callers that distinguish it; no longer thrown: as in ZenML, text that is not a whole
- * reference is a plain value.
- */
-export class MalformedReferenceError extends Error {}
-
-/**
  * The reference held by a configuration value, exactly as ZenML 0.40+ (`utils/secret_utils.py`)
  * reads one: the WHOLE string must match `\{\{\s*\S+?\.\S+\s*\}\}` (text before or after the
  * braces, `{{name}}`, `{{ a . b }}` are plain values); the name runs to the first `.`, the key is

@@ -58,6 +58,7 @@ describe('secret references', () => {
         c: { path: 's3://b', key: value },
       });
       expect(result.registerComponent.component.secretReferences).toEqual([]);
+      expect(result.registerComponent.warnings.join(' ')).toContain('Field "key" is not a secret reference');
     }
   });
 
