@@ -33,7 +33,7 @@ describe('azure back-end: soft delete and recovery', () => {
     await backend.create({ name: 'zenml-db', values: { a: '1' }, metadata: { k: 'v' } });
     expect(await backend.delete('zenml-db')).toBe(true);
     expect(await backend.get('zenml-db')).toBeUndefined();
-    expect(fake.deletedSecrets.get('zenml-db')?.versions.map((v) => v.value)).toEqual(['{"a":"1"}']);
+    expect(fake.deletedSecrets.get('zenml-db')?.versions.map((v) => v.value)).toEqual(['{"a": "1"}']);
     expect(operations()).not.toContain('purgeDeletedSecret');
     expect(await backend.delete('zenml-db')).toBe(false);
   });
@@ -52,8 +52,8 @@ describe('azure back-end: soft delete and recovery', () => {
     ]);
     expect(fake.deletedSecrets.size).toBe(0);
     expect(fake.secrets.get('zenml-db')?.versions.map((v) => v.value)).toEqual([
-      '{"a":"old"}',
-      '{"a":"new"}',
+      '{"a": "old"}',
+      '{"a": "new"}',
     ]);
     expect(await backend.get('zenml-db')).toEqual({
       name: 'zenml-db',
@@ -63,11 +63,11 @@ describe('azure back-end: soft delete and recovery', () => {
   });
 
   it('waits out a slow recovery (404 meanwhile, then 409 ObjectIsBeingRecovered) before setting', async () => {
-    fake.put('zenml-slow', '{"a":"old"}', { tags: { k: 'old' } });
+    fake.put('zenml-slow', '{"a": "old"}', { tags: { k: 'old' } });
     await backend.delete('zenml-slow');
     fake.setRecoveryMs(600);
     await backend.create({ name: 'zenml-slow', values: { a: 'new' }, metadata: { k: 'new' } });
-    expect(fake.latest('zenml-slow')?.value).toBe('{"a":"new"}');
+    expect(fake.latest('zenml-slow')?.value).toBe('{"a": "new"}');
     expect(fake.latest('zenml-slow')?.tags).toEqual({ k: 'new' });
   });
 
@@ -78,6 +78,6 @@ describe('azure back-end: soft delete and recovery', () => {
     );
     expect(error.code).toBe('ALREADY_EXISTS');
     expect(operations()).not.toContain('recoverDeletedSecret');
-    expect(fake.latest('zenml-live')?.value).toBe('{"a":"1"}');
+    expect(fake.latest('zenml-live')?.value).toBe('{"a": "1"}');
   });
 });
