@@ -67,6 +67,12 @@ function createInstruments(registry: Registry) {
       labelNames: ['flavor', 'operation', 'code'],
       registers,
     }),
+    backendThrottled: new Counter({
+      name: 'sgw_backend_throttled_total',
+      help: 'Throttled answers of secret back-ends (retried with backoff or not), by flavor and SecretBackend method',
+      labelNames: ['flavor', 'operation'],
+      registers,
+    }),
     migrationItems: new Counter({
       name: 'sgw_migration_items_total',
       help: 'Migration items finished by this process, by outcome',
@@ -86,8 +92,9 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sgw_' });
   registerAuditGauges(registry, deps.auditBacklog);
+  const instruments = createInstruments(registry);
   const { requestDuration, errors, backendDuration, backendFailures, migrationItems, rateLimited } =
-    createInstruments(registry);
+    instruments;
 
   return {
     contentType: registry.contentType,
@@ -98,9 +105,10 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
         seconds,
       ),
     graphqlError: (code) => errors.inc({ code }),
-    backendCall: ({ flavor, operation, seconds, failure }) => {
+    backendCall: ({ flavor, operation, seconds, failure, throttled }) => {
       backendDuration.observe({ flavor, operation }, seconds);
       if (failure) backendFailures.inc({ flavor, operation, code: failure });
+      if (throttled) instruments.backendThrottled.inc({ flavor, operation }, throttled);
     },
     migrationItem: (status) => migrationItems.inc({ status }),
     valueReadRateLimited: () => rateLimited.inc(),
