@@ -72,6 +72,12 @@ function createInstruments(registry: Registry) {
       labelNames: ['flavor', 'operation', 'code'],
       registers,
     }),
+    backendThrottled: new Counter({
+      name: 'sgw_backend_throttled_total',
+      help: 'Throttled answers of secret back-ends (retried with backoff or not), by flavor and SecretBackend method',
+      labelNames: ['flavor', 'operation'],
+      registers,
+    }),
     migrationItems: new Counter({
       name: 'sgw_migration_items_total',
       help: 'Migration items finished by this process, by outcome',
@@ -92,8 +98,9 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'sgw_' });
   registerAuditGauges(registry, deps.auditBacklog);
   const auditSinkDelivered = registerAuditSinkMetrics(registry, deps.auditSinkLags ?? (async () => []));
+  const instruments = createInstruments(registry);
   const { requestDuration, errors, backendDuration, backendFailures, migrationItems, rateLimited } =
-    createInstruments(registry);
+    instruments;
 
   return {
     contentType: registry.contentType,
@@ -104,9 +111,10 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
         seconds,
       ),
     graphqlError: (code) => errors.inc({ code }),
-    backendCall: ({ flavor, operation, seconds, failure }) => {
+    backendCall: ({ flavor, operation, seconds, failure, throttled }) => {
       backendDuration.observe({ flavor, operation }, seconds);
       if (failure) backendFailures.inc({ flavor, operation, code: failure });
+      if (throttled) instruments.backendThrottled.inc({ flavor, operation }, throttled);
     },
     migrationItem: (status) => migrationItems.inc({ status }),
     valueReadRateLimited: () => rateLimited.inc(),

@@ -11,6 +11,7 @@ import {
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
+import type { ThrottleRetryBounds } from '../throttle-retry.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
 
@@ -23,6 +24,8 @@ export interface AzureBackendOptions extends AzureSignInOptions {
   timeoutMs: number;
   /** Connections to a vault outside Azure's clouds, and to authority_host, go only where it allows. */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled (429) requests (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
 const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;

@@ -11,6 +11,13 @@ import {
   type SecretBackend,
   valuesFromPayload,
 } from '../backend.js';
+import {
+  retryThrottled,
+  type ThrottleRetry,
+  type ThrottleRetryBounds,
+  throttleRetry,
+} from '../throttle-retry.js';
+import { grpcThrottling } from '../throttled-answer.js';
 import { wrapBackendCalls } from '../wrap-backend-calls.js';
 import { apiEndpointParts, type GcpConnectionOptions, gcpClientOptions } from './gcp-client-options.js';
 import {
@@ -36,18 +43,28 @@ export interface GcpBackendOptions extends GcpConnectionOptions {
   timeoutMs: number;
   /** With apiEndpoint: its resolved address is checked before every call (see checkResolvedHost). */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled calls (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
-/** The client, the project's resource name and the bound of its calls, handed to each operation. */
+/** The client, the project's resource name, the bound of its calls and their throttling retry. */
 interface Gcp {
   client: SecretManagerServiceClient;
   parent: string;
   timeoutMs: number;
+  retry: ThrottleRetry;
 }
 
 const secretPath = (gcp: Gcp, name: string) => `${gcp.parent}/secrets/${name}`;
-/** Per-call options: the deadline, no retries (the guard bounds the whole call). */
+/** Per-call options: the deadline, no gax retries (throttling is retried by `rpc`, the guard bounds the whole call). */
 const call = (gcp: Gcp) => ({ timeout: gcp.timeoutMs, maxRetries: 0 });
+
+/**
+ * One RPC, retried while it is answered RESOURCE_EXHAUSTED (throttle-retry.ts). Only a throttled
+ * attempt is repeated, and Google did nothing for it: a CreateSecret retried so can't meet its own
+ * earlier attempt, so ALREADY_EXISTS on a retry is another writer's secret.
+ */
+const rpc = <T>(gcp: Gcp, run: () => Promise<T>) => retryThrottled(run, grpcThrottling, gcp.retry);
 type Labels = Record<string, string> | undefined;
 
 /** The client for `options`; a credentialsJson that is no service-account key is BAD_USER_INPUT. */
@@ -89,15 +106,17 @@ function explainingSignIn(backend: SecretBackend): SecretBackend {
 }
 
 async function addVersion(gcp: Gcp, name: string, values: Record<string, string>): Promise<void> {
-  await gcp.client.addSecretVersion(
-    { parent: secretPath(gcp, name), payload: { data: Buffer.from(payloadFromValues(values), 'utf8') } },
-    call(gcp),
+  await rpc(gcp, () =>
+    gcp.client.addSecretVersion(
+      { parent: secretPath(gcp, name), payload: { data: Buffer.from(payloadFromValues(values), 'utf8') } },
+      call(gcp),
+    ),
   );
 }
 
 async function getSecret(gcp: Gcp, name: string) {
   try {
-    const [secret] = await gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp));
+    const [secret] = await rpc(gcp, () => gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp)));
     return secret;
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) return undefined;
@@ -109,13 +128,15 @@ async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
   checkSecretId(entry.name);
   checkLabels(entry.metadata);
   try {
-    await gcp.client.createSecret(
-      {
-        parent: gcp.parent,
-        secretId: entry.name,
-        secret: { replication: { automatic: {} }, labels: { ...entry.metadata } },
-      },
-      call(gcp),
+    await rpc(gcp, () =>
+      gcp.client.createSecret(
+        {
+          parent: gcp.parent,
+          secretId: entry.name,
+          secret: { replication: { automatic: {} }, labels: { ...entry.metadata } },
+        },
+        call(gcp),
+      ),
     );
   } catch (error) {
     if (grpcCode(error) === GRPC_ALREADY_EXISTS)
@@ -126,7 +147,9 @@ async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
     await addVersion(gcp, entry.name, entry.values);
   } catch (error) {
     // Don't leave a secret without a value behind; the caller may simply retry the create.
-    await gcp.client.deleteSecret({ name: secretPath(gcp, entry.name) }, call(gcp)).catch(() => undefined);
+    await rpc(gcp, () => gcp.client.deleteSecret({ name: secretPath(gcp, entry.name) }, call(gcp))).catch(
+      () => undefined,
+    );
     throw error;
   }
 }
@@ -135,8 +158,10 @@ async function getEntry(gcp: Gcp, name: string): Promise<BackendEntry | undefine
   if (!SECRET_ID_RULE.test(name)) return undefined;
   try {
     const [[secret], [version]] = await Promise.all([
-      gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp)),
-      gcp.client.accessSecretVersion({ name: `${secretPath(gcp, name)}/versions/latest` }, call(gcp)),
+      rpc(gcp, () => gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp))),
+      rpc(gcp, () =>
+        gcp.client.accessSecretVersion({ name: `${secretPath(gcp, name)}/versions/latest` }, call(gcp)),
+      ),
     ]);
     return {
       name,
@@ -163,12 +188,14 @@ async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
     throw error;
   }
   if (!sameMetadata(labelsOf(secret.labels as Labels), entry.metadata)) {
-    await gcp.client.updateSecret(
-      {
-        secret: { name: secretPath(gcp, entry.name), labels: { ...entry.metadata } },
-        updateMask: { paths: ['labels'] },
-      },
-      call(gcp),
+    await rpc(gcp, () =>
+      gcp.client.updateSecret(
+        {
+          secret: { name: secretPath(gcp, entry.name), labels: { ...entry.metadata } },
+          updateMask: { paths: ['labels'] },
+        },
+        call(gcp),
+      ),
     );
   }
 }
@@ -176,7 +203,7 @@ async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
 async function deleteEntry(gcp: Gcp, name: string): Promise<boolean> {
   if (!SECRET_ID_RULE.test(name)) return false;
   try {
-    await gcp.client.deleteSecret({ name: secretPath(gcp, name) }, call(gcp));
+    await rpc(gcp, () => gcp.client.deleteSecret({ name: secretPath(gcp, name) }, call(gcp)));
     return true;
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) return false;
@@ -186,9 +213,11 @@ async function deleteEntry(gcp: Gcp, name: string): Promise<boolean> {
 
 async function listEntries(gcp: Gcp, query: BackendListQuery): Promise<BackendListPage> {
   const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
-  const [secrets, , response] = await gcp.client.listSecrets(
-    { parent: gcp.parent, pageSize, pageToken: query.pageToken, filter: filterFor(query) },
-    { ...call(gcp), autoPaginate: false },
+  const [secrets, , response] = await rpc(gcp, () =>
+    gcp.client.listSecrets(
+      { parent: gcp.parent, pageSize, pageToken: query.pageToken, filter: filterFor(query) },
+      { ...call(gcp), autoPaginate: false },
+    ),
   );
   // Google answers with the project number in resource names, so take the last segment.
   const entries = secrets
@@ -212,6 +241,7 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     client: clientFor(options),
     parent: `projects/${options.projectId}`,
     timeoutMs: options.timeoutMs,
+    retry: throttleRetry(options.throttleRetry),
   };
   const backend = explainingSignIn({
     kind: 'gcp',

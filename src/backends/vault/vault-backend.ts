@@ -11,6 +11,7 @@ import {
   type SecretMetadata,
   type SecretValues,
 } from '../backend.js';
+import type { ThrottleRetryBounds } from '../throttle-retry.js';
 import type { VaultAppRole } from './vault-approle-session.js';
 import {
   connectKv,
@@ -45,6 +46,8 @@ export interface VaultBackendOptions {
   timeoutMs: number;
   /** Connections go only to addresses the policy allows (checked per connection). */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled calls (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
