@@ -6,6 +6,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { createAuditCheckpointer } from '../services/audit/audit-checkpointer.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
 import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
@@ -52,11 +53,16 @@ function wireAudit(infra: Infrastructure) {
     publishedOnCommit: !config.redisUrl,
   });
   const authorize = createAuthorize({ recordDenial: trail.record });
-  const audit = createAuditService({ trail, db, authorize });
+  const checkpointer = createAuditCheckpointer({
+    ...{ db, bus, channels, log },
+    signing: keys.auditSigning,
+    intervalMs: config.auditCheckpointIntervalMs,
+  });
+  const audit = createAuditService({ trail, db, authorize, checkpointer });
   const subscriptions = createSubscriptionRegistry();
   const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions });
   const tokens = createTokensService({ db, audit, authorize, access });
-  return { audit, authorize, tokens, subscriptions, access };
+  return { audit, authorize, tokens, subscriptions, access, checkpointer };
 }
 
 /**
@@ -66,7 +72,7 @@ function wireAudit(infra: Infrastructure) {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const infra = await openInfrastructure(config, options);
-  const { audit, authorize, tokens, subscriptions, access } = wireAudit(infra);
+  const { audit, authorize, tokens, subscriptions, access, checkpointer } = wireAudit(infra);
   let generatedAdminToken: string | undefined;
   let opened: Awaited<ReturnType<typeof openCentralStore>>;
   try {
@@ -87,6 +93,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
+  checkpointer.start();
   const ready = () => isReady(infra);
   const authFailures = createAuthFailureThrottle({
     record: audit.record,
@@ -107,6 +114,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
+    await checkpointer.stop();
     await closeInfrastructure(infra);
   }
   const { metrics, database, bus, log } = infra;

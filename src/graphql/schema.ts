@@ -4,6 +4,7 @@ import './flavors.js';
 import './stacks.js';
 import './secrets.js';
 import './audit.js';
+import './audit-checkpoints.js';
 import './managed-secrets.js';
 import './migration.js';
 
