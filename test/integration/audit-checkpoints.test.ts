@@ -130,18 +130,15 @@ describe('the signing key', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64')).toHaveLength(32);
     // A restart reads the same file: the loader the gateway starts with, on the same directory.
-    const again = await loadAuditSigningKey(
-      {
-        configured: undefined,
-        dataDir: first.dataDir,
-        external: false,
-        firstEncryptionKey: Buffer.alloc(32),
-      },
-      90_000,
-    );
+    const again = await loadAuditSigningKey({
+      configured: undefined,
+      dataDir: first.dataDir,
+      external: false,
+      firstEncryptionKey: Buffer.alloc(32),
+    });
     expect(again.publicKey).toBe(key);
     await first.close();
-  });
+  }, 90_000);
 
   it.skipIf(!process.env.DATABASE_URL)(
     'with DATABASE_URL and unset: derived (HKDF) from the first encryption key, no file',

@@ -61,8 +61,9 @@ const exportCommand: Command = {
   usage: '[--after ID] [--out FILE]',
   summary: 'Write the audit log as JSON lines: every event, then the signed checkpoints, then the public key',
   details:
-    'One AuditEvent a line (with prevHash and hash), id order; then one AuditCheckpoint a line (those up to\n' +
-    'the last exported event); last, {"auditPublicKey": …}. Check it offline with sgw audit verify.',
+    'One AuditEvent a line (with prevHash and hash), id order; then one AuditCheckpoint a line, oldest first\n' +
+    '(every one made before the export began, and later ones up to the last event written); last,\n' +
+    '{"auditPublicKey": …}. Check it offline with sgw audit verify.',
   options: [
     { name: 'after', kind: 'string', value: 'ID', help: 'only events after this id' },
     { name: 'out', kind: 'string', value: 'FILE', help: 'write to FILE (mode 0600) instead of stdout' },
@@ -73,9 +74,15 @@ const exportCommand: Command = {
     if (!/^\d{1,18}$/.test(after)) throw usageError('--after takes an audit event id (a number)');
     const file = stringOption(context, 'out');
     const client = await context.client();
+    // Checkpoints made before the export starts cover events that existed then: all are written,
+    // so a log cut short of one shows; later ones only up to the last event written.
+    const { auditCheckpoints: newest } = await client.request<{ auditCheckpoints: Checkpoint[] }>(
+      '{ auditCheckpoints(first: 1) { lastEventId } }',
+    );
     const stream = file ? createWriteStream(file, { mode: 0o600 }) : process.stdout;
     const last = await exportEvents(client, stream, after);
-    for (const c of await checkpointsUpTo(client, Number(after), Number(last))) await writeLine(stream, c);
+    const upTo = Math.max(Number(last), Number(newest[0]?.lastEventId ?? 0));
+    for (const c of await checkpointsUpTo(client, Number(after), upTo)) await writeLine(stream, c);
     const { auditPublicKey } = await client.request<{ auditPublicKey: string }>('{ auditPublicKey }');
     await writeLine(stream, { auditPublicKey });
     if (file) {

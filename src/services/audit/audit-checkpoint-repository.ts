@@ -55,16 +55,22 @@ export async function readCheckpointLag(db: Executor): Promise<{ head: AuditHead
   };
 }
 
-/** Takes the checkpoint lock for this transaction, if free (false: another replica holds it). */
-export async function tryCheckpointLock(trx: Executor): Promise<boolean> {
-  const result = await sql<{
-    locked: boolean;
-  }>`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}) as locked`.execute(trx);
+/**
+ * Takes the checkpoint lock for this transaction: if free (false: another replica holds it), or,
+ * with `wait`, once the holder commits.
+ */
+export async function tryCheckpointLock(trx: Executor, wait = false): Promise<boolean> {
+  if (wait) {
+    await sql`select pg_advisory_xact_lock(${CHECKPOINT_LOCK}::bigint)`.execute(trx);
+    return true;
+  }
+  const result = await sql<{ locked: boolean }>`select
+    pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}::bigint) as locked`.execute(trx);
   return result.rows[0].locked === true;
 }
 
-/** Advisory lock key of checkpoint making ("sgwckpt" in ASCII). */
-const CHECKPOINT_LOCK = 0x73677763_6b7074;
+/** Advisory lock key of checkpoint making ("sgwckp" in ASCII). */
+const CHECKPOINT_LOCK = '126888221830000';
 
 /** Stores new checkpoints and returns them as stored. */
 export async function insertAuditCheckpoints(

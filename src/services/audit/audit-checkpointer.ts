@@ -76,10 +76,10 @@ async function coveredHashes(trx: Executor, from: AuditHead, head: AuditHead): P
  * a time; a replica that finds it taken does nothing). Signs only a chain that extends the newest
  * checkpoint, itself checked against this gateway's key. Returns what it stored.
  */
-async function makeCheckpoints(deps: AuditCheckpointerDeps): Promise<AuditCheckpoint[]> {
+async function makeCheckpoints(deps: AuditCheckpointerDeps, wait: boolean): Promise<AuditCheckpoint[]> {
   const publicKey = publicKeyFromRaw(deps.signing.publicKey);
   return deps.db.transaction().execute(async (trx) => {
-    if (!(await tryCheckpointLock(trx))) return [];
+    if (!(await tryCheckpointLock(trx, wait))) return [];
     const { head } = await readCheckpointLag(trx);
     const [newest] = await listAuditCheckpoints(trx, { limit: 1 });
     if (newest && !checkpointSignatureHolds(publicKey, newest))
@@ -125,8 +125,8 @@ export function createAuditCheckpointer(deps: AuditCheckpointerDeps) {
   let feed: AsyncIterableIterator<unknown> | undefined;
   const publicKey = publicKeyFromRaw(deps.signing.publicKey);
 
-  async function checkpointNow(): Promise<AuditCheckpoint[]> {
-    const made = await makeCheckpoints(deps);
+  async function checkpointNow(wait = false): Promise<AuditCheckpoint[]> {
+    const made = await makeCheckpoints(deps, wait);
     uncoveredSince = undefined;
     for (const checkpoint of made) {
       highWater.value = Math.max(highWater.value, Number(checkpoint.lastEventId));
@@ -161,7 +161,7 @@ export function createAuditCheckpointer(deps: AuditCheckpointerDeps) {
   return {
     highWater,
     publicKey: deps.signing.publicKey,
-    /** Makes the missing checkpoints now (tests, shutdown); [] when another replica holds the lock. */
+    /** Makes the missing checkpoints now; [] when another replica holds the lock (`wait`: after it). */
     checkpointNow,
     start(): void {
       if (timer) return;

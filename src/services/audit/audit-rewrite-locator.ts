@@ -3,29 +3,35 @@ import type { Db } from '../../database/database.js';
 import { checkpointsBetween, eventHashesAt } from './audit-checkpoint-repository.js';
 
 /**
- * Where a change in already checkpointed events begins (only on a failed verification): the
- * event after the last checkpoint whose event still has its signed hash; or, when the log was
- * cut, the first event missing after it. A consistent rewrite (every later hash recomputed)
- * cannot be placed more precisely than between two checkpoints (at most 1,000 events).
+ * Where a change in already checkpointed events begins (only on a failed verification). The
+ * first checkpoint (or the remembered event `upTo`) whose event no longer has its signed hash:
+ * if that event is still there, the events after the last intact checkpoint were rewritten (a
+ * consistent rewrite, every later hash recomputed, cannot be placed more precisely than between
+ * two checkpoints: at most 1,000 events); if it is gone and every id before it is present, the
+ * log was cut after its last event.
  */
-export async function firstChangedAfter(db: Db, upTo: number): Promise<string> {
-  const checkpoints = await checkpointsBetween(db, 0, upTo);
+export async function firstChangedAfter(db: Db, upTo: number, upToHash: string): Promise<string> {
+  const signed = [
+    ...(await checkpointsBetween(db, 0, upTo - 1)).map((c) => ({
+      at: Number(c.lastEventId),
+      hash: c.lastHash,
+    })),
+    { at: upTo, hash: upToHash },
+  ];
   const hashes = await eventHashesAt(
     db,
-    checkpoints.map((c) => Number(c.lastEventId)),
+    signed.map((c) => c.at),
   );
   let lastIntact = 0;
-  for (const c of checkpoints) {
-    if (hashes.get(Number(c.lastEventId)) !== c.lastHash) break;
-    lastIntact = Number(c.lastEventId);
-  }
-  const result = await sql<{ last: string | null }>`select max(id) as last from audit_events
-    where id > ${lastIntact} and id <= ${upTo}`.execute(db);
+  const firstBad = signed.find((c) => {
+    if (hashes.get(c.at) !== c.hash) return true;
+    lastIntact = c.at;
+    return false;
+  });
+  if (!firstBad || hashes.has(firstBad.at)) return String(lastIntact + 1);
+  const result = await sql<{ last: string | null; n: string }>`select max(id) as last, count(*) as n
+    from audit_events where id > ${lastIntact} and id < ${firstBad.at}`.execute(db);
   const last = Number(result.rows[0]?.last ?? lastIntact);
-  const missing = await sql<{ n: string }>`select count(*) as n from audit_events
-    where id > ${lastIntact} and id <= ${last}`.execute(db);
-  // Every id present up to `last`: the log was cut after it; else the rewrite starts after lastIntact.
-  const contiguous = Number(missing.rows[0].n) === last - lastIntact;
-  const cut = contiguous && last < upTo && hashes.get(upTo) === undefined;
-  return String(cut ? last + 1 : lastIntact + 1);
+  const contiguous = Number(result.rows[0]?.n ?? 0) === last - lastIntact;
+  return String(contiguous ? last + 1 : lastIntact + 1);
 }

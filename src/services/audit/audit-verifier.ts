@@ -86,7 +86,7 @@ async function startOf(db: Db, memory: VerificationMemory | null): Promise<Walk>
   };
   const hash = (await eventHashesAt(db, [at])).get(at);
   if (hash === memory.lastHash) return { progress };
-  const first = await firstChangedAfter(db, at);
+  const first = await firstChangedAfter(db, at, memory.lastHash);
   return broken(progress, {
     firstBrokenId: first,
     problem:
