@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditCheckpointRow } from '../../database/tables/audit-checkpoints-table.js';
 import type { AuditHead } from './audit-chain.js';
+import type { AuditEvent } from './audit-event.js';
+import { auditEventFromRow } from './audit-repository.js';
 import type { AuditCheckpoint } from './checkpoint-signature.js';
 
 /** A stored checkpoint row as a checkpoint (ids as strings). */
@@ -152,4 +154,22 @@ export async function saveVerificationMemory(db: Executor, memory: VerificationM
         .where('audit_verification.last_event_id', '<=', String(memory.lastEventId)),
     )
     .execute();
+}
+
+/** Events in (`after`, `upTo`], oldest first, at most `limit`: what a new checkpoint will sign. */
+export async function eventsToSign(
+  db: Executor,
+  after: number,
+  upTo: number,
+  limit: number,
+): Promise<AuditEvent[]> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('id', '>', String(after))
+    .where('id', '<=', String(upTo))
+    .orderBy('id', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map(auditEventFromRow);
 }

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import type { AuditSigningKey } from '../../crypto/audit-signing-key.js';
 import type { Db, Executor } from '../../database/database.js';
 import type { Channels } from '../../events/channels.js';
@@ -6,12 +7,13 @@ import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { type AuditHead, CHAIN_START, GENESIS_HEAD, verifyLinks } from './audit-chain.js';
 import {
+  eventsToSign,
   insertAuditCheckpoints,
   listAuditCheckpoints,
   readCheckpointLag,
   tryCheckpointLock,
 } from './audit-checkpoint-repository.js';
-import { AUDIT_PAGE, findAuditEvents } from './audit-repository.js';
+import { AUDIT_PAGE } from './audit-repository.js';
 import {
   type AuditCheckpoint,
   checkpointSignatureHolds,
@@ -51,11 +53,8 @@ async function coveredHashes(trx: Executor, from: AuditHead, head: AuditHead): P
   const covered = new Map<number, string>();
   let progress = { ...CHAIN_START, head: from };
   while (progress.head.lastId < head.lastId) {
-    const events = await findAuditEvents(trx, {
-      after: String(progress.head.lastId),
-      before: String(head.lastId + 1),
-      limit: AUDIT_PAGE,
-    });
+    if (progress.checked > 0) await setImmediate(); // embedded PGlite shares this thread
+    const events = await eventsToSign(trx, progress.head.lastId, head.lastId, AUDIT_PAGE);
     progress = verifyLinks(events, progress);
     if (progress.firstBrokenId !== null || events.length === 0)
       throw new UnsignableChainError(
