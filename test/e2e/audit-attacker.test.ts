@@ -43,15 +43,18 @@ async function verifyIn(full = false): Promise<Report> {
 }
 
 /** `sgw audit export` to a file, then `sgw audit verify` on it with the gateway's key. */
-async function exportAndVerify(name: string) {
+async function exportAndVerify(name: string, extra: string[] = []) {
   const file = path.join(home, `${name}.jsonl`);
   const exported = await runCli(['audit', 'export', '--out', file], { env, timeoutMs: 60_000 });
   expect(exported.code, exported.stderr).toBe(0);
   const { auditPublicKey } = await t.ok<{ auditPublicKey: string }>('{ auditPublicKey }');
-  const verified = await runCli(['audit', 'verify', '--file', file, '--public-key', auditPublicKey], {
-    env: { HOME: home },
-    timeoutMs: 60_000,
-  });
+  const verified = await runCli(
+    ['audit', 'verify', '--file', file, '--public-key', auditPublicKey, ...extra],
+    {
+      env: { HOME: home },
+      timeoutMs: 60_000,
+    },
+  );
   return { ...verified, file };
 }
 

@@ -65,7 +65,6 @@ describe('verifyAuditChain costs one verification (an AUDITOR attacking)', () =>
     // 2,500 new events: three pages of 1,000; the re-check of older events: one bounded page.
     expect(statements.filter((sql) => CHAIN_PAGE.test(sql))).toHaveLength(3);
     expect(statements.filter((sql) => SWEEP_PAGE.test(sql))).toHaveLength(1);
-    expect(statements.length).toBeLessThan(15);
     statements.length = 0;
     const many = await t.ok(aliases(100), undefined, auditor);
     expect(Object.values(many).every((r) => r.ok && r.checked === report.checked)).toBe(true);

@@ -104,9 +104,18 @@ function printReport(out: Output, report: ExportReport, keySource: string): void
   else if (report.events) out.line(`The last event is covered by a signed checkpoint.`);
 }
 
+/** An export file, parsed; BAD_USER_INPUT naming the file when it can't be read or parsed. */
+async function readExport(file: string) {
+  try {
+    return parseAuditExport(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw badInput(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
 const verifyCommand: Command = {
   name: 'verify',
-  usage: '--file FILE [--public-key BASE64]',
+  usage: '--file FILE [--public-key BASE64] [--checkpoints OLD_FILE]',
   summary: 'Check an export offline (no gateway): every hash link and every checkpoint signature',
   details:
     'Exit 0 only if every link and every signature holds; otherwise names the first bad event and exits 1.\n' +
@@ -114,14 +123,20 @@ const verifyCommand: Command = {
   options: [
     { name: 'file', kind: 'string', value: 'FILE', help: 'the export (sgw audit export --out FILE)' },
     { name: 'public-key', kind: 'string', value: 'BASE64', help: 'auditPublicKey of the gateway' },
+    {
+      name: 'checkpoints',
+      kind: 'string',
+      value: 'OLD_FILE',
+      help: 'also hold the events to the checkpoints of an earlier export (the log only grew since)',
+    },
   ],
   arity: [0, 0],
   async run(context) {
     const path = stringOption(context, 'file');
     if (!path) throw usageError('--file is required');
-    const parsed = await readFile(path, 'utf8').then(parseAuditExport, (error: Error) => {
-      throw badInput(`cannot read ${path}: ${error.message}`);
-    });
+    const parsed = await readExport(path);
+    const earlier = stringOption(context, 'checkpoints');
+    if (earlier) parsed.checkpoints.push(...(await readExport(earlier)).checkpoints);
     const given = stringOption(context, 'public-key');
     const key = given ?? parsed.publicKey;
     if (!key) throw badInput('no --public-key, and the file does not end with the exporting gateway’s key');
