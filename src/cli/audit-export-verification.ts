@@ -21,8 +21,8 @@ export interface ExportedCheckpoint {
 export interface AuditExport {
   events: AuditEvent[];
   checkpoints: ExportedCheckpoint[];
-  /** The `{"auditPublicKey": …}` line the export ends with (the exporting gateway's key). */
-  publicKey: string | null;
+  /** The keys of the `{"auditPublicKey": …, "auditPublicKeys": […]}` line the export ends with. */
+  publicKeys: string[];
 }
 
 export interface ExportReport {
@@ -41,7 +41,7 @@ export interface ExportReport {
 
 /** Parses an export's lines; throws naming the line of anything that is not one of its shapes. */
 export function parseAuditExport(text: string): AuditExport {
-  const parsed: AuditExport = { events: [], checkpoints: [], publicKey: null };
+  const parsed: AuditExport = { events: [], checkpoints: [], publicKeys: [] };
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     let value: Record<string, unknown>;
@@ -50,7 +50,10 @@ export function parseAuditExport(text: string): AuditExport {
     } catch {
       throw new Error(`line ${index + 1} is not JSON`);
     }
-    if (typeof value.auditPublicKey === 'string') parsed.publicKey = value.auditPublicKey;
+    if (typeof value.auditPublicKey === 'string')
+      parsed.publicKeys = Array.isArray(value.auditPublicKeys)
+        ? value.auditPublicKeys.map(String)
+        : [value.auditPublicKey];
     else if (typeof value.signature === 'string')
       parsed.checkpoints.push(value as unknown as ExportedCheckpoint);
     else if (typeof value.hash === 'string' && typeof value.at === 'string')
@@ -79,7 +82,7 @@ type Failure = { firstBrokenId: string | null; problem: string };
 /** The first checkpoint that fails (signature, missing or changed event), in event order. */
 function checkpointFailure(
   file: AuditExport,
-  key: KeyObject,
+  key: KeyObject[],
   hashes: Map<number, string>,
   start: number,
   end: number,
@@ -109,9 +112,9 @@ function checkpointFailure(
   return null;
 }
 
-/** Verifies every link of the file's events and every checkpoint against `publicKey` (base64 raw). */
-export function verifyAuditExport(file: AuditExport, publicKey: string): ExportReport {
-  const key = publicKeyFromRaw(publicKey);
+/** Verifies every link of the file's events and every checkpoint against the keys (base64 raw; any of them). */
+export function verifyAuditExport(file: AuditExport, publicKeys: string | string[]): ExportReport {
+  const key = (Array.isArray(publicKeys) ? publicKeys : [publicKeys]).map(publicKeyFromRaw);
   const { events, checkpoints } = file;
   const start = startOf(events[0]);
   const progress = verifyLinks(events, start);

@@ -8,6 +8,12 @@ export interface AuditSigningKey {
   privateKey: KeyObject;
   /** base64 of the raw 32-byte Ed25519 public key (`auditPublicKey`). */
   publicKey: string;
+  /**
+   * Every public key whose checkpoints are accepted, this one first; with `DATABASE_URL`, also
+   * those derived from the other keys of the keyring, so that checkpoints signed before the
+   * first encryption key changed (key rotation) still verify and are extended.
+   */
+  accepted: string[];
 }
 
 export interface AuditSigningKeyOptions {
@@ -18,6 +24,8 @@ export interface AuditSigningKeyOptions {
   external: boolean;
   /** The first (active) key of the keyring, raw: the HKDF input when `external`. */
   firstEncryptionKey: Buffer;
+  /** The keyring's other keys, raw (older ones after a rotation). */
+  otherEncryptionKeys?: Buffer[];
 }
 
 /** HKDF `info` of the derived signing seed. */
@@ -39,11 +47,22 @@ export async function loadAuditSigningKey(options: AuditSigningKeyOptions): Prom
   if (options.configured) {
     seed = seedOf(options.configured, 'SGW_AUDIT_SIGNING_KEY');
   } else if (options.external) {
-    seed = Buffer.from(hkdfSync('sha256', options.firstEncryptionKey, Buffer.alloc(0), DERIVATION_INFO, 32));
+    seed = derivedSeed(options.firstEncryptionKey);
   } else {
     const file = path.join(options.dataDir, 'audit-signing.key');
     seed = seedOf(await readOrCreateKeyFile(file, () => randomBytes(32).toString('base64')), file);
   }
   const privateKey = signingKeyFromSeed(seed);
-  return { privateKey, publicKey: rawPublicKeyOf(privateKey) };
+  const publicKey = rawPublicKeyOf(privateKey);
+  const derived = options.external
+    ? [options.firstEncryptionKey, ...(options.otherEncryptionKeys ?? [])].map((k) =>
+        rawPublicKeyOf(signingKeyFromSeed(derivedSeed(k))),
+      )
+    : [];
+  return { privateKey, publicKey, accepted: [...new Set([publicKey, ...derived])] };
+}
+
+/** The signing seed derived from an encryption key (HKDF-SHA256, no salt). */
+function derivedSeed(encryptionKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), DERIVATION_INFO, 32));
 }

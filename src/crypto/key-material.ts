@@ -60,6 +60,12 @@ export async function loadKeyMaterial(options: KeyMaterialOptions): Promise<KeyM
     dataDir: options.dataDir,
     external: options.external,
     firstEncryptionKey: firstKey,
+    otherEncryptionKeys: description
+      .split(',')
+      .slice(1)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map((entry) => Buffer.from(entry.slice(entry.indexOf(':') + 1), 'base64')),
   });
   return { keyring, auditHmacKey: hmac, auditSigning };
 }

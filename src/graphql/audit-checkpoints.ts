@@ -20,6 +20,11 @@ builder.queryFields((t) => ({
     description: 'base64 of the raw 32-byte Ed25519 public key that signs audit checkpoints',
     resolve: (_root, _args, ctx) => ctx.services.audit.publicKeyFor(principalOf(ctx)),
   }),
+  auditPublicKeys: t.stringList({
+    description:
+      'Every public key whose checkpoints the gateway accepts: auditPublicKey first, then those derived from older keys of SGW_ENCRYPTION_KEYS (checkpoints signed before a key rotation)',
+    resolve: (_root, _args, ctx) => ctx.services.audit.publicKeysFor(principalOf(ctx)),
+  }),
   auditCheckpoints: t.field({
     type: [AuditCheckpointObject],
     description: 'Signed checkpoints, newest first; `before` (an event id) pages to older ones',

@@ -168,6 +168,41 @@ describe('the signing key', () => {
   );
 });
 
+describe.skipIf(!process.env.DATABASE_URL)(
+  'a rotation of the first encryption key (derived signing key)',
+  () => {
+    it('keeps older checkpoints valid and extends them with the new key', async () => {
+      const old = Keyring.generateDescription('k1');
+      const before = await startTestGateway({ env: { SGW_ENCRYPTION_KEYS: old } });
+      await before.ok('mutation { createSecret(name: "rot", values: {k: "v"}) { id } }');
+      await before.gateway.services.audit.checkpointNow(true);
+      const oldKey = (await before.ok<{ auditPublicKey: string }>('{ auditPublicKey }')).auditPublicKey;
+      await before.gateway.close();
+      const after = await startTestGateway({
+        database: before.database,
+        env: { SGW_ENCRYPTION_KEYS: `${Keyring.generateDescription('k2')},${old}` },
+      });
+      try {
+        const keys = await after.ok<{ auditPublicKey: string; auditPublicKeys: string[] }>(
+          '{ auditPublicKey auditPublicKeys }',
+        );
+        expect(keys.auditPublicKey).not.toBe(oldKey);
+        expect(keys.auditPublicKeys).toEqual([keys.auditPublicKey, oldKey]);
+        await after.ok('mutation { updateSecret(name: "rot", values: {k: "w"}) { id } }');
+        expect(await after.gateway.services.audit.checkpointNow(true)).toHaveLength(1);
+        const list = await checkpointsOf(after);
+        expect(signedBy(keys.auditPublicKey, list[0])).toBe(true);
+        expect(signedBy(oldKey, list[1])).toBe(true);
+        const report = (await after.ok('{ verifyAuditChain(full: true) { ok problem } }')).verifyAuditChain;
+        expect(report).toEqual({ ok: true, problem: null });
+      } finally {
+        await after.close();
+        await before.database.drop();
+      }
+    });
+  },
+);
+
 describe.skipIf(!process.env.DATABASE_URL)('two gateways on one database', () => {
   let a: TestGateway;
   let b: TestGateway;

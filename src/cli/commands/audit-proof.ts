@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type ExportReport, parseAuditExport, verifyAuditExport } from '../audit-export-verification.js';
 import { badInput, CliError, usageError } from '../cli-error.js';
-import { type Command, stringOption } from '../command.js';
+import { type Command, listOption, stringOption } from '../command.js';
 import type { GatewayClient } from '../gateway-client.js';
 import type { Output } from '../output.js';
 
@@ -83,8 +83,10 @@ const exportCommand: Command = {
     const last = await exportEvents(client, stream, after);
     const upTo = Math.max(Number(last), Number(newest[0]?.lastEventId ?? 0));
     for (const c of await checkpointsUpTo(client, Number(after), upTo)) await writeLine(stream, c);
-    const { auditPublicKey } = await client.request<{ auditPublicKey: string }>('{ auditPublicKey }');
-    await writeLine(stream, { auditPublicKey });
+    const keys = await client.request<{ auditPublicKey: string; auditPublicKeys: string[] }>(
+      '{ auditPublicKey auditPublicKeys }',
+    );
+    await writeLine(stream, keys);
     if (file) {
       (stream as NodeJS.WritableStream).end();
       await once(stream, 'finish');
@@ -122,7 +124,12 @@ const verifyCommand: Command = {
     'Without --public-key, the key the export ends with is used (pass a key you trust to rule out a forged file).',
   options: [
     { name: 'file', kind: 'string', value: 'FILE', help: 'the export (sgw audit export --out FILE)' },
-    { name: 'public-key', kind: 'string', value: 'BASE64', help: 'auditPublicKey of the gateway' },
+    {
+      name: 'public-key',
+      kind: 'list',
+      value: 'BASE64',
+      help: 'auditPublicKey of the gateway (repeatable: older keys of a rotation)',
+    },
     {
       name: 'checkpoints',
       kind: 'string',
@@ -137,16 +144,17 @@ const verifyCommand: Command = {
     const parsed = await readExport(path);
     const earlier = stringOption(context, 'checkpoints');
     if (earlier) parsed.checkpoints.push(...(await readExport(earlier)).checkpoints);
-    const given = stringOption(context, 'public-key');
-    const key = given ?? parsed.publicKey;
-    if (!key) throw badInput('no --public-key, and the file does not end with the exporting gateway’s key');
+    const given = listOption(context, 'public-key');
+    const key = given.length ? given : parsed.publicKeys;
+    if (!key.length)
+      throw badInput('no --public-key, and the file does not end with the exporting gateway’s key');
     let report: ExportReport;
     try {
       report = verifyAuditExport(parsed, key);
     } catch (error) {
       throw badInput((error as Error).message);
     }
-    const source = given ? 'from --public-key' : 'from the file';
+    const source = given.length ? 'from --public-key' : 'from the file';
     context.out.result(report, () => (report.ok ? printReport(context.out, report, source) : undefined));
     if (!report.ok) {
       const where = report.firstBrokenId ? `first bad event ${report.firstBrokenId}: ` : '';

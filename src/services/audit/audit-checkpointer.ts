@@ -76,13 +76,15 @@ async function coveredHashes(trx: Executor, from: AuditHead, head: AuditHead): P
  * checkpoint, itself checked against this gateway's key. Returns what it stored.
  */
 async function makeCheckpoints(deps: AuditCheckpointerDeps, wait: boolean): Promise<AuditCheckpoint[]> {
-  const publicKey = publicKeyFromRaw(deps.signing.publicKey);
+  const publicKey = deps.signing.accepted.map(publicKeyFromRaw);
   return deps.db.transaction().execute(async (trx) => {
     if (!(await tryCheckpointLock(trx, wait))) return [];
     const { head } = await readCheckpointLag(trx);
     const [newest] = await listAuditCheckpoints(trx, { limit: 1 });
     if (newest && !checkpointSignatureHolds(publicKey, newest))
-      throw new UnsignableChainError(`checkpoint ${newest.id} does not carry this gateway's signature`);
+      throw new UnsignableChainError(
+        `checkpoint ${newest.id} does not carry this gateway's signature (a changed SGW_AUDIT_SIGNING_KEY or first encryption key, or a forged row)`,
+      );
     const from = newest ? { lastId: Number(newest.lastEventId), lastHash: newest.lastHash } : GENESIS_HEAD;
     if (head.lastId <= from.lastId) return [];
     const covered = await coveredHashes(trx, from, head);
@@ -95,10 +97,17 @@ async function makeCheckpoints(deps: AuditCheckpointerDeps, wait: boolean): Prom
   });
 }
 
+/** Logs why no checkpoint was made: refused (the chain does not extend the last one) or failed. */
+function logProblem(log: Logger, error: unknown): void {
+  const message = (error as Error).message;
+  if (error instanceof UnsignableChainError) log.error('audit checkpoint refused', { problem: message });
+  else log.warn('audit checkpoint failed', { error: message });
+}
+
 /** Raises `highWater` with every correctly signed checkpoint another replica publishes. */
 async function raiseFromFeed(
   feed: AsyncIterableIterator<unknown>,
-  publicKey: KeyObject,
+  publicKey: KeyObject[],
   highWater: CheckpointHighWater,
 ): Promise<void> {
   for await (const message of feed) {
@@ -122,7 +131,7 @@ export function createAuditCheckpointer(deps: AuditCheckpointerDeps) {
   let running: Promise<unknown> | undefined;
   let lastProblem: string | undefined;
   let feed: AsyncIterableIterator<unknown> | undefined;
-  const publicKey = publicKeyFromRaw(deps.signing.publicKey);
+  const publicKey = deps.signing.accepted.map(publicKeyFromRaw);
 
   async function checkpointNow(wait = false): Promise<AuditCheckpoint[]> {
     const made = await makeCheckpoints(deps, wait);
@@ -149,17 +158,15 @@ export function createAuditCheckpointer(deps: AuditCheckpointerDeps) {
   }
 
   function report(error: unknown): void {
-    const message = (error as Error).message;
-    if (message === lastProblem) return;
-    lastProblem = message;
-    if (error instanceof UnsignableChainError)
-      deps.log.error('audit checkpoint refused', { problem: message });
-    else deps.log.warn('audit checkpoint failed', { error: message });
+    if ((error as Error).message !== lastProblem) logProblem(deps.log, error);
+    lastProblem = (error as Error).message;
   }
 
   return {
     highWater,
     publicKey: deps.signing.publicKey,
+    /** Every public key whose checkpoints are accepted, the current one first. */
+    acceptedKeys: deps.signing.accepted,
     /** Makes the missing checkpoints now; [] when another replica holds the lock (`wait`: after it). */
     checkpointNow,
     start(): void {

@@ -19,6 +19,8 @@ export interface AuditQueryDeps {
   verify(options: { full?: boolean }): Promise<AuditVerification>;
   /** base64 of the raw Ed25519 public key checkpoints are signed with. */
   publicKey: string;
+  /** Every public key whose checkpoints are accepted, the current one first. */
+  acceptedKeys: string[];
   /** The feed, unchecked (`subscribeAuditFeed` bound to its bus). */
   subscribe(filter: AuditFilter | null | undefined, after?: string | null): AsyncGenerator<AuditEvent>;
 }
@@ -112,6 +114,11 @@ export function createAuditQueryService(deps: AuditQueryDeps) {
     publicKeyFor: async (principal: Principal): Promise<string> => {
       await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
       return deps.publicKey;
+    },
+    /** Every accepted checkpoint key (current first), for ADMIN and AUDITOR. */
+    publicKeysFor: async (principal: Principal): Promise<string[]> => {
+      await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
+      return deps.acceptedKeys;
     },
     subscribeFor: (principal: Principal, filter: AuditFilter | null, after: string | null) =>
       subscribeAuditFor(deps, principal, filter, after),

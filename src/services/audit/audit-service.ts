@@ -77,7 +77,7 @@ export function createAuditService(parts: AuditServiceParts) {
   });
   const verifierDeps = {
     db,
-    publicKey: publicKeyFromRaw(checkpointer.publicKey),
+    publicKeys: checkpointer.acceptedKeys.map(publicKeyFromRaw),
     highWater: checkpointer.highWater,
   };
   const verify = (options: { full?: boolean } = {}) => verifyAuditLog(verifierDeps, options);
@@ -91,6 +91,7 @@ export function createAuditService(parts: AuditServiceParts) {
       ...{ db, authorize, verifications, verify },
       subscribe: trail.subscribe,
       publicKey: checkpointer.publicKey,
+      acceptedKeys: checkpointer.acceptedKeys,
     }),
   };
 }

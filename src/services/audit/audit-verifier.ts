@@ -31,7 +31,8 @@ export interface AuditVerification extends AuditChainReport {
 
 export interface AuditVerifierDeps {
   db: Db;
-  publicKey: KeyObject;
+  /** The keys whose checkpoint signatures are accepted (the current one and, derived, older ones). */
+  publicKeys: KeyObject[];
   highWater: CheckpointHighWater;
 }
 
@@ -131,7 +132,7 @@ function checkpointFailure(
   recent: AuditCheckpoint[],
   floor: number,
 ): Failure | null {
-  const forged = recent.find((c) => !checkpointSignatureHolds(deps.publicKey, c));
+  const forged = recent.find((c) => !checkpointSignatureHolds(deps.publicKeys, c));
   if (forged)
     return {
       firstBrokenId: null,

@@ -53,15 +53,16 @@ export function signCheckpoint(key: KeyObject, lastEventId: string | number, las
   return sign(null, Buffer.from(checkpointText(lastEventId, lastHash), 'utf8'), key).toString('base64');
 }
 
-/** Whether `signature` is the key's signature of the checkpoint's text (false for malformed input). */
+/** Whether `signature` is one of the keys' signature of the checkpoint's text (false for malformed input). */
 export function checkpointSignatureHolds(
-  publicKey: KeyObject,
+  publicKey: KeyObject | readonly KeyObject[],
   checkpoint: Pick<AuditCheckpoint, 'lastEventId' | 'lastHash' | 'signature'>,
 ): boolean {
   try {
     const text = Buffer.from(checkpointText(checkpoint.lastEventId, checkpoint.lastHash), 'utf8');
     const signature = Buffer.from(checkpoint.signature, 'base64');
-    return signature.length === 64 && verify(null, text, publicKey, signature);
+    const keys = Array.isArray(publicKey) ? publicKey : [publicKey as KeyObject];
+    return signature.length === 64 && keys.some((key) => verify(null, text, key, signature));
   } catch {
     return false;
   }
