@@ -52,6 +52,21 @@ const envSchema = z.object({
     .describe('bootstrap admin token'),
   SGW_ENCRYPTION_KEYS: optionalString.describe('keyring kid:base64key,…; first is active'),
   SGW_AUDIT_HMAC_KEY: optionalString.describe('key for HMAC fingerprints of values in audit events'),
+  SGW_AUDIT_SIGNING_KEY: optionalString
+    .refine(
+      (v) => v === undefined || Buffer.from(v.trim(), 'base64').length === 32,
+      'must be base64 of a 32-byte Ed25519 seed',
+    )
+    .describe(
+      'Ed25519 seed (base64, 32 bytes) signing audit checkpoints; unset: generated into SGW_DATA_DIR, or derived from the first encryption key with DATABASE_URL',
+    ),
+  SGW_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000)
+    .default(10_000)
+    .describe('longest time an appended audit event waits for a signed checkpoint (ms)'),
   SGW_SECRETS_STORE: z
     .enum(SECRETS_STORE_KINDS)
     .default('sql')
@@ -177,6 +192,10 @@ export interface Config {
   adminToken: string | undefined;
   encryptionKeys: string | undefined;
   auditHmacKey: string | undefined;
+  /** `SGW_AUDIT_SIGNING_KEY`: base64 Ed25519 seed; undefined: generated or derived. */
+  auditSigningKey: string | undefined;
+  /** Longest wait of an appended audit event for a signed checkpoint. */
+  auditCheckpointIntervalMs: number;
   secretsStore: SecretsStoreKind;
   /** `SGW_SECRETS_STORE_<OPTION>` variables, keyed by lower-case option name (e.g. `region_name`). */
   secretsStoreOptions: Record<string, string>;
@@ -249,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.SGW_ADMIN_TOKEN,
     encryptionKeys: e.SGW_ENCRYPTION_KEYS,
     auditHmacKey: e.SGW_AUDIT_HMAC_KEY,
+    auditSigningKey: e.SGW_AUDIT_SIGNING_KEY,
+    auditCheckpointIntervalMs: e.SGW_AUDIT_CHECKPOINT_INTERVAL_MS,
     secretsStore: e.SGW_SECRETS_STORE,
     secretsStoreOptions,
     secretValidationLevel: e.SGW_SECRET_VALIDATION_LEVEL,

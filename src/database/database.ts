@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
+import type { AuditCheckpointsTable, AuditVerificationTable } from './tables/audit-checkpoints-table.js';
 import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
 import type { AuditSinkCursorsTable } from './tables/audit-sink-cursors-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
@@ -27,6 +28,8 @@ export interface Database {
   audit_head: AuditHeadTable;
   audit_pending: AuditPendingTable;
   audit_sink_cursors: AuditSinkCursorsTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_verification: AuditVerificationTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
   store_identity: StoreIdentityTable;

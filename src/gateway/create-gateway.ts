@@ -7,6 +7,7 @@ import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { endpointPolicyOf } from '../security/endpoint-policy.js';
+import { createAuditCheckpointer } from '../services/audit/audit-checkpointer.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
 import { buildAuditSinks, startAuditSinks } from '../services/audit/sinks/audit-sinks.js';
 import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
@@ -56,11 +57,16 @@ function wireAudit(infra: Infrastructure) {
     publishedOnCommit: !config.redisUrl,
   });
   const authorize = createAuthorize({ recordDenial: trail.record });
-  const audit = createAuditService({ trail, db, authorize });
+  const checkpointer = createAuditCheckpointer({
+    ...{ db, bus, channels, log },
+    signing: keys.auditSigning,
+    intervalMs: config.auditCheckpointIntervalMs,
+  });
+  const audit = createAuditService({ trail, db, authorize, checkpointer });
   const subscriptions = createSubscriptionRegistry();
   const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions });
   const tokens = createTokensService({ db, audit, authorize, access });
-  return { audit, authorize, tokens, subscriptions, access };
+  return { audit, authorize, tokens, subscriptions, access, checkpointer };
 }
 
 /**
@@ -70,7 +76,7 @@ function wireAudit(infra: Infrastructure) {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const infra = await openInfrastructure(config, options);
-  const { audit, authorize, tokens, subscriptions, access } = wireAudit(infra);
+  const { audit, authorize, tokens, subscriptions, access, checkpointer } = wireAudit(infra);
   let generatedAdminToken: string | undefined;
   let opened: Awaited<ReturnType<typeof openCentralStore>>;
   let sinks: ReturnType<typeof buildAuditSinks>;
@@ -98,6 +104,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     leaseMs: config.auditSinkLeaseMs,
     onDelivered: infra.metrics.auditSinkDelivered,
   });
+  checkpointer.start();
   const ready = () => isReady(infra);
   const authFailures = createAuthFailureThrottle({
     record: audit.record,
@@ -119,6 +126,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
     await sinkRunners.stop();
+    await checkpointer.stop();
     await closeInfrastructure(infra);
   }
   const { metrics, database, bus, log } = infra;

@@ -48,6 +48,7 @@ export async function openInfrastructure(
   const keys = await loadKeyMaterial({
     encryptionKeys: config.encryptionKeys,
     auditHmacKey: config.auditHmacKey,
+    auditSigningKey: config.auditSigningKey,
     dataDir: config.dataDir,
     external: Boolean(config.databaseUrl),
   });

@@ -5,6 +5,7 @@ import './stacks.js';
 import './secrets.js';
 import './audit.js';
 import './audit-sinks.js';
+import './audit-checkpoints.js';
 import './managed-secrets.js';
 import './migration.js';
 
