@@ -69,6 +69,18 @@ const envSchema = z.object({
     .describe('secret back-end call timeout'),
   SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
   SGW_MIGRATION_LEASE_MS: z.coerce.number().int().min(500).default(10_000).describe('migration job lease'),
+  SGW_STORE_COLLECT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60_000)
+    .describe('remote store: how often a replica collects orphaned entries and versions of writes that never committed'),
+  SGW_STORE_COLLECT_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(120_000)
+    .describe('remote store: age of a write intent before the collector treats its writer as gone'),
   SGW_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -140,6 +152,9 @@ export interface Config {
   backendTimeoutMs: number;
   migrationParallelism: number;
   migrationLeaseMs: number;
+  /** Remote store: interval of the orphan collector, and the age at which it takes an intent over. */
+  storeCollectIntervalMs: number;
+  storeCollectGraceMs: number;
   /** Largest request body accepted on POST /graphql (and WebSocket message), in bytes. */
   maxBodyBytes: number;
   /** Secret value reads per second per principal; 0 disables the limit. */
@@ -197,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
     migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
+    storeCollectIntervalMs: e.SGW_STORE_COLLECT_INTERVAL_MS,
+    storeCollectGraceMs: e.SGW_STORE_COLLECT_GRACE_MS,
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,
     valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
     valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),

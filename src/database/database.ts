@@ -9,6 +9,7 @@ import type { SecretValuesTable } from './tables/secret-values-table.js';
 import type { SecretsTable } from './tables/secrets-table.js';
 import type { StackComponentsTable } from './tables/stack-components-table.js';
 import type { StacksTable } from './tables/stacks-table.js';
+import type { StoreCollectorLeaseTable, StoreWriteIntentsTable } from './tables/store-write-intents-table.js';
 import type { TokensTable } from './tables/tokens-table.js';
 
 /** Every table of the gateway's database. */
@@ -26,6 +27,8 @@ export interface Database {
   audit_pending: AuditPendingTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
+  store_write_intents: StoreWriteIntentsTable;
+  store_collector_lease: StoreCollectorLeaseTable;
 }
 
 export type Db = Kysely<Database>;

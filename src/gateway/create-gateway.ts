@@ -80,10 +80,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
   const { store, sqlBackend } = opened;
   const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
-  const { services, worker } = wireServices({
+  const { services, worker, collector } = wireServices({
     ...{ infra, store, resealStore, audit, authorize, tokens, subscriptions },
   });
   worker.start();
+  collector.start();
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
@@ -104,6 +105,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   async function close(): Promise<void> {
     await worker.stop();
+    await collector.stop();
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();

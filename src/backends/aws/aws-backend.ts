@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -36,6 +37,7 @@ import {
   tagsOf,
   valuesOf,
 } from './aws-entry-rules.js';
+import { currentAwsVersionId, getAwsVersion, getAwsVersionValues, restoreAwsVersion } from './aws-versions.js';
 
 export interface AwsBackendOptions {
   region: string;
@@ -125,18 +127,22 @@ async function describe(aws: Aws, name: string) {
   }
 }
 
-async function createEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** Creates the secret; the VersionId of its first version. */
+async function createEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
+  const token = randomUUID();
   try {
     await aws.client.send(
       new CreateSecretCommand({
         Name: entry.name,
         SecretString: payloadFromValues(entry.values),
         Tags: tagsOf(entry.metadata),
+        ClientRequestToken: token,
       }),
       signal(aws),
     );
+    return token;
   } catch (error) {
     if (errorName(error) === 'ResourceExistsException')
       throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
@@ -189,14 +195,17 @@ async function getValues(aws: Aws, names: string[]): Promise<Map<string, SecretV
   return found;
 }
 
-async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** A new AWSCURRENT version (ClientRequestToken = its VersionId) and the tags; the VersionId. */
+async function updateEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   const current = await describe(aws, entry.name);
   if (!current) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  const token = randomUUID();
   try {
+    const payload = payloadFromValues(entry.values);
     await aws.client.send(
-      new PutSecretValueCommand({ SecretId: entry.name, SecretString: payloadFromValues(entry.values) }),
+      new PutSecretValueCommand({ SecretId: entry.name, SecretString: payload, ClientRequestToken: token }),
       signal(aws),
     );
   } catch (error) {
@@ -205,6 +214,7 @@ async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
     throw error;
   }
   await retag(aws, entry, metadataOf(current.Tags));
+  return token;
 }
 
 /** Removes the tags `entry` no longer has and sets the new or changed ones. */
@@ -271,12 +281,18 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
   const aws: Aws = { client: clientFor(options), timeoutMs: options.timeoutMs };
   return {
     kind: 'aws',
-    create: (entry) => createEntry(aws, entry),
+    create: async (entry) => void (await createEntry(aws, entry)),
     get: (name) => getEntry(aws, name),
     getValues: (names) => getValues(aws, names),
-    update: (entry) => updateEntry(aws, entry),
+    update: async (entry) => void (await updateEntry(aws, entry)),
     delete: (name) => deleteEntry(aws, name),
     list: (query) => listEntries(aws, query),
+    createVersioned: (entry) => createEntry(aws, entry),
+    putVersion: (entry) => updateEntry(aws, entry),
+    getVersion: (name, versionId) => getAwsVersion(aws, name, versionId),
+    getVersionValues: (pins) => getAwsVersionValues(aws, pins),
+    currentVersionId: (name) => currentAwsVersionId(aws, name),
+    restoreVersion: (name, versionId) => restoreAwsVersion(aws, name, versionId),
     close: async () => aws.client.destroy(),
   };
 }

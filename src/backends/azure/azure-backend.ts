@@ -6,13 +6,13 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
-  payloadFromValues,
   type SecretBackend,
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
+import { currentAzureVersionId, getAzureVersion, restoreAzureVersion, setAzureVersion } from './azure-versions.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
@@ -90,17 +90,15 @@ async function exists(azure: Azure, name: string): Promise<boolean> {
   }
 }
 
-async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+/** A new secret (its first version); the version's id. */
+async function createEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   // setSecret overwrites; Key Vault has no create-only call, so check first.
   if (await exists(azure, entry.name))
     throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
   try {
-    await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-      tags: { ...entry.metadata },
-      ...signal(azure),
-    });
+    return await setAzureVersion(azure, entry.name, entry.values, entry.metadata);
   } catch (error) {
     // Deleted by another tool but not purged: the name stays taken until purged or recovered.
     if (statusOf(error) === 409)
@@ -129,15 +127,13 @@ async function getEntry(azure: Azure, name: string): Promise<BackendEntry | unde
   }
 }
 
-async function updateEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+/** A new version; its id. */
+async function updateEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   if (!(await exists(azure, entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
   // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
-  await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-    tags: { ...entry.metadata },
-    ...signal(azure),
-  });
+  return setAzureVersion(azure, entry.name, entry.values, entry.metadata);
 }
 
 async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
@@ -190,10 +186,15 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
   const azure: Azure = { client: azureSecretClient(options), timeoutMs: options.timeoutMs };
   return {
     kind: 'azure',
-    create: (entry) => createEntry(azure, entry),
+    create: async (entry) => void (await createEntry(azure, entry)),
     get: (name) => getEntry(azure, name),
-    update: (entry) => updateEntry(azure, entry),
+    update: async (entry) => void (await updateEntry(azure, entry)),
     delete: (name) => deleteEntry(azure, name),
     list: (query) => listEntries(azure, query),
+    createVersioned: (entry) => createEntry(azure, entry),
+    putVersion: (entry) => updateEntry(azure, entry),
+    getVersion: (name, versionId) => getAzureVersion(azure, name, versionId),
+    currentVersionId: (name) => currentAzureVersionId(azure, name),
+    restoreVersion: (name, versionId) => restoreAzureVersion(azure, name, versionId),
   };
 }

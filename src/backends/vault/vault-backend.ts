@@ -25,6 +25,13 @@ import {
   type VaultKv,
   writeMetadata,
 } from './vault-kv.js';
+import {
+  currentVaultVersionId,
+  destroyVaultVersions,
+  getVaultVersion,
+  restoreVaultVersion,
+  writtenVersion,
+} from './vault-versions.js';
 
 export interface VaultBackendOptions {
   /** Vault address, e.g. `https://vault.example.com:8200`. */
@@ -127,16 +134,19 @@ function checkSignIn(options: VaultBackendOptions): void {
   }
 }
 
-async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/** Check-and-set 0, then the custom metadata; the version number. */
+async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
+  let version: string;
   try {
     const data = { data: { ...entry.values }, options: { cas: 0 } };
-    await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+    version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
   } catch (error) {
     if (isCasMismatch(error)) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
     throw error;
   }
   if (Object.keys(entry.metadata).length > 0) await writeMetadata(kv, entry.name, entry.metadata);
+  return version;
 }
 
 async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undefined> {
@@ -152,14 +162,16 @@ async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undef
   }
 }
 
-async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/** Check-and-set on the current version (the custom metadata when it changed); the version number. */
+async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
   for (let attempt = 1; ; attempt++) {
     const current = await readMetadata(kv, entry.name);
     if (!current || !isLive(current)) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+    let version: string;
     try {
       const data = { data: { ...entry.values }, options: { cas: current.current_version ?? 0 } };
-      await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+      version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
     } catch (error) {
       // Someone wrote (or deleted) in between: look again, then write on top of that.
       if (isCasMismatch(error) && attempt < CAS_ATTEMPTS) continue;
@@ -167,7 +179,7 @@ async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
     }
     if (!sameMetadata(metadataOf(current.custom_metadata), entry.metadata))
       await writeMetadata(kv, entry.name, entry.metadata);
-    return;
+    return version;
   }
 }
 
@@ -216,10 +228,16 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
   const kv = connectKv(options);
   return {
     kind: 'vault',
-    create: (entry) => createEntry(kv, entry),
+    create: async (entry) => void (await createEntry(kv, entry)),
     get: (name) => getEntry(kv, name),
-    update: (entry) => updateEntry(kv, entry),
+    update: async (entry) => void (await updateEntry(kv, entry)),
     delete: (name) => deleteEntry(kv, name),
     list: (query) => listEntries(kv, query),
+    createVersioned: (entry) => createEntry(kv, entry),
+    putVersion: (entry) => updateEntry(kv, entry),
+    getVersion: (name, versionId) => getVaultVersion(kv, name, versionId),
+    currentVersionId: (name) => currentVaultVersionId(kv, name),
+    restoreVersion: (name, versionId) => restoreVaultVersion(kv, name, versionId),
+    destroyVersions: (name, versionIds) => destroyVaultVersions(kv, name, versionIds),
   };
 }

@@ -19,7 +19,9 @@ import {
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
 import { requireSecretIn } from './stored-secret-lookups.js';
-import { type ValidatedSecret, writeEntry } from './stored-secret-writes.js';
+import { claimIntents, closeIntents, IntentCollectedError } from './store-write-journal.js';
+import type { ValidatedSecret } from './stored-secret-writes.js';
+import { writeEntry } from './versioned-entries.js';
 
 /** What the writes use. */
 export type SecretWriteDeps = Pick<
@@ -68,7 +70,10 @@ export async function createSecret(
   });
 }
 
-/** Creates a checked secret in its own audited transaction; a remote entry written before a failure is discarded. */
+/**
+ * Creates a checked secret in its own audited transaction, its remote entry journaled first; an
+ * entry written before a failure is discarded (after a crash, by the orphan collector).
+ */
 async function createValidated(
   deps: SecretWriteDeps,
   principal: Principal,
@@ -76,10 +81,12 @@ async function createValidated(
 ): Promise<Secret> {
   const id = randomUUID();
   try {
-    return await deps.audit.audited(async (trx, record) => {
-      const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }]);
-      return created;
-    });
+    return await deps.stored.journaled([id], 'create', (intents) =>
+      deps.audit.audited(async (trx, record) => {
+        const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }], intents);
+        return created;
+      }),
+    );
   } catch (error) {
     await deps.stored.discardEntries([id]);
     throw error;
@@ -99,15 +106,29 @@ export async function updateSecret(
   const issues = inputIssues(updateSecretInputSchema, { scope: input.scope });
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
-  return deps.audit.audited(async (trx, record) => {
-    const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
-    if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
-      throw new ConflictError(
-        `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+  // The secret's entry is journaled before the transaction (a remote store's copy-on-write).
+  const target = await deps.stored.findVisible(principal, input.name, input.scope);
+  const { updated, replaced } = await deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
+    deps.audit.audited(async (trx, record) => {
+      const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
+      // Renamed or re-created since the lookup: journal this one instead.
+      if (intents.some((intent) => intent.secretId !== secret.id)) throw new IntentCollectedError();
+      await claimIntents(trx, intents);
+      if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
+        throw new ConflictError(
+          `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+        );
+      }
+      const done = await applyUpdate(deps, { trx, record, principal, secret, input, changes });
+      await closeIntents(
+        trx,
+        intents.map((intent) => intent.id),
       );
-    }
-    return applyUpdate(deps, { trx, record, principal, secret, input, changes });
-  });
+      return { updated: done, replaced: secret.storeVersion };
+    }),
+  );
+  if (replaced !== updated.storeVersion) await deps.stored.retireVersion(updated.id, replaced);
+  return updated;
 }
 
 /** The update of a locked secret inside its transaction: new values, row, entry and event. */
@@ -131,19 +152,22 @@ async function applyUpdate(
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
   const removed = Object.keys(current).filter((k) => !(k in values));
-  const updated = secretFromRow(
-    await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() }),
-  );
-  await writeEntry(deps.store, trx, updated, values);
-  await u.record({
-    actor: u.principal.name,
-    action: 'secret.update',
-    target: secretAuditTarget(updated, {
-      changedKeys: Object.keys(changed).sort(),
-      removedKeys: removed.sort(),
-    }),
-    values: changed,
-  });
+  const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() });
+  const { secret: updated, undo } = await writeEntry(deps.store, trx, secretFromRow(row), values);
+  try {
+    await u.record({
+      actor: u.principal.name,
+      action: 'secret.update',
+      target: secretAuditTarget(updated, {
+        changedKeys: Object.keys(changed).sort(),
+        removedKeys: removed.sort(),
+      }),
+      values: changed,
+    });
+  } catch (error) {
+    await undo().catch(() => undefined);
+    throw error;
+  }
   return updated;
 }
 

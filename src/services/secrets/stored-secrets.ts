@@ -8,6 +8,8 @@ import type { Secret, SecretScope } from './secret.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
+import { journaled, type WriteIntent } from './store-write-journal.js';
+import { retireVersion } from './versioned-entries.js';
 
 /** What the unchecked store access is built from. */
 export interface StoredSecretsDeps {
@@ -48,7 +50,8 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       record: RecordAudit,
       principal: Principal,
       list: Array<ValidatedSecret & { id: string }>,
-    ) => createManyIn(store, trx, record, principal, list),
+      intents?: WriteIntent[],
+    ) => createManyIn(store, trx, record, principal, list, intents),
     replaceIn: (
       trx: Transaction<Database>,
       record: RecordAudit,
@@ -57,6 +60,20 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
     ) => replaceIn(store, trx, record, principal, secret, next),
     discardEntries: (ids: string[]) => discardEntries(store, ids),
+    /**
+     * Runs `write` after committing intents for the remote entries it will write (none for the
+     * SQL store); `write` claims them in its transaction (claimIntents) and its commit closes them.
+     */
+    journaled: <T>(secretIds: string[], kind: WriteIntent['kind'], write: (intents: WriteIntent[]) => Promise<T>) =>
+      store.kind === 'sql'
+        ? write([])
+        : journaled(
+            db,
+            secretIds.map((secretId) => ({ secretId, entryName: store.entryName(secretId), kind })),
+            write,
+          ),
+    /** After a commit: retires the version the write replaced, where the back-end destroys versions. */
+    retireVersion: (secretId: string, versionId: string | null) => retireVersion(store, secretId, versionId),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
       storedValuesMany(store, secrets, trx),

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Database, Db, Executor } from '../../database/database.js';
+
+/**
+ * Remote-store writes journaled before they happen (copy-on-write). An intent row is committed
+ * on its own before the back-end write, claimed (row-locked) by the writer's transaction and
+ * deleted by that transaction's commit; an intent left behind names an entry or version written
+ * by a write that never committed, which the orphan collector repairs. A claimed intent is
+ * locked, so the collector never touches a write in progress.
+ */
+export interface WriteIntent {
+  id: string;
+  secretId: string;
+  entryName: string;
+  kind: 'create' | 'update';
+}
+
+/** The writer's intent was taken over by the collector before it was claimed: start again. */
+export class IntentCollectedError extends Error {
+  constructor() {
+    super('the write intent was collected before the write claimed it');
+    this.name = 'IntentCollectedError';
+  }
+}
+
+/** Commits intents (outside any transaction), before the back-end is written. */
+export async function openIntents(db: Db, intents: Array<Omit<WriteIntent, 'id'>>): Promise<WriteIntent[]> {
+  const opened = intents.map((intent) => ({ ...intent, id: randomUUID() }));
+  if (opened.length === 0) return opened;
+  await db
+    .insertInto('store_write_intents')
+    .values(
+      opened.map((i) => ({ id: i.id, secret_id: i.secretId, entry_name: i.entryName, kind: i.kind })),
+    )
+    .execute();
+  return opened;
+}
+
+/** Locks the writer's intents in its transaction; IntentCollectedError when one is gone. */
+export async function claimIntents(trx: Transaction<Database>, intents: WriteIntent[]): Promise<void> {
+  if (intents.length === 0) return;
+  const rows = await trx
+    .selectFrom('store_write_intents')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      intents.map((i) => i.id),
+    )
+    .forUpdate()
+    .execute();
+  if (rows.length !== intents.length) throw new IntentCollectedError();
+}
+
+/** Deletes intents: in the writer's transaction (its commit closes them), or after a repair. */
+export async function closeIntents(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('store_write_intents').where('id', 'in', ids).execute();
+}
+
+/**
+ * Opens intents, then runs the write that claims them; a write whose intents were collected
+ * before it claimed them (it waited longer than the collector's grace) starts again once.
+ */
+export async function journaled<T>(
+  db: Db,
+  intents: Array<Omit<WriteIntent, 'id'>>,
+  write: (opened: WriteIntent[]) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const opened = await openIntents(db, intents);
+    try {
+      return await write(opened);
+    } catch (error) {
+      if (!(error instanceof IntentCollectedError) || attempt >= 2) throw error;
+    }
+  }
+}
