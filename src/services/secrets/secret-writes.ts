@@ -108,6 +108,7 @@ export async function updateSecret(
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   // The secret's entry is journaled before the transaction (a remote store's copy-on-write).
   const target = await deps.stored.findVisible(principal, input.name, input.scope);
+  if (target) await deps.stored.pinLegacyRow(target);
   const { updated, replaced } = await deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
     deps.audit.audited(async (trx, record) => {
       const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
@@ -153,21 +154,16 @@ async function applyUpdate(
   const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
   const removed = Object.keys(current).filter((k) => !(k in values));
   const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() });
-  const { secret: updated, undo } = await writeEntry(deps.store, trx, secretFromRow(row), values);
-  try {
-    await u.record({
-      actor: u.principal.name,
-      action: 'secret.update',
-      target: secretAuditTarget(updated, {
-        changedKeys: Object.keys(changed).sort(),
-        removedKeys: removed.sort(),
-      }),
-      values: changed,
-    });
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw error;
-  }
+  const updated = await writeEntry(deps.store, trx, secretFromRow(row), values);
+  await u.record({
+    actor: u.principal.name,
+    action: 'secret.update',
+    target: secretAuditTarget(updated, {
+      changedKeys: Object.keys(changed).sort(),
+      removedKeys: removed.sort(),
+    }),
+    values: changed,
+  });
   return updated;
 }
 

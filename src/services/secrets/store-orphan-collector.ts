@@ -64,7 +64,7 @@ type Outcome = 'discarded' | 'repaired' | 'closed' | 'busy';
  * writer holds them): no row means the create never committed (its entry is deleted); a row whose
  * pinned version is not the entry's current one gets the committed values back as current.
  */
-async function collectIntent(deps: OrphanCollectorDeps, id: string): Promise<Outcome> {
+async function collectIntent(deps: Pick<OrphanCollectorDeps, 'db' | 'store'>, id: string): Promise<Outcome> {
   const { db, store } = deps;
   const { backend } = store;
   let retired: { secretId: string; versionId: string } | undefined;
@@ -103,6 +103,23 @@ async function collectIntent(deps: OrphanCollectorDeps, id: string): Promise<Out
 }
 
 const isLockBusy = (error: unknown) => (error as { code?: unknown } | undefined)?.code === LOCK_NOT_AVAILABLE;
+
+/**
+ * Collects these intents now, whatever their age (a write that just failed: its writer is this
+ * caller). A busy one (a writer holds the secret) is left to a later pass.
+ */
+export async function collectIntents(
+  deps: Pick<OrphanCollectorDeps, 'db' | 'store'>,
+  intents: Array<{ id: string }>,
+): Promise<void> {
+  for (const { id } of intents) {
+    try {
+      await collectIntent(deps, id);
+    } catch (error) {
+      if (!isLockBusy(error)) throw error;
+    }
+  }
+}
 
 /**
  * The orphan collector of a remote store: intents older than the grace, one replica at a time

@@ -61,18 +61,21 @@ export async function closeIntents(db: Executor, ids: string[]): Promise<void> {
 
 /**
  * Opens intents, then runs the write that claims them; a write whose intents were collected
- * before it claimed them (it waited longer than the collector's grace) starts again once.
+ * before it claimed them (it waited longer than the collector's grace) starts again once. When
+ * the write fails, `repair` is given its intents (best effort: what it leaves, a collector pass does).
  */
 export async function journaled<T>(
   db: Db,
   intents: Array<Omit<WriteIntent, 'id'>>,
   write: (opened: WriteIntent[]) => Promise<T>,
+  repair: (opened: WriteIntent[]) => Promise<unknown>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const opened = await openIntents(db, intents);
     try {
       return await write(opened);
     } catch (error) {
+      await repair(opened).catch(() => undefined);
       if (!(error instanceof IntentCollectedError) || attempt >= 2) throw error;
     }
   }

@@ -107,18 +107,13 @@ export async function replaceIn(
     schema: next.schema,
     origin: next.origin,
   });
-  const { secret: updated, undo } = await writeEntry(store, trx, secretFromRow(row), next.values);
-  try {
-    await record({
-      actor: principal.name,
-      action: 'secret.update',
-      target: secretAuditTarget(updated, { replaced: true }),
-      values: next.values,
-    });
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw error;
-  }
+  const updated = await writeEntry(store, trx, secretFromRow(row), next.values);
+  await record({
+    actor: principal.name,
+    action: 'secret.update',
+    target: secretAuditTarget(updated, { replaced: true }),
+    values: next.values,
+  });
   return updated;
 }
 

@@ -7,14 +7,9 @@ import { type Secret, secretFromRow } from './secret.js';
 // Copy-on-write writes on a store with versions (aws, gcp, azure, hashicorp): the new values go
 // into a new version of the entry (the entry's current one, so a ZenML server sharing the store
 // reads them), the secret's row pins that version in the same transaction as the rest of the
-// metadata, and reads return the pinned version. A write that fails before its commit puts the
-// pinned values back as the entry's current ones; one that never commits (crash) leaves an intent
-// for the orphan collector. Stores without versions (sql, local, custom) write in place.
-
-/** Undoes a version written by a transaction that then failed (holding the secret's row lock). */
-export type UndoWrite = () => Promise<void>;
-
-const noUndo: UndoWrite = async () => {};
+// metadata, and reads return the pinned version. A write that fails or never commits (crash)
+// leaves its intent (store-write-journal.ts), which the orphan collector repairs: at once after a
+// failure, by a later pass after a crash. Stores without versions (sql, local, custom) write in place.
 
 /** Sets the pinned version of a secret's row; the row. */
 export async function pinStoreVersion(db: Executor, id: string, versionId: string | null) {
@@ -54,33 +49,23 @@ function sameValues(a: SecretValues, b: SecretValues): boolean {
 
 /**
  * Writes a secret's store entry (values and metadata of `updated`) inside `trx`: with versions,
- * a new version pinned in the row (the returned secret carries the pin) and an undo for a
- * transaction that fails after it; without, an update in place (SQL joins `trx`).
+ * a new version pinned in the row (the returned secret carries the pin); without, an update in
+ * place (SQL joins `trx`).
  */
 export async function writeEntry(
   store: CentralStore,
   trx: Transaction<Database>,
   updated: Secret,
   values: SecretValues,
-): Promise<{ secret: Secret; undo: UndoWrite }> {
+): Promise<Secret> {
   const { backend } = store;
   const entry = { name: store.entryName(updated.id), values, metadata: store.entryMetadata(updated) };
   if (!isVersioned(backend)) {
     await backend.update(entry, { trx });
-    return { secret: updated, undo: noUndo };
+    return updated;
   }
-  // A row from before pinning (or of a store just switched): the entry's current version is the committed one.
-  const previous = updated.storeVersion ?? (await backend.currentVersionId(entry.name));
   const versionId = await backend.putVersion(entry);
-  const undo = async () => {
-    if (previous) await restoreCommitted(backend, entry.name, previous);
-  };
-  try {
-    return { secret: secretFromRow(await pinStoreVersion(trx, updated.id, versionId)), undo };
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw error;
-  }
+  return secretFromRow(await pinStoreVersion(trx, updated.id, versionId));
 }
 
 /**
@@ -110,4 +95,21 @@ export async function retireVersion(store: CentralStore, secretId: string, versi
   const { backend } = store;
   if (!versionId || !backend.destroyVersions) return;
   await backend.destroyVersions(store.entryName(secretId), [versionId]).catch(() => undefined);
+}
+
+/**
+ * Pins the entry's current version for a row from before pinning (store_version null), before a
+ * write and outside its transaction, so that a write that fails or never commits can be undone.
+ */
+export async function pinLegacyRow(store: CentralStore, db: Executor, secret: Secret): Promise<void> {
+  const { backend } = store;
+  if (secret.storeVersion || !isVersioned(backend)) return;
+  const current = await backend.currentVersionId(store.entryName(secret.id));
+  if (!current) return;
+  await db
+    .updateTable('secrets')
+    .set({ store_version: current })
+    .where('id', '=', secret.id)
+    .where('store_version', 'is', null)
+    .execute();
 }
