@@ -74,7 +74,9 @@ const envSchema = z.object({
     .int()
     .min(100)
     .default(60_000)
-    .describe('remote store: how often a replica collects orphaned entries and versions of writes that never committed'),
+    .describe(
+      'remote store: how often a replica collects orphaned entries and versions of writes that never committed',
+    ),
   SGW_STORE_COLLECT_GRACE_MS: z.coerce
     .number()
     .int()

@@ -99,7 +99,12 @@ export interface VersionPin {
 
 /** The back-ends with versions: every required versioned call present. */
 export type VersionedBackend = SecretBackend &
-  Required<Pick<SecretBackend, 'createVersioned' | 'putVersion' | 'getVersion' | 'currentVersionId' | 'restoreVersion'>>;
+  Required<
+    Pick<
+      SecretBackend,
+      'createVersioned' | 'putVersion' | 'getVersion' | 'currentVersionId' | 'restoreVersion'
+    >
+  >;
 
 /** Whether a back-end has versions (copy-on-write writes); SQL, local and custom ones do not. */
 export function isVersioned(backend: SecretBackend): backend is VersionedBackend {

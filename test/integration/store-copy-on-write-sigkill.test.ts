@@ -9,7 +9,12 @@ import { createDatabase } from '../../src/database/create-database.js';
 import { createLogger } from '../../src/logger.js';
 import { createOrphanCollector } from '../../src/services/secrets/store-orphan-collector.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
-import { type GatewayProcess, gatewayEnv, postGraphQL, startGatewayProcess } from '../helpers/gateway-process.js';
+import {
+  type GatewayProcess,
+  gatewayEnv,
+  postGraphQL,
+  startGatewayProcess,
+} from '../helpers/gateway-process.js';
 import { type RemoteStoreKindUnderTest, remoteStoreEnv } from '../helpers/remote-store-env.js';
 import { expectWritesDurable, readAllSecrets, startSecretWriters } from '../helpers/secret-writers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -135,7 +140,11 @@ describe.skipIf(!process.env.DATABASE_URL).each<RemoteStoreKindUnderTest>(['aws'
         );
         expect(created.errors).toBeUndefined();
       }
-      const writers = startSecretWriters(first.url, token, { writers: 8, prefix: 'kill', writesPerSecret: 4 });
+      const writers = startSecretWriters(first.url, token, {
+        writers: 8,
+        prefix: 'kill',
+        writesPerSecret: 4,
+      });
       const contenders = startContenders(first.url, token, 4);
       await writers.waitForAcks(120, 30_000);
       expect(await first.stop('SIGKILL')).toBeNull();
@@ -167,7 +176,9 @@ describe.skipIf(!process.env.DATABASE_URL).each<RemoteStoreKindUnderTest>(['aws'
       const currentOf = async () =>
         new Map(
           await Promise.all(
-            rows.map(async (r) => [r.name, (await store.backend.get(store.entryName(r.id)))?.values] as const),
+            rows.map(
+              async (r) => [r.name, (await store.backend.get(store.entryName(r.id)))?.values] as const,
+            ),
           ),
         );
       const before = await currentOf();

@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretBackend } from '../../src/backends/backend.js';
-import { createCentralStore } from '../../src/backends/create-central-store.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
+import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { createLogger } from '../../src/logger.js';
-import { createOrphanCollector, type OrphanCollector } from '../../src/services/secrets/store-orphan-collector.js';
+import {
+  createOrphanCollector,
+  type OrphanCollector,
+} from '../../src/services/secrets/store-orphan-collector.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
@@ -34,7 +37,9 @@ async function installFaults(t: TestGateway): Promise<void> {
     execute function sgw_test_refuse()`.execute(db);
   for (const table of ['audit_pending', 'audit_events'])
     await sql`create trigger sgw_test_fail_audit before insert on ${sql.table(table)}
-      for each row when (new.target::text like '%fail_audit%') execute function sgw_test_refuse()`.execute(db);
+      for each row when (new.target::text like '%fail_audit%') execute function sgw_test_refuse()`.execute(
+      db,
+    );
 }
 
 describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
@@ -42,16 +47,24 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
   let t: TestGateway;
   let store: CentralStore;
   let collector: OrphanCollector;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     fakes = await startCloudFakes();
-    t = await startTestGateway({ env: { ...remoteStoreEnv(fakes, kind), SGW_STORE_COLLECT_INTERVAL_MS: '3600000' } });
+    t = await startTestGateway({
+      env: {
+        ...remoteStoreEnv(fakes, kind),
+        SGW_STORE_COLLECT_INTERVAL_MS: '3600000',
+        SGW_LOG_LEVEL: 'debug',
+      },
+      logLines,
+    });
     await installFaults(t);
     store = await createCentralStore(t.gateway.config, { sqlBackend: unused });
     collector = createOrphanCollector({
       db: t.gateway.database.db,
       store,
-      log: createLogger('silent'),
+      log: createLogger('debug', (line) => logLines.push(line)),
       graceMs: 0,
       intervalMs: 60_000,
     });
@@ -62,14 +75,20 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     await fakes?.close();
   });
 
-  const read = async (name: string) => (await t.ok(`{ secret(name: "${name}") { id version values } }`)).secret;
+  const read = async (name: string) =>
+    (await t.ok(`{ secret(name: "${name}") { id version values } }`)).secret;
   /** What a ZenML server sharing the store reads: the entry's current (latest) values. */
   const backendCurrent = async (id: string) => (await store.backend.get(store.entryName(id)))?.values;
   const intents = () => t.gateway.database.db.selectFrom('store_write_intents').selectAll().execute();
 
   it('a metadata commit that fails leaves the old values whole, and current again in the back-end', async () => {
-    const created = await read((await t.ok('mutation { createSecret(name: "c1", values: {user: "u1", pass: "p1"}) { name } }')).createSecret.name);
-    const failed = await t.gql('mutation { updateSecret(name: "c1", values: {user: "u2", pass: "p2", fail_commit: "x"}) { version } }');
+    const created = await read(
+      (await t.ok('mutation { createSecret(name: "c1", values: {user: "u1", pass: "p1"}) { name } }'))
+        .createSecret.name,
+    );
+    const failed = await t.gql(
+      'mutation { updateSecret(name: "c1", values: {user: "u2", pass: "p2-canary-7f3a", fail_commit: "x"}) { version } }',
+    );
     expect(failed.errors?.length).toBe(1);
     expect(await read('c1')).toEqual({ ...created, values: { user: 'u1', pass: 'p1' } });
     // The new version reached the back-end before the commit failed; the failed write undid it.
@@ -82,12 +101,19 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
   });
 
   it('a write cut off between the back-end write and the commit reads old; the collector makes old current', async () => {
-    const created = await read((await t.ok('mutation { createSecret(name: "c4", values: {user: "u1"}) { name } }')).createSecret.name);
+    const created = await read(
+      (await t.ok('mutation { createSecret(name: "c4", values: {user: "u1"}) { name } }')).createSecret.name,
+    );
     const name = store.entryName(created.id);
     // What a process killed after its back-end write leaves: its intent, and a newer version.
     await t.gateway.database.db
       .insertInto('store_write_intents')
-      .values({ id: '2b0d5e59-6c0e-4d35-9b0a-3f1f4a6f0c01', secret_id: created.id, entry_name: name, kind: 'update' })
+      .values({
+        id: '2b0d5e59-6c0e-4d35-9b0a-3f1f4a6f0c01',
+        secret_id: created.id,
+        entry_name: name,
+        kind: 'update',
+      })
       .execute();
     const secret = { id: created.id, name: 'c4', scope: 'WORKSPACE', ownerId: created.id };
     await store.backend.putVersion?.({ name, values: { user: 'u2' }, metadata: store.entryMetadata(secret) });
@@ -106,7 +132,9 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
   it('a transaction failing after the back-end write (its audit insert refused) is undone at once', async () => {
     await t.ok('mutation { createSecret(name: "c2", values: {token: "t1"}) { id } }');
     const before = await read('c2');
-    const failed = await t.gql('mutation { updateSecret(name: "c2", values: {token: "t2", fail_audit: "x"}) { version } }');
+    const failed = await t.gql(
+      'mutation { updateSecret(name: "c2", values: {token: "t2-canary-7f3a", fail_audit: "x"}) { version } }',
+    );
     expect(failed.errors?.length).toBe(1);
     expect(await read('c2')).toEqual(before);
     // The failed write collected its own intent: the committed values are current again already.
@@ -142,5 +170,10 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect(await store.backend.get(name)).toBeUndefined();
     expect(await store.backend.currentVersionId?.(name)).toBeUndefined();
     expect(await intents()).toEqual([]);
+  });
+
+  it('no value of a failed or repaired write reached the logs', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain('canary-7f3a');
   });
 });

@@ -37,7 +37,7 @@ import {
   tagsOf,
   valuesOf,
 } from './aws-entry-rules.js';
-import { currentAwsVersionId, getAwsVersion, getAwsVersionValues, restoreAwsVersion } from './aws-versions.js';
+import { awsVersionCalls } from './aws-versions.js';
 
 export interface AwsBackendOptions {
   region: string;
@@ -289,10 +289,7 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
     list: (query) => listEntries(aws, query),
     createVersioned: (entry) => createEntry(aws, entry),
     putVersion: (entry) => updateEntry(aws, entry),
-    getVersion: (name, versionId) => getAwsVersion(aws, name, versionId),
-    getVersionValues: (pins) => getAwsVersionValues(aws, pins),
-    currentVersionId: (name) => currentAwsVersionId(aws, name),
-    restoreVersion: (name, versionId) => restoreAwsVersion(aws, name, versionId),
+    ...awsVersionCalls(aws),
     close: async () => aws.client.destroy(),
   };
 }

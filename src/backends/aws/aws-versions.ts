@@ -102,7 +102,11 @@ export async function currentAwsVersionId(aws: AwsVersionCalls, name: string): P
 }
 
 /** Moves AWSCURRENT back to `versionId` (the version it leaves becomes AWSPREVIOUS); returns it. */
-export async function restoreAwsVersion(aws: AwsVersionCalls, name: string, versionId: string): Promise<string> {
+export async function restoreAwsVersion(
+  aws: AwsVersionCalls,
+  name: string,
+  versionId: string,
+): Promise<string> {
   const current = await currentAwsVersionId(aws, name);
   if (current === versionId) return versionId;
   await aws.client.send(
@@ -116,3 +120,11 @@ export async function restoreAwsVersion(aws: AwsVersionCalls, name: string, vers
   );
   return versionId;
 }
+
+/** The versioned reads and the restore of an AWS back-end, for its factory. */
+export const awsVersionCalls = (aws: AwsVersionCalls) => ({
+  getVersion: (name: string, versionId: string) => getAwsVersion(aws, name, versionId),
+  getVersionValues: (pins: VersionPin[]) => getAwsVersionValues(aws, pins),
+  currentVersionId: (name: string) => currentAwsVersionId(aws, name),
+  restoreVersion: (name: string, versionId: string) => restoreAwsVersion(aws, name, versionId),
+});

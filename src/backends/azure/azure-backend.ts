@@ -12,7 +12,12 @@ import {
 } from '../backend.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
-import { currentAzureVersionId, getAzureVersion, restoreAzureVersion, setAzureVersion } from './azure-versions.js';
+import {
+  currentAzureVersionId,
+  getAzureVersion,
+  restoreAzureVersion,
+  setAzureVersion,
+} from './azure-versions.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */

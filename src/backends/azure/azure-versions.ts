@@ -25,7 +25,10 @@ export async function setAzureVersion(
   values: SecretValues,
   tags: Record<string, string>,
 ): Promise<string> {
-  const secret = await azure.client.setSecret(name, payloadFromValues(values), { tags: { ...tags }, ...signal(azure) });
+  const secret = await azure.client.setSecret(name, payloadFromValues(values), {
+    tags: { ...tags },
+    ...signal(azure),
+  });
   const id = secret.properties.version;
   if (!id) throw new Error('Key Vault answered setSecret without a version');
   return id;
@@ -35,7 +38,10 @@ export async function setAzureVersion(
 async function readVersion(azure: AzureVersionCalls, name: string, versionId?: string) {
   if (!NAME_RULE.test(name)) return undefined;
   try {
-    return await azure.client.getSecret(name, { ...(versionId ? { version: versionId } : {}), ...signal(azure) });
+    return await azure.client.getSecret(name, {
+      ...(versionId ? { version: versionId } : {}),
+      ...signal(azure),
+    });
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;
@@ -53,12 +59,19 @@ export async function getAzureVersion(
 }
 
 /** The id of the newest version; undefined when the secret is absent. */
-export async function currentAzureVersionId(azure: AzureVersionCalls, name: string): Promise<string | undefined> {
+export async function currentAzureVersionId(
+  azure: AzureVersionCalls,
+  name: string,
+): Promise<string | undefined> {
   return (await readVersion(azure, name))?.properties.version;
 }
 
 /** Sets the pinned version's value and tags again as the newest version (none when it is newest); its id. */
-export async function restoreAzureVersion(azure: AzureVersionCalls, name: string, versionId: string): Promise<string> {
+export async function restoreAzureVersion(
+  azure: AzureVersionCalls,
+  name: string,
+  versionId: string,
+): Promise<string> {
   if ((await currentAzureVersionId(azure, name)) === versionId) return versionId;
   const pinned = await readVersion(azure, name, versionId);
   if (!pinned) throw new Error(`version ${versionId} of an Azure secret is gone; it cannot be restored`);

@@ -1,6 +1,12 @@
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { payloadFromValues, type SecretValues, valuesFromPayload } from '../backend.js';
-import { GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, payloadText, SECRET_ID_RULE } from './gcp-entry-rules.js';
+import {
+  GRPC_FAILED_PRECONDITION,
+  GRPC_NOT_FOUND,
+  grpcCode,
+  payloadText,
+  SECRET_ID_RULE,
+} from './gcp-entry-rules.js';
 
 // Versions of GCP Secret Manager secrets: every write is AddSecretVersion (version n, the new
 // `latest`); a pinned version is read with AccessSecretVersion(versions/n); `latest` is always the
@@ -17,12 +23,18 @@ export interface GcpVersionCalls {
 const secretPath = (gcp: GcpVersionCalls, name: string) => `${gcp.parent}/secrets/${name}`;
 const call = (gcp: GcpVersionCalls) => ({ timeout: gcp.timeoutMs, maxRetries: 0 });
 /** No secret or version (NOT_FOUND), or a disabled/destroyed one (FAILED_PRECONDITION). */
-const isGone = (error: unknown) => grpcCode(error) === GRPC_NOT_FOUND || grpcCode(error) === GRPC_FAILED_PRECONDITION;
+const isGone = (error: unknown) =>
+  grpcCode(error) === GRPC_NOT_FOUND || grpcCode(error) === GRPC_FAILED_PRECONDITION;
 /** The version number at the end of a version's resource name. */
-const versionIdOf = (resourceName: string | null | undefined) => /\/versions\/([^/]+)$/.exec(resourceName ?? '')?.[1];
+const versionIdOf = (resourceName: string | null | undefined) =>
+  /\/versions\/([^/]+)$/.exec(resourceName ?? '')?.[1];
 
 /** Adds a version holding `values`; its number. */
-export async function addGcpVersion(gcp: GcpVersionCalls, name: string, values: SecretValues): Promise<string> {
+export async function addGcpVersion(
+  gcp: GcpVersionCalls,
+  name: string,
+  values: SecretValues,
+): Promise<string> {
   const [version] = await gcp.client.addSecretVersion(
     { parent: secretPath(gcp, name), payload: { data: Buffer.from(payloadFromValues(values), 'utf8') } },
     call(gcp),
@@ -55,7 +67,10 @@ export async function getGcpVersion(
 export async function currentGcpVersionId(gcp: GcpVersionCalls, name: string): Promise<string | undefined> {
   if (!SECRET_ID_RULE.test(name)) return undefined;
   try {
-    const [version] = await gcp.client.getSecretVersion({ name: `${secretPath(gcp, name)}/versions/latest` }, call(gcp));
+    const [version] = await gcp.client.getSecretVersion(
+      { name: `${secretPath(gcp, name)}/versions/latest` },
+      call(gcp),
+    );
     return versionIdOf(version.name);
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) return undefined;
@@ -64,7 +79,11 @@ export async function currentGcpVersionId(gcp: GcpVersionCalls, name: string): P
 }
 
 /** Makes the pinned payload `latest` again: a new version with it (none when it is latest); its number. */
-export async function restoreGcpVersion(gcp: GcpVersionCalls, name: string, versionId: string): Promise<string> {
+export async function restoreGcpVersion(
+  gcp: GcpVersionCalls,
+  name: string,
+  versionId: string,
+): Promise<string> {
   if ((await currentGcpVersionId(gcp, name)) === versionId) return versionId;
   const values = await getGcpVersion(gcp, name, versionId);
   if (!values) throw new Error(`version ${versionId} of a GCP secret is gone; it cannot be restored`);
@@ -72,10 +91,17 @@ export async function restoreGcpVersion(gcp: GcpVersionCalls, name: string, vers
 }
 
 /** Destroys versions; ones already destroyed or gone are skipped. */
-export async function destroyGcpVersions(gcp: GcpVersionCalls, name: string, versionIds: string[]): Promise<void> {
+export async function destroyGcpVersions(
+  gcp: GcpVersionCalls,
+  name: string,
+  versionIds: string[],
+): Promise<void> {
   for (const versionId of versionIds) {
     try {
-      await gcp.client.destroySecretVersion({ name: `${secretPath(gcp, name)}/versions/${versionId}` }, call(gcp));
+      await gcp.client.destroySecretVersion(
+        { name: `${secretPath(gcp, name)}/versions/${versionId}` },
+        call(gcp),
+      );
     } catch (error) {
       if (!isGone(error)) throw error;
     }

@@ -6,7 +6,8 @@ import { dataPath, isDotSegment, readMetadata, signedIn, statusOf, type VaultKv 
 // pinned data again as a new version (what `vault kv rollback` does); a retired version is
 // destroyed (`destroy/<path>`), beside the mount's own `max_versions` pruning.
 
-const validPath = (name: string) => name.split('/').every((segment) => segment !== '' && !isDotSegment(segment));
+const validPath = (name: string) =>
+  name.split('/').every((segment) => segment !== '' && !isDotSegment(segment));
 const textOf = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** The version number of a KV v2 write's answer (`{data: {version: n}}`). */
@@ -17,14 +18,20 @@ export function writtenVersion(response: unknown): string {
 }
 
 /** The values of version `versionId`; undefined when the key is absent or that version deleted/destroyed. */
-export async function getVaultVersion(kv: VaultKv, name: string, versionId: string): Promise<SecretValues | undefined> {
+export async function getVaultVersion(
+  kv: VaultKv,
+  name: string,
+  versionId: string,
+): Promise<SecretValues | undefined> {
   if (!validPath(name) || !/^[1-9][0-9]*$/.test(versionId)) return undefined;
   try {
     const response = await signedIn(kv, () => kv.client.read(`${dataPath(kv, name)}?version=${versionId}`));
     const data = (response as { data?: { data?: unknown } } | undefined)?.data?.data;
     if (typeof data !== 'object' || data === null) return undefined;
     return Object.fromEntries(
-      Object.entries(data).flatMap(([key, value]) => (value === null || value === undefined ? [] : [[key, textOf(value)]])),
+      Object.entries(data).flatMap(([key, value]) =>
+        value === null || value === undefined ? [] : [[key, textOf(value)]],
+      ),
     );
   } catch (error) {
     if (statusOf(error) === 404) return undefined;

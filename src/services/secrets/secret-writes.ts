@@ -18,8 +18,8 @@ import {
 } from './secret-inputs.js';
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
-import { requireSecretIn } from './stored-secret-lookups.js';
 import { claimIntents, closeIntents, IntentCollectedError } from './store-write-journal.js';
+import { requireSecretIn } from './stored-secret-lookups.js';
 import type { ValidatedSecret } from './stored-secret-writes.js';
 import { writeEntry } from './versioned-entries.js';
 
@@ -83,7 +83,13 @@ async function createValidated(
   try {
     return await deps.stored.journaled([id], 'create', (intents) =>
       deps.audit.audited(async (trx, record) => {
-        const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }], intents);
+        const [created] = await deps.stored.createManyIn(
+          trx,
+          record,
+          principal,
+          [{ ...secret, id }],
+          intents,
+        );
         return created;
       }),
     );

@@ -20,7 +20,14 @@ export interface SecretsServiceDeps {
   /** The unchecked store access this service checks in front of (shared micro-batches). */
   stored: Pick<
     StoredSecrets,
-    'findVisible' | 'valuesOf' | 'storedValues' | 'createManyIn' | 'discardEntries' | 'journaled' | 'retireVersion' | 'pinLegacyRow'
+    | 'findVisible'
+    | 'valuesOf'
+    | 'storedValues'
+    | 'createManyIn'
+    | 'discardEntries'
+    | 'journaled'
+    | 'retireVersion'
+    | 'pinLegacyRow'
   >;
 }
 

@@ -54,7 +54,11 @@ async function takeLease(db: Db, holder: string, ttlMs: number): Promise<boolean
 }
 
 async function releaseLease(db: Db, holder: string): Promise<void> {
-  await db.deleteFrom('store_collector_lease').where('name', '=', LEASE).where('holder', '=', holder).execute();
+  await db
+    .deleteFrom('store_collector_lease')
+    .where('name', '=', LEASE)
+    .where('holder', '=', holder)
+    .execute();
 }
 
 type Outcome = 'discarded' | 'repaired' | 'closed' | 'busy';

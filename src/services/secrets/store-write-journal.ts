@@ -30,9 +30,7 @@ export async function openIntents(db: Db, intents: Array<Omit<WriteIntent, 'id'>
   if (opened.length === 0) return opened;
   await db
     .insertInto('store_write_intents')
-    .values(
-      opened.map((i) => ({ id: i.id, secret_id: i.secretId, entry_name: i.entryName, kind: i.kind })),
-    )
+    .values(opened.map((i) => ({ id: i.id, secret_id: i.secretId, entry_name: i.entryName, kind: i.kind })))
     .execute();
   return opened;
 }

@@ -47,7 +47,9 @@ export async function pinnedValues(
     const found = backend.getVersionValues
       ? await backend.getVersionValues(pins)
       : new Map(
-          await Promise.all(pins.map(async (pin) => [pin.name, await backend.getVersion(pin.name, pin.versionId)] as const)),
+          await Promise.all(
+            pins.map(async (pin) => [pin.name, await backend.getVersion(pin.name, pin.versionId)] as const),
+          ),
         );
     for (const secret of pinned) {
       const values = found.get(store.entryName(secret.id));
@@ -77,7 +79,12 @@ export function createBatchedValues(store: CentralStore): BatchedValues {
       return { id, storeVersion: pin || null };
     });
     return pinnedValues(store, pins).then(
-      (found) => new Map(keys.flatMap((key, i) => (found.has(pins[i].id) ? [[key, found.get(pins[i].id) as SecretValues]] : []))),
+      (found) =>
+        new Map(
+          keys.flatMap((key, i) =>
+            found.has(pins[i].id) ? [[key, found.get(pins[i].id) as SecretValues]] : [],
+          ),
+        ),
     );
   });
   return async (secret) => {

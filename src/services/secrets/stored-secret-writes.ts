@@ -78,11 +78,21 @@ export async function createManyIn(
     trx,
     inserted.map((secret, i) => ({
       id: secret.id,
-      entry: { name: store.entryName(secret.id), values: list[i].values, metadata: store.entryMetadata(secret) },
+      entry: {
+        name: store.entryName(secret.id),
+        values: list[i].values,
+        metadata: store.entryMetadata(secret),
+      },
     })),
   );
-  await closeIntents(trx, intents.map((intent) => intent.id));
-  const secrets = inserted.map((secret) => ({ ...secret, storeVersion: pins.get(secret.id) ?? secret.storeVersion }));
+  await closeIntents(
+    trx,
+    intents.map((intent) => intent.id),
+  );
+  const secrets = inserted.map((secret) => ({
+    ...secret,
+    storeVersion: pins.get(secret.id) ?? secret.storeVersion,
+  }));
   for (const [i, secret] of secrets.entries())
     await record({
       actor: principal.name,

@@ -5,11 +5,11 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Db } from '../../database/database.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import { collectIntents } from './store-orphan-collector.js';
+import { journaled, type WriteIntent } from './store-write-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
-import { journaled, type WriteIntent } from './store-write-journal.js';
-import { collectIntents } from './store-orphan-collector.js';
 import { pinLegacyRow, retireVersion } from './versioned-entries.js';
 
 /** What the unchecked store access is built from. */
@@ -66,7 +66,11 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
      * SQL store); `write` claims them in its transaction (claimIntents) and its commit closes
      * them. When it fails, its intents are collected at once (what it wrote is undone).
      */
-    journaled: <T>(secretIds: string[], kind: WriteIntent['kind'], write: (intents: WriteIntent[]) => Promise<T>) =>
+    journaled: <T>(
+      secretIds: string[],
+      kind: WriteIntent['kind'],
+      write: (intents: WriteIntent[]) => Promise<T>,
+    ) =>
       store.kind === 'sql'
         ? write([])
         : journaled(

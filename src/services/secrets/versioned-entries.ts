@@ -1,5 +1,10 @@
 import type { Transaction } from 'kysely';
-import { isVersioned, type SecretBackend, type SecretValues, type VersionedBackend } from '../../backends/backend.js';
+import {
+  isVersioned,
+  type SecretBackend,
+  type SecretValues,
+  type VersionedBackend,
+} from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Executor } from '../../database/database.js';
 import { type Secret, secretFromRow } from './secret.js';
@@ -27,7 +32,11 @@ export async function pinStoreVersion(db: Executor, id: string, versionId: strin
  * values written as a new version) and the orphan destroyed where the back-end can. Returns the
  * version id now holding the committed values (the pin to keep).
  */
-export async function restoreCommitted(backend: VersionedBackend, name: string, pinned: string): Promise<string> {
+export async function restoreCommitted(
+  backend: VersionedBackend,
+  name: string,
+  pinned: string,
+): Promise<string> {
   const current = await backend.currentVersionId(name);
   if (current === undefined || current === pinned) return pinned;
   const [committed, orphan] = await Promise.all([
@@ -44,7 +53,9 @@ export async function restoreCommitted(backend: VersionedBackend, name: string, 
 
 function sameValues(a: SecretValues, b: SecretValues): boolean {
   const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
 }
 
 /**
@@ -82,7 +93,11 @@ export async function createEntries(
   if (isVersioned(backend)) {
     for (const { id, entry } of entries) pins.set(id, await backend.createVersioned(entry));
     for (const [id, versionId] of pins) await pinStoreVersion(trx, id, versionId);
-  } else if (backend.createMany) await backend.createMany(entries.map((e) => e.entry), { trx });
+  } else if (backend.createMany)
+    await backend.createMany(
+      entries.map((e) => e.entry),
+      { trx },
+    );
   else for (const { entry } of entries) await backend.create(entry, { trx });
   return pins;
 }
@@ -91,7 +106,11 @@ export async function createEntries(
  * Retires the version a committed write left behind (GCP and Vault destroy it; AWS and Azure
  * keep it as the back-end does), after the commit; a failure leaves an unpinned version, no harm.
  */
-export async function retireVersion(store: CentralStore, secretId: string, versionId: string | null): Promise<void> {
+export async function retireVersion(
+  store: CentralStore,
+  secretId: string,
+  versionId: string | null,
+): Promise<void> {
   const { backend } = store;
   if (!versionId || !backend.destroyVersions) return;
   await backend.destroyVersions(store.entryName(secretId), [versionId]).catch(() => undefined);
