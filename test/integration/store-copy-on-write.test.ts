@@ -172,6 +172,34 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect(await intents()).toEqual([]);
   });
 
+  it('a delete removes the entry after its commit; one cut off in between leaves it to the collector', async () => {
+    const gone = await read(
+      (await t.ok('mutation { createSecret(name: "d1", values: {k: "v"}) { name } }')).createSecret.name,
+    );
+    expect(await t.ok('mutation { deleteSecret(name: "d1") }')).toEqual({ deleteSecret: true });
+    expect(await store.backend.get(store.entryName(gone.id))).toBeUndefined();
+    expect(await intents()).toEqual([]);
+
+    // What a process killed after the delete's commit, before the entry's deletion, leaves.
+    const cut = await read(
+      (await t.ok('mutation { createSecret(name: "d2", values: {k: "v"}) { name } }')).createSecret.name,
+    );
+    const name = store.entryName(cut.id);
+    await t.gateway.database.db
+      .insertInto('store_write_intents')
+      .values({
+        id: '3b0d5e59-6c0e-4d35-9b0a-3f1f4a6f0c01',
+        secret_id: cut.id,
+        entry_name: name,
+        kind: 'delete',
+      })
+      .execute();
+    await t.gateway.database.db.deleteFrom('secrets').where('id', '=', cut.id).execute();
+    expect(await collector.collectOnce()).toEqual({ discarded: 1, repaired: 0, closed: 0 });
+    expect(await store.backend.get(name)).toBeUndefined();
+    expect(await intents()).toEqual([]);
+  });
+
   it('no value of a failed or repaired write reached the logs', () => {
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join('\n')).not.toContain('canary-7f3a');

@@ -6,7 +6,7 @@ export interface StoreWriteIntentsTable {
   secret_id: string;
   /** The entry's backend-native name. */
   entry_name: string;
-  /** `create` (a new entry) or `update` (a new version of an entry). */
+  /** `create` (a new entry), `update` (a new version of an entry) or `delete` (after the row's commit). */
   kind: string;
   created_at: ColumnType<Date, Date | undefined, never>;
 }

@@ -213,11 +213,20 @@ export async function deleteSecret(
     target: { kind: 'secret', name, scope },
   });
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
-  return deps.audit.audited(async (trx, record) => {
-    const secret = await requireSecretIn(trx, principal, name, scope, true);
-    await repo.deleteSecret(trx, secret.id);
-    await deps.store.backend.delete(deps.store.entryName(secret.id), { trx });
-    await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(secret) });
+  // A remote entry is deleted after the row's commit (journaled: a crash in between leaves it to
+  // the orphan collector), so no committed secret is ever without its values.
+  const target = await deps.stored.findVisible(principal, name, scope);
+  return deps.stored.journaled(target ? [target.id] : [], 'delete', async (intents) => {
+    const secret = await deps.audit.audited(async (trx, record) => {
+      const locked = await requireSecretIn(trx, principal, name, scope, true);
+      if (intents.some((intent) => intent.secretId !== locked.id)) throw new IntentCollectedError();
+      await claimIntents(trx, intents);
+      await repo.deleteSecret(trx, locked.id);
+      if (intents.length === 0) await deps.store.backend.delete(deps.store.entryName(locked.id), { trx });
+      await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(locked) });
+      return locked;
+    });
+    if (intents.length > 0) await deps.stored.discardDeleted(secret.id, intents);
     return true;
   });
 }

@@ -28,6 +28,7 @@ export interface SecretsServiceDeps {
     | 'journaled'
     | 'retireVersion'
     | 'pinLegacyRow'
+    | 'discardDeleted'
   >;
 }
 

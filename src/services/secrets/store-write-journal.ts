@@ -7,13 +7,15 @@ import type { Database, Db, Executor } from '../../database/database.js';
  * on its own before the back-end write, claimed (row-locked) by the writer's transaction and
  * deleted by that transaction's commit; an intent left behind names an entry or version written
  * by a write that never committed, which the orphan collector repairs. A claimed intent is
- * locked, so the collector never touches a write in progress.
+ * locked, so the collector never touches a write in progress. A delete's intent outlives its
+ * commit: closed once the entry is deleted after it.
  */
 export interface WriteIntent {
   id: string;
   secretId: string;
   entryName: string;
-  kind: 'create' | 'update';
+  /** What the write does to the entry; the collector goes by whether the secret's row exists. */
+  kind: 'create' | 'update' | 'delete';
 }
 
 /** The writer's intent was taken over by the collector before it was claimed: start again. */

@@ -5,12 +5,11 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Db } from '../../database/database.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
-import { collectIntents } from './store-orphan-collector.js';
-import { journaled, type WriteIntent } from './store-write-journal.js';
+import type { WriteIntent } from './store-write-journal.js';
+import { createStoredJournal } from './stored-secret-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
-import { pinLegacyRow, retireVersion } from './versioned-entries.js';
 
 /** What the unchecked store access is built from. */
 export interface StoredSecretsDeps {
@@ -61,28 +60,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
     ) => replaceIn(store, trx, record, principal, secret, next),
     discardEntries: (ids: string[]) => discardEntries(store, ids),
-    /**
-     * Runs `write` after committing intents for the remote entries it will write (none for the
-     * SQL store); `write` claims them in its transaction (claimIntents) and its commit closes
-     * them. When it fails, its intents are collected at once (what it wrote is undone).
-     */
-    journaled: <T>(
-      secretIds: string[],
-      kind: WriteIntent['kind'],
-      write: (intents: WriteIntent[]) => Promise<T>,
-    ) =>
-      store.kind === 'sql'
-        ? write([])
-        : journaled(
-            db,
-            secretIds.map((secretId) => ({ secretId, entryName: store.entryName(secretId), kind })),
-            write,
-            (intents) => collectIntents({ db, store }, intents),
-          ),
-    /** Before an update outside its transaction: a row from before pinning pins the entry's current version. */
-    pinLegacyRow: (secret: Secret) => pinLegacyRow(store, db, secret),
-    /** After a commit: retires the version the write replaced, where the back-end destroys versions. */
-    retireVersion: (secretId: string, versionId: string | null) => retireVersion(store, secretId, versionId),
+    ...createStoredJournal(db, store),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
       storedValuesMany(store, secrets, trx),
