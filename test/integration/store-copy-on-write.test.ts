@@ -200,6 +200,35 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect(await intents()).toEqual([]);
   });
 
+  it('a migration into the store pins every copied entry (one batch) and reads them back', async () => {
+    await t.ok(
+      `mutation($c: JSON!) {
+        registerComponent(type: SECRETS_MANAGER, name: "src", flavor: "vault", configuration: $c) { component { id } }
+        registerStack(name: "src", components: ["src"]) { id }
+      }`,
+      { c: fakes.managerConfig('vault', { scope: 'global' }) },
+    );
+    for (let i = 0; i < 3; i++) fakes.seedGlobal('vault', `m${i}`, { k: `v${i}` });
+    const id = (await t.ok('mutation { startSecretsMigration(stack: "src", onConflict: OVERWRITE) { id } }'))
+      .startSecretsMigration.id;
+    for (let waited = 0; ; waited += 100) {
+      const m = (await t.ok(`{ migration(id: "${id}") { status } }`)).migration;
+      if (m.status === 'SUCCEEDED') break;
+      expect(waited < 20_000 && m.status !== 'FAILED', `migration ${m.status}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = await t.gateway.database.db
+      .selectFrom('secrets')
+      .select(['id', 'name', 'store_version'])
+      .where('name', 'in', ['m0', 'm1', 'm2'])
+      .execute();
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row.store_version).toBe(await store.backend.currentVersionId?.(store.entryName(row.id)));
+      expect((await read(row.name)).values).toEqual({ k: `v${row.name.slice(1)}` });
+    }
+  });
+
   it('no value of a failed or repaired write reached the logs', () => {
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join('\n')).not.toContain('canary-7f3a');

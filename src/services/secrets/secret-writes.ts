@@ -99,6 +99,18 @@ async function createValidated(
   }
 }
 
+/** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */
+function journalTarget(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope: SecretScope | null | undefined,
+): Promise<Secret | undefined> {
+  return deps.store.kind === 'sql'
+    ? Promise.resolve(undefined)
+    : deps.stored.findVisible(principal, name, scope);
+}
+
 /** Merges (or with `replace`, replaces) a secret's values. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT. */
 export async function updateSecret(
   deps: SecretWriteDeps,
@@ -113,7 +125,7 @@ export async function updateSecret(
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   // The secret's entry is journaled before the transaction (a remote store's copy-on-write).
-  const target = await deps.stored.findVisible(principal, input.name, input.scope);
+  const target = await journalTarget(deps, principal, input.name, input.scope);
   if (target) await deps.stored.pinLegacyRow(target);
   const { updated, replaced } = await deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
     deps.audit.audited(async (trx, record) => {
@@ -215,7 +227,7 @@ export async function deleteSecret(
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
   // A remote entry is deleted after the row's commit (journaled: a crash in between leaves it to
   // the orphan collector), so no committed secret is ever without its values.
-  const target = await deps.stored.findVisible(principal, name, scope);
+  const target = await journalTarget(deps, principal, name, scope);
   return deps.stored.journaled(target ? [target.id] : [], 'delete', async (intents) => {
     const secret = await deps.audit.audited(async (trx, record) => {
       const locked = await requireSecretIn(trx, principal, name, scope, true);

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import {
   isVersioned,
   type SecretBackend,
@@ -24,6 +24,14 @@ export async function pinStoreVersion(db: Executor, id: string, versionId: strin
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** Sets the pinned versions of many rows in one statement. */
+async function pinStoreVersions(trx: Transaction<Database>, pins: Map<string, string>): Promise<void> {
+  if (pins.size === 0) return;
+  const rows = sql.join([...pins].map(([id, versionId]) => sql`(${id}::uuid, ${versionId}::text)`));
+  await sql`update secrets set store_version = pins.version_id
+    from (values ${rows}) as pins(id, version_id) where secrets.id = pins.id`.execute(trx);
 }
 
 /**
@@ -92,7 +100,7 @@ export async function createEntries(
   const pins = new Map<string, string>();
   if (isVersioned(backend)) {
     for (const { id, entry } of entries) pins.set(id, await backend.createVersioned(entry));
-    for (const [id, versionId] of pins) await pinStoreVersion(trx, id, versionId);
+    await pinStoreVersions(trx, pins);
   } else if (backend.createMany)
     await backend.createMany(
       entries.map((e) => e.entry),
