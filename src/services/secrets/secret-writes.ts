@@ -72,7 +72,7 @@ export async function createSecret(
 
 /**
  * Creates a checked secret in its own audited transaction, its remote entry journaled first; an
- * entry written before a failure is discarded (after a crash, by the orphan collector).
+ * entry written before a failure is discarded at once (after a crash, by the orphan collector).
  */
 async function createValidated(
   deps: SecretWriteDeps,
@@ -80,23 +80,13 @@ async function createValidated(
   secret: ValidatedSecret,
 ): Promise<Secret> {
   const id = randomUUID();
-  try {
-    return await deps.stored.journaled([id], 'create', (intents) =>
-      deps.audit.audited(async (trx, record) => {
-        const [created] = await deps.stored.createManyIn(
-          trx,
-          record,
-          principal,
-          [{ ...secret, id }],
-          intents,
-        );
-        return created;
-      }),
-    );
-  } catch (error) {
-    await deps.stored.discardEntries([id]);
-    throw error;
-  }
+  // A failure collects the intent at once: the entry of a row that did not commit is deleted.
+  return deps.stored.journaled([id], 'create', (intents) =>
+    deps.audit.audited(async (trx, record) => {
+      const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }], intents);
+      return created;
+    }),
+  );
 }
 
 /** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */

@@ -24,7 +24,6 @@ export interface SecretsServiceDeps {
     | 'valuesOf'
     | 'storedValues'
     | 'createManyIn'
-    | 'discardEntries'
     | 'journaled'
     | 'retireVersion'
     | 'pinLegacyRow'
