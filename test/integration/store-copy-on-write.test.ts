@@ -129,6 +129,51 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect((await read('c4')).values).toEqual({ user: 'u3' });
   });
 
+  /** Makes the next back-end call of `operation` fail (the fakes' own failure injection; none in the Vault fake). */
+  const failNext: Record<string, ((operation: string) => void) | undefined> = {
+    aws: (operation) => fakes.aws.failNext(operation, 'InvalidRequestException', 'injected'),
+    gcp: (operation) => fakes.gcp.failNext(operation, 13, 'injected'),
+    azure: (operation) => fakes.azure.failNext(operation, 400, 'BadParameter', 'injected'),
+  };
+  const WRITE_CALL: Record<string, string> = {
+    aws: 'PutSecretValue',
+    gcp: 'AddSecretVersion',
+    azure: 'setSecret',
+  };
+
+  it.runIf(kind !== 'hashicorp')('a back-end write that fails leaves the old values whole', async () => {
+    const before = await read(
+      (await t.ok('mutation { createSecret(name: "c5", values: {k: "one"}) { name } }')).createSecret.name,
+    );
+    failNext[kind]!(WRITE_CALL[kind]);
+    const failed = await t.gql('mutation { updateSecret(name: "c5", values: {k: "two"}) { version } }');
+    expect(failed.errors?.[0].extensions?.code).toMatch(/^BACKEND_/);
+    expect(await read('c5')).toEqual(before);
+    expect(await backendCurrent(before.id)).toEqual({ k: 'one' });
+    expect(await intents()).toEqual([]);
+  });
+
+  it.runIf(kind === 'aws' || kind === 'gcp')(
+    'a failed commit whose undo fails too reads old; a later collector pass makes old current',
+    async () => {
+      const before = await read(
+        (await t.ok('mutation { createSecret(name: "c6", values: {k: "one"}) { name } }')).createSecret.name,
+      );
+      // The undo's first call after the write: AWS moves AWSCURRENT back, GCP looks up `latest`.
+      failNext[kind]!(kind === 'aws' ? 'UpdateSecretVersionStage' : 'GetSecretVersion');
+      const failed = await t.gql(
+        'mutation { updateSecret(name: "c6", values: {k: "two", fail_commit: "x"}) { version } }',
+      );
+      expect(failed.errors?.length).toBe(1);
+      expect(await read('c6')).toEqual(before);
+      expect(await backendCurrent(before.id)).toEqual({ k: 'two', fail_commit: 'x' });
+      expect(await intents()).toHaveLength(1);
+      expect(await collector.collectOnce()).toEqual({ discarded: 0, repaired: 1, closed: 0 });
+      expect(await backendCurrent(before.id)).toEqual({ k: 'one' });
+      expect(await read('c6')).toEqual(before);
+    },
+  );
+
   it('a transaction failing after the back-end write (its audit insert refused) is undone at once', async () => {
     await t.ok('mutation { createSecret(name: "c2", values: {token: "t1"}) { id } }');
     const before = await read('c2');
