@@ -18,7 +18,7 @@ import {
 } from './secret-inputs.js';
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
-import { claimIntents, closeIntents, IntentCollectedError } from './store-write-journal.js';
+import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
 import { requireSecretIn } from './stored-secret-lookups.js';
 import type { ValidatedSecret } from './stored-secret-writes.js';
 import { writeEntry } from './versioned-entries.js';
@@ -81,12 +81,20 @@ async function createValidated(
 ): Promise<Secret> {
   const id = randomUUID();
   // A failure collects the intent at once: the entry of a row that did not commit is deleted.
-  return deps.stored.journaled([id], 'create', (intents) =>
-    deps.audit.audited(async (trx, record) => {
-      const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }], intents);
-      return created;
-    }),
-  );
+  const create = () =>
+    deps.stored.journaled([id], 'create', (intents) =>
+      deps.audit.audited(async (trx, record) => {
+        const [created] = await deps.stored.createManyIn(
+          trx,
+          record,
+          principal,
+          [{ ...secret, id }],
+          intents,
+        );
+        return created;
+      }),
+    );
+  return retryingCollected(create);
 }
 
 /** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */
@@ -114,14 +122,26 @@ export async function updateSecret(
   const issues = inputIssues(updateSecretInputSchema, { scope: input.scope });
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
-  // The secret's entry is journaled before the transaction (a remote store's copy-on-write).
+  const { updated, replaced } = await retryingCollected(() =>
+    journaledUpdate(deps, principal, input, changes),
+  );
+  if (replaced !== updated.storeVersion) await deps.stored.retireVersion(updated.id, replaced);
+  return updated;
+}
+
+/** The update in its transaction, its remote entry journaled before it (copy-on-write); the pin it replaced. */
+async function journaledUpdate(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  input: UpdateSecretInput,
+  changes: Record<string, string | null>,
+): Promise<{ updated: Secret; replaced: string | null }> {
   const target = await journalTarget(deps, principal, input.name, input.scope);
   if (target) await deps.stored.pinLegacyRow(target);
-  const { updated, replaced } = await deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
+  return deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
     deps.audit.audited(async (trx, record) => {
       const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
-      // Renamed or re-created since the lookup: journal this one instead.
-      if (intents.some((intent) => intent.secretId !== secret.id)) throw new IntentCollectedError();
+      checkJournaled(deps.store.kind !== 'sql', intents, secret.id);
       await claimIntents(trx, intents);
       if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
         throw new ConflictError(
@@ -136,8 +156,6 @@ export async function updateSecret(
       return { updated: done, replaced: secret.storeVersion };
     }),
   );
-  if (replaced !== updated.storeVersion) await deps.stored.retireVersion(updated.id, replaced);
-  return updated;
 }
 
 /** The update of a locked secret inside its transaction: new values, row, entry and event. */
@@ -215,13 +233,24 @@ export async function deleteSecret(
     target: { kind: 'secret', name, scope },
   });
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
-  // A remote entry is deleted after the row's commit (journaled: a crash in between leaves it to
-  // the orphan collector), so no committed secret is ever without its values.
+  return retryingCollected(() => journaledDelete(deps, principal, name, scope));
+}
+
+/**
+ * The delete in its transaction; a remote entry is deleted after the row's commit (journaled: a
+ * crash in between leaves it to the orphan collector), so no committed secret is without values.
+ */
+async function journaledDelete(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+): Promise<boolean> {
   const target = await journalTarget(deps, principal, name, scope);
   return deps.stored.journaled(target ? [target.id] : [], 'delete', async (intents) => {
     const secret = await deps.audit.audited(async (trx, record) => {
       const locked = await requireSecretIn(trx, principal, name, scope, true);
-      if (intents.some((intent) => intent.secretId !== locked.id)) throw new IntentCollectedError();
+      checkJournaled(deps.store.kind !== 'sql', intents, locked.id);
       await claimIntents(trx, intents);
       await repo.deleteSecret(trx, locked.id);
       if (intents.length === 0) await deps.store.backend.delete(deps.store.entryName(locked.id), { trx });

@@ -18,7 +18,7 @@ export interface WriteIntent {
   kind: 'create' | 'update' | 'delete';
 }
 
-/** The writer's intent was taken over by the collector before it was claimed: start again. */
+/** The writer's intents were collected before it claimed them, or name another secret: start again. */
 export class IntentCollectedError extends Error {
   constructor() {
     super('the write intent was collected before the write claimed it');
@@ -60,9 +60,8 @@ export async function closeIntents(db: Executor, ids: string[]): Promise<void> {
 }
 
 /**
- * Opens intents, then runs the write that claims them; a write whose intents were collected
- * before it claimed them (it waited longer than the collector's grace) starts again once. When
- * the write fails, `repair` is given its intents (best effort: what it leaves, a collector pass does).
+ * Opens intents, then runs the write that claims them. When the write fails, `repair` is given
+ * its intents (best effort: what it leaves, a collector pass does).
  */
 export async function journaled<T>(
   db: Db,
@@ -70,13 +69,31 @@ export async function journaled<T>(
   write: (opened: WriteIntent[]) => Promise<T>,
   repair: (opened: WriteIntent[]) => Promise<unknown>,
 ): Promise<T> {
+  const opened = await openIntents(db, intents);
+  try {
+    return await write(opened);
+  } catch (error) {
+    await repair(opened).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Runs a journaled write (its lookup included) again when it found its intents collected or
+ * journaled another secret than the one it locked (renamed, deleted or created in between).
+ */
+export async function retryingCollected<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const opened = await openIntents(db, intents);
     try {
-      return await write(opened);
+      return await run();
     } catch (error) {
-      await repair(opened).catch(() => undefined);
-      if (!(error instanceof IntentCollectedError) || attempt >= 2) throw error;
+      if (!(error instanceof IntentCollectedError) || attempt >= attempts) throw error;
     }
   }
+}
+
+/** IntentCollectedError unless `intents` journal exactly the locked secret (`journaling`: a remote store). */
+export function checkJournaled(journaling: boolean, intents: WriteIntent[], secretId: string): void {
+  if (!journaling) return;
+  if (intents.length !== 1 || intents[0].secretId !== secretId) throw new IntentCollectedError();
 }
