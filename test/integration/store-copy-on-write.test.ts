@@ -279,3 +279,46 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect(logLines.join('\n')).not.toContain('canary-7f3a');
   });
 });
+
+describe('the collector of a running gateway (aws store)', () => {
+  let fakes: CloudFakes;
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    fakes = await startCloudFakes();
+    t = await startTestGateway({
+      env: {
+        ...remoteStoreEnv(fakes, 'aws'),
+        SGW_STORE_COLLECT_INTERVAL_MS: '200',
+        SGW_STORE_COLLECT_GRACE_MS: '0',
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await t?.close();
+    await fakes?.close();
+  });
+
+  it('repairs what a killed replica left, by itself, every interval', async () => {
+    const { id } = (await t.ok('mutation { createSecret(name: "p1", values: {k: "one"}) { id } }'))
+      .createSecret;
+    const name = `zenml/${id}`;
+    // The state a replica killed after its back-end write leaves: its intent, a newer AWSCURRENT.
+    await t.gateway.database.db
+      .insertInto('store_write_intents')
+      .values({ id: '4b0d5e59-6c0e-4d35-9b0a-3f1f4a6f0c01', secret_id: id, entry_name: name, kind: 'update' })
+      .execute();
+    fakes.aws.put(name, '{"k":"two"}');
+    const current = () => fakes.aws.secrets.get(name)!;
+    const currentValue = () =>
+      [...current().versions.values()].find((v) => v.stages.includes('AWSCURRENT'))?.secretString;
+    expect(currentValue()).toBe('{"k":"two"}');
+    const deadline = Date.now() + 10_000;
+    while (currentValue() !== '{"k":"one"}') {
+      expect(Date.now() < deadline, 'repaired within 10 s').toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await t.ok('{ secret(name: "p1") { values } }')).secret.values).toEqual({ k: 'one' });
+    expect(await t.gateway.database.db.selectFrom('store_write_intents').selectAll().execute()).toEqual([]);
+  });
+});
