@@ -1,16 +1,18 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  type AuditSinkConfig,
+  auditSinkConfigOf,
+  auditSinkEnv,
+  auditSinkProblem,
+} from './config-audit-sinks.js';
+import { optionalString } from './config-fields.js';
 import { allowedEndpointsProblem } from './security/endpoint-policy.js';
 
 /** Secrets store back-ends the centralized store can use. */
 export const SECRETS_STORE_KINDS = ['sql', 'aws', 'gcp', 'azure', 'hashicorp', 'custom'] as const;
 export const SECRET_VALIDATION_LEVELS = ['SECRET_AND_KEY_EXISTS', 'SECRET_EXISTS', 'NONE'] as const;
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
 /** Default secret value reads per second per principal (bursts of five seconds worth). */
 const DEFAULT_VALUE_READS_PER_SECOND = 200;
@@ -98,6 +100,20 @@ const envSchema = z.object({
     .describe('secret back-end call timeout'),
   SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
   SGW_MIGRATION_LEASE_MS: z.coerce.number().int().min(500).default(10_000).describe('migration job lease'),
+  SGW_STORE_COLLECT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60_000)
+    .describe(
+      'remote store: how often a replica collects orphaned entries and versions of writes that never committed',
+    ),
+  SGW_STORE_COLLECT_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(120_000)
+    .describe('remote store: age of a write intent before the collector treats its writer as gone'),
   SGW_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -146,44 +162,14 @@ const envSchema = z.object({
     .describe(
       'proxies (IP addresses, CIDRs) whose X-Forwarded-For names the client address; unset: none, the socket address is the client',
     ),
-  SGW_AUDIT_FILE: optionalString.describe(
-    "JSON-lines file receiving every audit event (id order, fsync'd in batches, reopened on SIGHUP); unset: no file sink",
-  ),
-  SGW_AUDIT_WEBHOOK_URL: optionalString
-    .refine((v) => v === undefined || /^https?:\/\/[^/?#]+/.test(v), 'must be an http:// or https:// URL')
-    .describe(
-      'URL receiving audit events as signed POSTs of {"events":[…]} (SGW_ALLOWED_ENDPOINTS applies); unset: no webhook sink',
-    ),
-  SGW_AUDIT_WEBHOOK_SECRET: optionalString
-    .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters')
-    .describe(
-      'HMAC-SHA256 key of X-SGW-Signature on webhook batches; required with SGW_AUDIT_WEBHOOK_URL; never logged',
-    ),
-  SGW_AUDIT_WEBHOOK_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .default(10_000)
-    .describe('longest wait for the webhook to answer one POST'),
-  SGW_AUDIT_WEBHOOK_RETRY_MAX_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .default(30_000)
-    .describe('longest wait between two webhook attempts (exponential backoff cap)'),
-  SGW_AUDIT_SINK_LEASE_MS: z.coerce
-    .number()
-    .int()
-    .min(300)
-    .default(15_000)
-    .describe('how long a replica drives a sink without renewing; another replica takes over after it'),
+  ...auditSinkEnv,
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
 export type SecretsStoreKind = (typeof SECRETS_STORE_KINDS)[number];
 export type SecretValidationLevel = (typeof SECRET_VALIDATION_LEVELS)[number];
 
-export interface Config {
+export interface Config extends AuditSinkConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -208,6 +194,9 @@ export interface Config {
   backendTimeoutMs: number;
   migrationParallelism: number;
   migrationLeaseMs: number;
+  /** Remote store: interval of the orphan collector, and the age at which it takes an intent over. */
+  storeCollectIntervalMs: number;
+  storeCollectGraceMs: number;
   /** Largest request body accepted on POST /graphql (and WebSocket message), in bytes. */
   maxBodyBytes: number;
   /** Secret value reads per second per principal; 0 disables the limit. */
@@ -228,14 +217,6 @@ export interface Config {
   authFailureWindowMs: number;
   /** `SGW_TRUSTED_PROXIES` entries (addresses, CIDRs); empty: X-Forwarded-For is ignored. */
   trustedProxies: string[];
-  /** Audit sinks (src/services/audit/sinks/): `SGW_AUDIT_FILE`, `SGW_AUDIT_WEBHOOK_*`, `SGW_AUDIT_SINK_LEASE_MS`. */
-  auditFile: string | undefined;
-  auditWebhookUrl: string | undefined;
-  /** The webhook's HMAC key: never logged, never shown. */
-  auditWebhookSecret: string | undefined;
-  auditWebhookTimeoutMs: number;
-  auditWebhookRetryMaxMs: number;
-  auditSinkLeaseMs: number;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -250,8 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${variable}: ${issue.message}`);
   }
   const e = parsed.data;
-  if (e.SGW_AUDIT_WEBHOOK_URL && !e.SGW_AUDIT_WEBHOOK_SECRET)
-    throw new ConfigError('Invalid SGW_AUDIT_WEBHOOK_SECRET: required with SGW_AUDIT_WEBHOOK_URL');
+  const sinkProblem = auditSinkProblem(e);
+  if (sinkProblem) throw new ConfigError(sinkProblem);
   const storePrefix = 'SGW_SECRETS_STORE_';
   const secretsStoreOptions: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -279,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
     migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
+    storeCollectIntervalMs: e.SGW_STORE_COLLECT_INTERVAL_MS,
+    storeCollectGraceMs: e.SGW_STORE_COLLECT_GRACE_MS,
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,
     valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
     valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),
@@ -290,11 +273,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerWindow: e.SGW_AUTH_FAILURES_PER_WINDOW,
     authFailureWindowMs: e.SGW_AUTH_FAILURE_WINDOW_SECONDS * 1000,
     trustedProxies: listOf(e.SGW_TRUSTED_PROXIES),
-    auditFile: e.SGW_AUDIT_FILE === undefined ? undefined : path.resolve(e.SGW_AUDIT_FILE),
-    auditWebhookUrl: e.SGW_AUDIT_WEBHOOK_URL,
-    auditWebhookSecret: e.SGW_AUDIT_WEBHOOK_SECRET,
-    auditWebhookTimeoutMs: e.SGW_AUDIT_WEBHOOK_TIMEOUT_MS,
-    auditWebhookRetryMaxMs: e.SGW_AUDIT_WEBHOOK_RETRY_MAX_MS,
-    auditSinkLeaseMs: e.SGW_AUDIT_SINK_LEASE_MS,
+    ...auditSinkConfigOf(e),
   };
 }

@@ -64,7 +64,60 @@ export interface SecretBackend {
   delete(name: string, options?: BackendCallOptions): Promise<boolean>;
   /** One page of entries (never values). */
   list(query: BackendListQuery, options?: BackendCallOptions): Promise<BackendListPage>;
+  // Versioned calls (copy-on-write on remote stores; secret history builds on them). A back-end
+  // has all of createVersioned, putVersion, getVersion, currentVersionId and restoreVersion, or
+  // none (SQL, local, custom: their writes replace in place). Version ids are the back-end's own
+  // (AWS VersionId, GCP version number, Azure version id, Vault KV version number), as text.
+  /** Creates an entry like `create`; the id of the version holding its values. */
+  createVersioned?(entry: BackendEntry): Promise<string>;
+  /**
+   * Writes the values as a new version that becomes the entry's current one (metadata replaced
+   * when it changed); its id. NOT_FOUND when the entry is absent.
+   */
+  putVersion?(entry: BackendEntry): Promise<string>;
+  /** The values of one version; undefined when the entry or that version is gone (destroyed, pruned). */
+  getVersion?(name: string, versionId: string): Promise<SecretValues | undefined>;
+  /** Values of many pinned versions in few calls (AWS BatchGetSecretValue); gone ones left out. */
+  getVersionValues?(pins: VersionPin[]): Promise<Map<string, SecretValues>>;
+  /** The id of the entry's current version; undefined when the entry is absent. */
+  currentVersionId?(name: string): Promise<string | undefined>;
+  /**
+   * Makes the values of `versionId` the entry's current ones again (AWS: moves AWSCURRENT back;
+   * the others add a version with those values) and returns the id now holding them.
+   */
+  restoreVersion?(name: string, versionId: string): Promise<string>;
+  /**
+   * Retires versions no longer pinned, where the back-end can (GCP and Vault destroy them; AWS
+   * deprecates unlabelled versions itself and Azure keeps every version: they lack this call).
+   */
+  destroyVersions?(name: string, versionIds: string[]): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** An entry's name and the version of it that holds the committed values. */
+export interface VersionPin {
+  name: string;
+  versionId: string;
+}
+
+/** The back-ends with versions: every required versioned call present. */
+export type VersionedBackend = SecretBackend &
+  Required<
+    Pick<
+      SecretBackend,
+      'createVersioned' | 'putVersion' | 'getVersion' | 'currentVersionId' | 'restoreVersion'
+    >
+  >;
+
+/** Whether a back-end has versions (copy-on-write writes); SQL, local and custom ones do not. */
+export function isVersioned(backend: SecretBackend): backend is VersionedBackend {
+  return (
+    typeof backend.createVersioned === 'function' &&
+    typeof backend.putVersion === 'function' &&
+    typeof backend.getVersion === 'function' &&
+    typeof backend.currentVersionId === 'function' &&
+    typeof backend.restoreVersion === 'function'
+  );
 }
 
 /** Every page of a listing, followed to the end. */

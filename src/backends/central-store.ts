@@ -1,10 +1,10 @@
 import type { SecretsStoreKind } from '../config.js';
 import type { SecretBackend, SecretMetadata } from './backend.js';
+import { zenmlLayoutBackend } from './zenml-layout-backend.js';
 import {
   type StoreIdentity,
   type StoreSecretFacts,
   ZENML_ENTRY_NAMES,
-  zenmlLayoutBackend,
   zenmlMetadata,
 } from './zenml-store-layout.js';
 

@@ -1,12 +1,6 @@
 import { BadUserInputError } from '../errors.js';
 import { pythonJsonDumps } from '../python/python-json.js';
-import {
-  type BackendEntry,
-  RAW_VALUE_KEY,
-  type SecretBackend,
-  type SecretMetadata,
-  type SecretValues,
-} from './backend.js';
+import { type BackendEntry, RAW_VALUE_KEY, type SecretMetadata, type SecretValues } from './backend.js';
 
 /**
  * ZenML's centralized secrets stores (zen_stores/secrets_stores/{base,aws,gcp,azure,hashicorp}_secrets_store.py,
@@ -122,7 +116,7 @@ export function zenmlMetadata(
 }
 
 /** The stored form of an entry: the payload ZenML writes (json.dumps, or HashiCorp's nested map). */
-function encode(kind: ZenmlStoreKind, entry: BackendEntry): BackendEntry {
+export function encodeZenmlEntry(kind: ZenmlStoreKind, entry: BackendEntry): BackendEntry {
   const name = entry.metadata[ZENML_SECRET_NAME];
   if (name !== undefined) checkZenmlName(kind, name);
   if (kind !== 'hashicorp') return { ...entry, values: { [RAW_VALUE_KEY]: pythonJsonDumps(entry.values) } };
@@ -172,41 +166,6 @@ export function decodeZenmlEntry(
   for (const key of ['zenml_secret_created', 'zenml_secret_updated'])
     if (entry.values[key] !== undefined) metadata[key] = entry.values[key];
   return { values: stringsOf(values), metadata };
-}
-
-/** A back-end that writes and reads entries in ZenML's layout for this store kind. */
-export function zenmlLayoutBackend(kind: ZenmlStoreKind, backend: SecretBackend): SecretBackend {
-  const decoded = (entry: BackendEntry): BackendEntry => ({
-    name: entry.name,
-    ...decodeZenmlEntry(kind, entry),
-  });
-  const layout: SecretBackend = {
-    kind: backend.kind,
-    create: async (entry, options) => backend.create(encode(kind, entry), options),
-    get: async (name, options) => {
-      const entry = await backend.get(name, options);
-      return entry && decoded(entry);
-    },
-    update: async (entry, options) => backend.update(encode(kind, entry), options),
-    delete: (name, options) => backend.delete(name, options),
-    list: (query, options) => backend.list(query, options),
-  };
-  const { createMany, getValues, close } = backend;
-  if (createMany)
-    layout.createMany = async (entries, options) =>
-      createMany(
-        entries.map((e) => encode(kind, e)),
-        options,
-      );
-  if (getValues)
-    layout.getValues = async (names, options) => {
-      const found = await getValues(names, options);
-      return new Map(
-        [...found].map(([name, values]) => [name, decodeZenmlEntry(kind, { values, metadata: {} }).values]),
-      );
-    };
-  if (close) layout.close = () => close();
-  return layout;
 }
 
 /** A secret as ZenML's `_create_secret_from_metadata` recovers it from an entry's metadata. */

@@ -12,6 +12,7 @@ import type { SecretsTable } from './tables/secrets-table.js';
 import type { StackComponentsTable } from './tables/stack-components-table.js';
 import type { StacksTable } from './tables/stacks-table.js';
 import type { StoreIdentityTable } from './tables/store-identity-table.js';
+import type { StoreCollectorLeaseTable, StoreWriteIntentsTable } from './tables/store-write-intents-table.js';
 import type { TokensTable } from './tables/tokens-table.js';
 
 /** Every table of the gateway's database. */
@@ -33,6 +34,8 @@ export interface Database {
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
   store_identity: StoreIdentityTable;
+  store_write_intents: StoreWriteIntentsTable;
+  store_collector_lease: StoreCollectorLeaseTable;
 }
 
 export type Db = Kysely<Database>;

@@ -92,18 +92,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
   const { store, sqlBackend } = opened;
   const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
-  const { services, worker } = wireServices({
+  const { services, worker, collector } = wireServices({
     ...{ infra, store, resealStore, audit, authorize, tokens, subscriptions },
   });
   worker.start();
+  collector.start();
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
-  const sinkRunners = startAuditSinks({
-    ...{ db: infra.db, bus: infra.bus, channels: infra.channels, log: infra.log, built: sinks },
-    leaseMs: config.auditSinkLeaseMs,
-    onDelivered: infra.metrics.auditSinkDelivered,
-  });
+  const sinkRunners = startSinks(infra, config, sinks);
   checkpointer.start();
   const ready = () => isReady(infra);
   const authFailures = createAuthFailureThrottle({
@@ -122,6 +119,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   async function close(): Promise<void> {
     await worker.stop();
+    await collector.stop();
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
@@ -144,4 +142,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reopenAuditFile,
     close,
   };
+}
+
+/** Starts the audit sinks built at start-up (one runner each, under its lease). */
+function startSinks(infra: Infrastructure, config: Config, built: ReturnType<typeof buildAuditSinks>) {
+  return startAuditSinks({
+    ...{ db: infra.db, bus: infra.bus, channels: infra.channels, log: infra.log, built },
+    leaseMs: config.auditSinkLeaseMs,
+    onDelivered: infra.metrics.auditSinkDelivered,
+  });
 }

@@ -17,6 +17,7 @@ import { createMigrationWorker, type MigrationWorker } from '../services/migrati
 import { createValueReadLimiter } from '../services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from '../services/references/references-service.js';
 import { createSecretsService } from '../services/secrets/secrets-service.js';
+import { createOrphanCollector, type OrphanCollector } from '../services/secrets/store-orphan-collector.js';
 import { createStoredSecrets, type StoredSecrets } from '../services/secrets/stored-secrets.js';
 import type { Services } from '../services/services.js';
 import { type ComponentsService, createComponentsService } from '../services/stacks/components-service.js';
@@ -43,7 +44,11 @@ export interface ServiceFoundation {
  * secrets → managed secrets → references → components (reference check) → key rotation →
  * migration (worker first, the service kicks it).
  */
-export function wireServices(base: ServiceFoundation): { services: Services; worker: MigrationWorker } {
+export function wireServices(base: ServiceFoundation): {
+  services: Services;
+  worker: MigrationWorker;
+  collector: OrphanCollector;
+} {
   const { infra, store, audit, authorize, tokens } = base;
   const { db, config, keys, metrics } = infra;
   const schemas = new SecretSchemaRegistry();
@@ -100,7 +105,12 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
     ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
     ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
   };
-  return { services, worker };
+  const collector = createOrphanCollector({
+    ...{ db, store, log: infra.log },
+    graceMs: config.storeCollectGraceMs,
+    intervalMs: config.storeCollectIntervalMs,
+  });
+  return { services, worker, collector };
 }
 
 /** The migration worker, then the service that queues jobs and kicks it. */

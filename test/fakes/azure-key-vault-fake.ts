@@ -4,7 +4,9 @@
  * The real `@azure/keyvault-secrets` `SecretClient` talks to it unchanged (with
  * `allowInsecureConnection` and `disableChallengeResourceVerification`). It reproduces the bearer
  * challenge (naming its Entra ID fake as authority), SecretBundle / SecretItem /
- * DeletedSecretBundle shapes with unix-second timestamps, per-version tags and attributes,
+ * DeletedSecretBundle shapes with unix-second timestamps, per-version tags and attributes (every
+ * setSecret a new version, GET by version id, the newest answered without one; no call deletes one
+ * version, as in Key Vault: what copy-on-write uses),
  * `nextLink` paging with a skip token, soft delete with recover/purge, and Key Vault's error
  * bodies and limits. Callers sign in as Key Vault requires: each request needs an unexpired
  * access token that its Entra ID fake (entra-id-fake.ts) issued for `https://vault.azure.net` in

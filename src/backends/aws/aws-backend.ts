@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -41,6 +42,7 @@ import {
   tagsOf,
   valuesOf,
 } from './aws-entry-rules.js';
+import { awsVersionCalls } from './aws-versions.js';
 
 export interface AwsBackendOptions {
   region: string;
@@ -90,9 +92,11 @@ async function describe(aws: Aws, name: string) {
   }
 }
 
-async function createEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** Creates the secret; the VersionId of its first version. */
+async function createEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
+  const token = randomUUID();
   try {
     await send(aws, (o) =>
       aws.client.send(
@@ -100,10 +104,12 @@ async function createEntry(aws: Aws, entry: BackendEntry): Promise<void> {
           Name: entry.name,
           SecretString: payloadFromValues(entry.values),
           Tags: tagsOf(entry.metadata),
+          ClientRequestToken: token,
         }),
         o,
       ),
     );
+    return token;
   } catch (error) {
     if (errorName(error) === 'ResourceExistsException')
       throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
@@ -158,15 +164,18 @@ async function getValues(aws: Aws, names: string[]): Promise<Map<string, SecretV
   return found;
 }
 
-async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** A new AWSCURRENT version (ClientRequestToken = its VersionId) and the tags; the VersionId. */
+async function updateEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   const current = await describe(aws, entry.name);
   if (!current) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  const token = randomUUID();
   try {
+    const payload = payloadFromValues(entry.values);
     await send(aws, (o) =>
       aws.client.send(
-        new PutSecretValueCommand({ SecretId: entry.name, SecretString: payloadFromValues(entry.values) }),
+        new PutSecretValueCommand({ SecretId: entry.name, SecretString: payload, ClientRequestToken: token }),
         o,
       ),
     );
@@ -176,6 +185,7 @@ async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
     throw error;
   }
   await retag(aws, entry, metadataOf(current.Tags));
+  return token;
 }
 
 /** Removes the tags `entry` no longer has and sets the new or changed ones. */
@@ -254,12 +264,15 @@ export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
   };
   return {
     kind: 'aws',
-    create: (entry) => createEntry(aws, entry),
+    create: async (entry) => void (await createEntry(aws, entry)),
     get: (name) => getEntry(aws, name),
     getValues: (names) => getValues(aws, names),
-    update: (entry) => updateEntry(aws, entry),
+    update: async (entry) => void (await updateEntry(aws, entry)),
     delete: (name) => deleteEntry(aws, name),
     list: (query) => listEntries(aws, query),
+    createVersioned: (entry) => createEntry(aws, entry),
+    putVersion: (entry) => updateEntry(aws, entry),
+    ...awsVersionCalls({ client: aws.client, send: (call) => send(aws, call) }),
     close: async () => aws.client.destroy(),
   };
 }

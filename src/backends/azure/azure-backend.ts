@@ -6,7 +6,6 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
-  payloadFromValues,
   type SecretBackend,
   type SecretMetadata,
   valuesFromPayload,
@@ -14,6 +13,12 @@ import {
 import type { ThrottleRetryBounds } from '../throttle-retry.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
+import {
+  currentAzureVersionId,
+  getAzureVersion,
+  restoreAzureVersion,
+  setAzureVersion,
+} from './azure-versions.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
@@ -104,11 +109,10 @@ function innerCodeOf(error: unknown): string | undefined {
 const SET_AFTER_RECOVERY_ATTEMPTS = 8;
 
 /** Sets the value, waiting out a recovery that Key Vault has not finished (409 ObjectIsBeingRecovered). */
-async function setAfterRecovery(azure: Azure, entry: BackendEntry): Promise<void> {
+async function setAfterRecovery(azure: Azure, entry: BackendEntry): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await setEntry(azure, entry);
-      return;
+      return await setEntry(azure, entry);
     } catch (error) {
       const recovering = statusOf(error) === 409 && innerCodeOf(error) === 'ObjectIsBeingRecovered';
       if (!recovering || attempt >= SET_AFTER_RECOVERY_ATTEMPTS) throw error;
@@ -117,24 +121,22 @@ async function setAfterRecovery(azure: Azure, entry: BackendEntry): Promise<void
   }
 }
 
+/** Sets the values and tags as a new version; the version's id. */
 const setEntry = (azure: Azure, entry: BackendEntry) =>
-  azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-    tags: { ...entry.metadata },
-    ...signal(azure),
-  });
+  setAzureVersion(azure, entry.name, entry.values, entry.metadata);
 
 /**
  * Creates; a name that is soft-deleted (deleted by us or by ZenML, never purged) is recovered
- * and then given the new value and tags, as a new version.
+ * and then given the new value and tags, as a new version. The id of the version written.
  */
-async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+async function createEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   // setSecret overwrites; Key Vault has no create-only call, so check first.
   if (await exists(azure, entry.name))
     throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
   try {
-    await setEntry(azure, entry);
+    return await setEntry(azure, entry);
   } catch (error) {
     if (statusOf(error) !== 409) throw error;
     if (
@@ -151,7 +153,7 @@ async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
       });
       await poller.pollUntilDone();
     }
-    await setAfterRecovery(azure, entry);
+    return setAfterRecovery(azure, entry);
   }
 }
 
@@ -173,15 +175,13 @@ async function getEntry(azure: Azure, name: string): Promise<BackendEntry | unde
   }
 }
 
-async function updateEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+/** A new version; its id. */
+async function updateEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   if (!(await exists(azure, entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
   // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
-  await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-    tags: { ...entry.metadata },
-    ...signal(azure),
-  });
+  return setAzureVersion(azure, entry.name, entry.values, entry.metadata);
 }
 
 /**
@@ -232,10 +232,15 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
   const azure: Azure = { client: azureSecretClient(options), timeoutMs: options.timeoutMs };
   return {
     kind: 'azure',
-    create: (entry) => createEntry(azure, entry),
+    create: async (entry) => void (await createEntry(azure, entry)),
     get: (name) => getEntry(azure, name),
-    update: (entry) => updateEntry(azure, entry),
+    update: async (entry) => void (await updateEntry(azure, entry)),
     delete: (name) => deleteEntry(azure, name),
     list: (query) => listEntries(azure, query),
+    createVersioned: (entry) => createEntry(azure, entry),
+    putVersion: (entry) => updateEntry(azure, entry),
+    getVersion: (name, versionId) => getAzureVersion(azure, name, versionId),
+    currentVersionId: (name) => currentAzureVersionId(azure, name),
+    restoreVersion: (name, versionId) => restoreAzureVersion(azure, name, versionId),
   };
 }

@@ -7,7 +7,6 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
-  payloadFromValues,
   type SecretBackend,
   valuesFromPayload,
 } from '../backend.js';
@@ -35,6 +34,13 @@ import {
   SECRET_ID_RULE,
   sameMetadata,
 } from './gcp-entry-rules.js';
+import {
+  addGcpVersion,
+  currentGcpVersionId,
+  destroyGcpVersions,
+  getGcpVersion,
+  restoreGcpVersion,
+} from './gcp-versions.js';
 import { signInProblem } from './google-call-credentials.js';
 import { ServiceAccountKeyError } from './service-account-key.js';
 
@@ -105,15 +111,6 @@ function explainingSignIn(backend: SecretBackend): SecretBackend {
   });
 }
 
-async function addVersion(gcp: Gcp, name: string, values: Record<string, string>): Promise<void> {
-  await rpc(gcp, () =>
-    gcp.client.addSecretVersion(
-      { parent: secretPath(gcp, name), payload: { data: Buffer.from(payloadFromValues(values), 'utf8') } },
-      call(gcp),
-    ),
-  );
-}
-
 async function getSecret(gcp: Gcp, name: string) {
   try {
     const [secret] = await rpc(gcp, () => gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp)));
@@ -124,7 +121,8 @@ async function getSecret(gcp: Gcp, name: string) {
   }
 }
 
-async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
+/** CreateSecret + AddSecretVersion; the version's number. */
+async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<string> {
   checkSecretId(entry.name);
   checkLabels(entry.metadata);
   try {
@@ -144,7 +142,7 @@ async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
     throw error;
   }
   try {
-    await addVersion(gcp, entry.name, entry.values);
+    return await addGcpVersion(gcp, entry.name, entry.values);
   } catch (error) {
     // Don't leave a secret without a value behind; the caller may simply retry the create.
     await rpc(gcp, () => gcp.client.deleteSecret({ name: secretPath(gcp, entry.name) }, call(gcp))).catch(
@@ -176,13 +174,15 @@ async function getEntry(gcp: Gcp, name: string): Promise<BackendEntry | undefine
   }
 }
 
-async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
+/** AddSecretVersion (the labels too when they changed); the version's number. */
+async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<string> {
   checkSecretId(entry.name);
   checkLabels(entry.metadata);
   const secret = await getSecret(gcp, entry.name);
   if (!secret) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  let versionId: string;
   try {
-    await addVersion(gcp, entry.name, entry.values);
+    versionId = await addGcpVersion(gcp, entry.name, entry.values);
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
     throw error;
@@ -198,6 +198,7 @@ async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
       ),
     );
   }
+  return versionId;
 }
 
 async function deleteEntry(gcp: Gcp, name: string): Promise<boolean> {
@@ -245,11 +246,17 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
   };
   const backend = explainingSignIn({
     kind: 'gcp',
-    create: (entry) => createEntry(gcp, entry),
+    create: async (entry) => void (await createEntry(gcp, entry)),
     get: (name) => getEntry(gcp, name),
-    update: (entry) => updateEntry(gcp, entry),
+    update: async (entry) => void (await updateEntry(gcp, entry)),
     delete: (name) => deleteEntry(gcp, name),
     list: (query) => listEntries(gcp, query),
+    createVersioned: (entry) => createEntry(gcp, entry),
+    putVersion: (entry) => updateEntry(gcp, entry),
+    getVersion: (name, versionId) => getGcpVersion(gcp, name, versionId),
+    currentVersionId: (name) => currentGcpVersionId(gcp, name),
+    restoreVersion: (name, versionId) => restoreGcpVersion(gcp, name, versionId),
+    destroyVersions: (name, versionIds) => destroyGcpVersions(gcp, name, versionIds),
     close: () => gcp.client.close(),
   });
   return checkingEndpoint(backend, options);

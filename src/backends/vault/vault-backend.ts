@@ -1,5 +1,4 @@
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
-import { pythonFloatRepr } from '../../python/python-str.js';
 import type { EndpointPolicy } from '../../security/endpoint-policy.js';
 import {
   type BackendEntry,
@@ -28,6 +27,14 @@ import {
   type VaultKv,
   writeMetadata,
 } from './vault-kv.js';
+import { textOf, valuesOf } from './vault-values.js';
+import {
+  currentVaultVersionId,
+  destroyVaultVersions,
+  getVaultVersion,
+  restoreVaultVersion,
+  writtenVersion,
+} from './vault-versions.js';
 
 export interface VaultBackendOptions {
   /** Vault address, e.g. `https://vault.example.com:8200`. */
@@ -74,27 +81,6 @@ function checkPath(name: string): void {
       ],
     );
   }
-}
-
-/**
- * A KV value as text: strings as they are, booleans and numbers as Python's `str()` gives them
- * (ZenML read them with hvac; JSON numbers reach us without their int/float spelling, so an
- * integral float reads as an int), anything else as its JSON text.
- */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? BigInt(value).toString() : pythonFloatRepr(value);
-  return JSON.stringify(value);
-}
-
-function valuesOf(data: unknown): SecretValues {
-  if (typeof data !== 'object' || data === null) return {};
-  const values: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(data))
-    if (value !== null && value !== undefined) values.push([key, textOf(value)]);
-  return Object.fromEntries(values);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -154,16 +140,19 @@ function kvDataOf(values: SecretValues): Record<string, unknown> {
   return parsed;
 }
 
-async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/** Check-and-set 0, then the custom metadata; the version number. */
+async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
+  let version: string;
   try {
     const data = { data: kvDataOf(entry.values), options: { cas: 0 } };
-    await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+    version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
   } catch (error) {
     if (isCasMismatch(error)) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
     throw error;
   }
   if (Object.keys(entry.metadata).length > 0) await writeMetadata(kv, entry.name, entry.metadata);
+  return version;
 }
 
 async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undefined> {
@@ -179,14 +168,16 @@ async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undef
   }
 }
 
-async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/** Check-and-set on the current version (the custom metadata when it changed); the version number. */
+async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
   for (let attempt = 1; ; attempt++) {
     const current = await readMetadata(kv, entry.name);
     if (!current || !isLive(current)) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+    let version: string;
     try {
       const data = { data: kvDataOf(entry.values), options: { cas: current.current_version ?? 0 } };
-      await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+      version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
     } catch (error) {
       // Someone wrote (or deleted) in between: look again, then write on top of that.
       if (isCasMismatch(error) && attempt < CAS_ATTEMPTS) continue;
@@ -194,7 +185,7 @@ async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
     }
     if (!sameMetadata(metadataOf(current.custom_metadata), entry.metadata))
       await writeMetadata(kv, entry.name, entry.metadata);
-    return;
+    return version;
   }
 }
 
@@ -243,10 +234,16 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
   const kv = connectKv(options);
   return {
     kind: 'vault',
-    create: (entry) => createEntry(kv, entry),
+    create: async (entry) => void (await createEntry(kv, entry)),
     get: (name) => getEntry(kv, name),
-    update: (entry) => updateEntry(kv, entry),
+    update: async (entry) => void (await updateEntry(kv, entry)),
     delete: (name) => deleteEntry(kv, name),
     list: (query) => listEntries(kv, query),
+    createVersioned: (entry) => createEntry(kv, entry),
+    putVersion: (entry) => updateEntry(kv, entry),
+    getVersion: (name, versionId) => getVaultVersion(kv, name, versionId),
+    currentVersionId: (name) => currentVaultVersionId(kv, name),
+    restoreVersion: (name, versionId) => restoreVaultVersion(kv, name, versionId),
+    destroyVersions: (name, versionIds) => destroyVaultVersions(kv, name, versionIds),
   };
 }

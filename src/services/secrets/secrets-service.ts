@@ -20,7 +20,15 @@ export interface SecretsServiceDeps {
   /** The unchecked store access this service checks in front of (shared micro-batches). */
   stored: Pick<
     StoredSecrets,
-    'findVisible' | 'valuesOf' | 'storedValues' | 'createManyIn' | 'discardEntries' | 'adoptStoreEntries'
+    | 'findVisible'
+    | 'valuesOf'
+    | 'storedValues'
+    | 'createManyIn'
+    | 'journaled'
+    | 'retireVersion'
+    | 'pinLegacyRow'
+    | 'discardDeleted'
+    | 'adoptStoreEntries'
   >;
 }
 

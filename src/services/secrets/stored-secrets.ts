@@ -5,6 +5,8 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Db } from '../../database/database.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import type { WriteIntent } from './store-write-journal.js';
+import { createStoredJournal } from './stored-secret-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
@@ -60,7 +62,8 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       record: RecordAudit,
       principal: Principal,
       list: Array<ValidatedSecret & { id: string }>,
-    ) => createManyIn(store, trx, record, principal, list),
+      intents?: WriteIntent[],
+    ) => createManyIn(store, trx, record, principal, list, intents),
     replaceIn: (
       trx: Transaction<Database>,
       record: RecordAudit,
@@ -69,6 +72,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
     ) => replaceIn(store, trx, record, principal, secret, next),
     discardEntries: (ids: string[]) => discardEntries(store, ids),
+    ...createStoredJournal(db, store),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
       storedValuesMany(store, secrets, trx),
