@@ -308,13 +308,13 @@ describe('the collector of a running gateway (aws store)', () => {
       .insertInto('store_write_intents')
       .values({ id: '4b0d5e59-6c0e-4d35-9b0a-3f1f4a6f0c01', secret_id: id, entry_name: name, kind: 'update' })
       .execute();
-    fakes.aws.put(name, '{"k":"two"}');
+    fakes.aws.put(name, '{"k": "two"}');
     const current = () => fakes.aws.secrets.get(name)!;
     const currentValue = () =>
       [...current().versions.values()].find((v) => v.stages.includes('AWSCURRENT'))?.secretString;
-    expect(currentValue()).toBe('{"k":"two"}');
+    expect(currentValue()).toBe('{"k": "two"}');
     const deadline = Date.now() + 10_000;
-    while (currentValue() !== '{"k":"one"}') {
+    while (currentValue() !== '{"k": "one"}') {
       expect(Date.now() < deadline, 'repaired within 10 s').toBe(true);
       await new Promise((r) => setTimeout(r, 100));
     }
