@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AuditSinkConfig } from '../../../config-audit-sinks.js';
 import type { Db } from '../../../database/database.js';
 import type { Channels } from '../../../events/channels.js';
 import type { EventBus } from '../../../events/event-bus.js';
@@ -10,15 +11,8 @@ import { type SinkRunner, startSinkRunner } from './audit-sink-runner.js';
 import { createFileSink } from './file-sink.js';
 import { createWebhookSink } from './webhook-sink.js';
 
-/** The sink settings of the gateway's config (src/config.ts). */
-export interface AuditSinkSettings {
-  auditFile: string | undefined;
-  auditWebhookUrl: string | undefined;
-  auditWebhookSecret: string | undefined;
-  auditWebhookTimeoutMs: number;
-  auditWebhookRetryMaxMs: number;
-  auditSinkLeaseMs: number;
-}
+/** The sink settings of the gateway's config. */
+export type AuditSinkSettings = AuditSinkConfig;
 
 /** The names of the sinks the settings turn on (`file`, `webhook`), in that order. */
 export function configuredSinkNames(settings: AuditSinkSettings): string[] {
