@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
+import type { AuditEventSecretsTable } from './tables/audit-event-secrets-table.js';
 import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
 import type { MigrationItemsTable } from './tables/migration-items-table.js';
@@ -24,6 +25,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   audit_pending: AuditPendingTable;
+  audit_event_secrets: AuditEventSecretsTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
 }

@@ -1,0 +1,5 @@
+/** Secret names inside an event's `target.secrets` array (filled by a trigger; for `secretName` filters). */
+export interface AuditEventSecretsTable {
+  secret_name: string;
+  event_id: string;
+}
