@@ -101,7 +101,8 @@ function branchIds(q: AuditPageQuery, branch: Branch): RawBuilder<unknown> {
   const column = viaArray ? sql`s.event_id` : sql`e.id`;
   const dir = q.newestFirst ? sql`desc` : sql`asc`;
   let { key, rest } = equalities(q.filter, branch);
-  if (viaArray) key = [{ column: sql`s.secret_name`, value: q.filter?.secretName ?? '' }];
+  if (viaArray)
+    [key, rest] = [[{ column: sql`s.secret_name`, value: q.filter?.secretName ?? '' }], [...key, ...rest]];
   if (q.filter?.since) [key, rest] = [[], [...key, ...rest]];
   const last = key.at(-1);
   const conditions = [
