@@ -24,21 +24,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     where target->>'migrationId' is not null`.execute(db);
   await sql`create index audit_events_migration_action on audit_events ((target->>'migrationId'), action, id)
     where target->>'migrationId' is not null`.execute(db);
-  await sql`create index audit_events_at on audit_events (at)`.execute(db);
+  await sql`create index audit_events_at on audit_events (at, id)`.execute(db);
   await createSecretNamesIndex(db);
   await sql`analyze audit_events`.execute(db);
 }
 
-/** Secret names inside `target.secrets` (one row per name and event), kept by a trigger. */
+/**
+ * Secret names inside `target.secrets` (one row per name and event, with the event's action and
+ * actor for the paired filters), kept by a trigger.
+ */
 async function createSecretNamesIndex(db: Kysely<any>): Promise<void> {
   await sql`create table audit_event_secrets (
       secret_name text not null,
       event_id bigint not null,
+      action text not null,
+      actor text not null,
       primary key (secret_name, event_id))`.execute(db);
+  await sql`create index audit_event_secrets_action on audit_event_secrets (secret_name, action, event_id)`.execute(db);
+  await sql`create index audit_event_secrets_actor on audit_event_secrets (secret_name, actor, event_id)`.execute(db);
   await sql`create function audit_event_secret_names() returns trigger language plpgsql as $$
     begin
-      insert into audit_event_secrets (secret_name, event_id)
-        select distinct s->>'name', new.id from jsonb_array_elements(new.target->'secrets') s
+      insert into audit_event_secrets (secret_name, event_id, action, actor)
+        select distinct s->>'name', new.id, new.action, new.actor from jsonb_array_elements(new.target->'secrets') s
         where jsonb_typeof(s->'name') = 'string'
         on conflict do nothing;
       return null;
@@ -46,8 +53,8 @@ async function createSecretNamesIndex(db: Kysely<any>): Promise<void> {
   await sql`create trigger audit_events_secret_names after insert on audit_events for each row
     when (jsonb_typeof(new.target->'secrets') = 'array')
     execute function audit_event_secret_names()`.execute(db);
-  await sql`insert into audit_event_secrets (secret_name, event_id)
-    select distinct s->>'name', e.id
+  await sql`insert into audit_event_secrets (secret_name, event_id, action, actor)
+    select distinct s->>'name', e.id, e.action, e.actor
     from audit_events e, jsonb_array_elements(e.target->'secrets') s
     where jsonb_typeof(e.target->'secrets') = 'array' and jsonb_typeof(s->'name') = 'string'`.execute(db);
 }

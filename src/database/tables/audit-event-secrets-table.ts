@@ -2,4 +2,6 @@
 export interface AuditEventSecretsTable {
   secret_name: string;
   event_id: string;
+  action: string;
+  actor: string;
 }
