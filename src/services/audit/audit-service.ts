@@ -5,6 +5,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { createVerificationLimiter } from '../rate-limit/verification-limiter.js';
 import type { AuditFilter } from './audit-event.js';
+import { createAuditFanout } from './audit-fanout.js';
 import { subscribeAuditFeed } from './audit-feed.js';
 import { createAuditOutbox } from './audit-outbox.js';
 import { createAuditQueryService, verifyAuditChain } from './audit-query-service.js';
@@ -33,6 +34,7 @@ export function createAuditTrail(deps: AuditServiceDeps) {
   const outbox = createAuditOutbox(deps);
   const writer = createAuditWriter({ ...deps, publish: outbox.publish });
   const relay = createAuditRelay({ ...deps, chainPending: writer.chainPending });
+  const fanout = createAuditFanout(deps);
   return {
     audited: writer.audited,
     record: writer.record,
@@ -43,10 +45,13 @@ export function createAuditTrail(deps: AuditServiceDeps) {
     stop(): void {
       relay.stop();
       outbox.stop();
+      fanout.close();
     },
     /** The feed, unchecked: replay from `after`, then live. */
     subscribe: (filter: AuditFilter | null | undefined, after?: string | null) =>
       subscribeAuditFeed(deps, filter, after),
+    /** The same feed shared by many followers (one bus subscription, one render per group), unchecked. */
+    follow: fanout.follow,
   };
 }
 
@@ -74,7 +79,13 @@ export function createAuditService(parts: AuditServiceParts) {
     ...trail,
     /** Walks the whole chain, unchecked. */
     verifyChain: () => verifyAuditChain(db),
-    ...createAuditQueryService({ db, authorize, verifications, subscribe: trail.subscribe }),
+    ...createAuditQueryService({
+      db,
+      authorize,
+      verifications,
+      subscribe: trail.subscribe,
+      follow: trail.follow,
+    }),
   };
 }
 
