@@ -24,6 +24,8 @@ interface FanoutResult {
   p50: number;
   p99: number;
   allDelivered: number;
+  /** From the emit to the first subscriber's copy (median): the cost before any fan-out. */
+  firstDelivered: number;
   /** JS heap after GC, per idle subscriber (bytes). */
   heapPerSubscriber: number;
   /** Resident memory after GC, per idle subscriber (bytes). */
@@ -59,6 +61,7 @@ async function measure(
   const after = await memoryOf(process);
   const latencies: number[] = [];
   const allDelivered: number[] = [];
+  const firstDelivered: number[] = [];
   for (let e = 1; e <= events; e += 1) {
     current = e;
     const start = performance.now();
@@ -66,12 +69,14 @@ async function measure(
     await waitUntil(async () => arrivals[e].length >= count);
     for (const at of arrivals[e]) latencies.push(at - start);
     allDelivered.push(Math.max(...arrivals[e]) - start);
+    firstDelivered.push(Math.min(...arrivals[e]) - start);
   }
   for (const stream of streams) stream.close();
   return {
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     allDelivered: quantile(allDelivered, 0.5),
+    firstDelivered: quantile(firstDelivered, 0.5),
     heapPerSubscriber: Math.max(0, after.heap - before.heap) / count,
     rssPerSubscriber: Math.max(0, after.rss - before.rss) / count,
   };
@@ -165,6 +170,7 @@ function fanoutFigures(count: number, g: FanoutResult, r: FanoutResult): BenchFi
     figure(`${at}: latency p50`, 'ms', g.p50, r.p50),
     figure(`${at}: latency p99`, 'ms', g.p99, r.p99),
     figure(`${at}: until all delivered (median)`, 'ms', g.allDelivered, r.allDelivered),
+    figure(`${at}: until the first is delivered (median)`, 'ms', g.firstDelivered, r.firstDelivered),
     figure(
       `${at}: memory per idle subscriber (JS heap after GC)`,
       'KiB',

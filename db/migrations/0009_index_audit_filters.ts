@@ -40,8 +40,12 @@ async function createSecretNamesIndex(db: Kysely<any>): Promise<void> {
       action text not null,
       actor text not null,
       primary key (secret_name, event_id))`.execute(db);
-  await sql`create index audit_event_secrets_action on audit_event_secrets (secret_name, action, event_id)`.execute(db);
-  await sql`create index audit_event_secrets_actor on audit_event_secrets (secret_name, actor, event_id)`.execute(db);
+  await sql`create index audit_event_secrets_action on audit_event_secrets (secret_name, action, event_id)`.execute(
+    db,
+  );
+  await sql`create index audit_event_secrets_actor on audit_event_secrets (secret_name, actor, event_id)`.execute(
+    db,
+  );
   await sql`create function audit_event_secret_names() returns trigger language plpgsql as $$
     begin
       insert into audit_event_secrets (secret_name, event_id, action, actor)
