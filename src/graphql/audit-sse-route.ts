@@ -98,6 +98,7 @@ async function serve(
     return deps.fallback(req, res);
   }
   const { op, session, slot } = admitted;
+  if (res.destroyed || req.socket.destroyed) return slot.release(); // the client left meanwhile
   const stream = streams.start(res, slot.release);
   slot.ended.then((reason) => stream.finish(reason));
   const labels = { operationType: 'subscription', rootFields: 'auditEvents' };
