@@ -63,9 +63,13 @@ function chunkOf(group: Group, event: AuditEvent, id: number): Uint8Array | null
   return group.lastChunk;
 }
 
-/** Hands one event (the next id after the hub's cursor) to every live follower, synchronously. */
+/**
+ * Hands one event to every live follower, synchronously, if it is the next id after the hub's
+ * cursor (an event already dispatched, or one past a gap, is left: the gap fill brings it).
+ */
 function dispatch(hub: Hub, event: AuditEvent): void {
   const id = Number(event.id);
+  if (id !== hub.cursor + 1) return;
   hub.cursor = id;
   for (const group of hub.groups.values()) {
     for (const follower of group.live) {
@@ -112,7 +116,7 @@ async function run(hub: Hub, live: AsyncIterableIterator<unknown>): Promise<void
       if (id <= hub.cursor) continue;
       if (id > hub.cursor + 1) await fillGap(hub, id);
       if (hub.live !== live) return;
-      if (id > hub.cursor) dispatch(hub, event);
+      dispatch(hub, event);
     }
   } catch (error) {
     if (hub.live === live) failAll(hub, error);
@@ -222,6 +226,14 @@ export function createAuditFanout(deps: AuditFanoutDeps) {
         leave(hub, follower);
       });
       return { close: () => leave(hub, follower) };
+    },
+    /**
+     * Events this replica just committed, in id order: handed to its followers at once, before
+     * the bus brings them back (their copies are then dropped as already sent).
+     */
+    offer(events: AuditEvent[]): void {
+      if (hub.cursor < 0) return;
+      for (const event of events) dispatch(hub, event);
     },
     /** Followers on this replica (live or replaying). */
     size: () => [...hub.groups.values()].reduce((n, g) => n + g.members.size, 0),

@@ -4,7 +4,7 @@ import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { createVerificationLimiter } from '../rate-limit/verification-limiter.js';
-import type { AuditFilter } from './audit-event.js';
+import type { AuditEvent, AuditFilter } from './audit-event.js';
 import { createAuditFanout } from './audit-fanout.js';
 import { subscribeAuditFeed } from './audit-feed.js';
 import { createAuditOutbox } from './audit-outbox.js';
@@ -32,9 +32,13 @@ export interface AuditServiceDeps {
  */
 export function createAuditTrail(deps: AuditServiceDeps) {
   const outbox = createAuditOutbox(deps);
-  const writer = createAuditWriter({ ...deps, publish: outbox.publish });
-  const relay = createAuditRelay({ ...deps, chainPending: writer.chainPending });
   const fanout = createAuditFanout(deps);
+  const publish = (events: AuditEvent[]) => {
+    fanout.offer(events); // this replica's followers first, without the round trip through Redis
+    return outbox.publish(events);
+  };
+  const writer = createAuditWriter({ ...deps, publish });
+  const relay = createAuditRelay({ ...deps, chainPending: writer.chainPending });
   return {
     audited: writer.audited,
     record: writer.record,
