@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from './gateway/create-gateway.js';
+import { createAuditSseRoute } from './graphql/audit-sse-route.js';
 import { serveMetrics } from './metrics/metrics-endpoint.js';
 
 export { createGateway, type Gateway, type GatewayOptions } from './gateway/create-gateway.js';
@@ -11,16 +12,26 @@ export interface RunningServer {
   gateway: Gateway;
   server: Server;
   url: string;
+  /** `auditEvents` SSE streams open on the lean path (src/graphql/audit-sse-route.ts). */
+  auditSseStreams(): number;
   close(): Promise<void>;
 }
 
 /** Serves a gateway over HTTP: /metrics here, everything else (GraphQL, SSE, /healthz, /readyz) by yoga; graphql-ws. */
 export async function startServer(gateway: Gateway): Promise<RunningServer> {
   const { yoga, config } = gateway;
+  const auditSse = createAuditSseRoute({
+    fallback: (req, res) => void yoga(req, res),
+    services: gateway.services,
+    endpoint: yoga.graphqlEndpoint,
+    maxBodyBytes: config.maxBodyBytes,
+    metrics: gateway.metrics,
+  });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (url === '/metrics' || url.startsWith('/metrics?'))
       return serveMetrics(req, res, gateway.metrics, config.metricsToken);
+    if (auditSse.wants(req)) return void auditSse.serve(req, res);
     yoga(req, res);
   });
   const wsServer = new WebSocketServer({
@@ -64,6 +75,7 @@ export async function startServer(gateway: Gateway): Promise<RunningServer> {
     gateway,
     server,
     url: `http://${host}:${address.port}`,
+    auditSseStreams: auditSse.size,
     async close() {
       await wsCleanup.dispose();
       wsServer.close();

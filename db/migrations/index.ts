@@ -6,6 +6,7 @@ import * as m0004 from './0004_record_component_owners.js';
 import * as m0006 from './0006_pin_store_versions.js';
 import * as m0007 from './0007_create_audit_checkpoints.js';
 import * as m0008 from './0008_create_audit_sink_cursors.js';
+import * as m0009 from './0009_index_audit_filters.js';
 import * as m0010 from './0010_store_identity.js';
 
 /** Every migration by name, in order. Add new files here; never edit a landed one. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0006_pin_store_versions': m0006,
   '0007_create_audit_checkpoints': m0007,
   '0008_create_audit_sink_cursors': m0008,
+  '0009_index_audit_filters': m0009,
   '0010_store_identity': m0010,
 };

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
 import type { AuditCheckpointsTable, AuditVerificationTable } from './tables/audit-checkpoints-table.js';
+import type { AuditEventSecretsTable } from './tables/audit-event-secrets-table.js';
 import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
 import type { AuditSinkCursorsTable } from './tables/audit-sink-cursors-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
@@ -31,6 +32,7 @@ export interface Database {
   audit_sink_cursors: AuditSinkCursorsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_verification: AuditVerificationTable;
+  audit_event_secrets: AuditEventSecretsTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
   store_identity: StoreIdentityTable;

@@ -69,7 +69,8 @@ const AuditEventConnection = builder.objectRef<AuditPage>('AuditEventConnection'
   }),
 });
 
-function toFilter(input: Record<string, unknown> | null | undefined): AuditFilter | null {
+/** An `AuditFilter` argument as the service's filter. */
+export function toFilter(input: Record<string, unknown> | null | undefined): AuditFilter | null {
   if (!input) return null;
   return {
     actions: (input.actions as string[] | null | undefined) ?? null,

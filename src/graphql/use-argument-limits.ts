@@ -110,6 +110,17 @@ function costIssues(schema: GraphQLSchema, document: DocumentNode): InputIssue[]
   return issues;
 }
 
+/** What `useArgumentLimits` refuses in a document with its variables (none: within the limits). */
+export function argumentLimitIssues(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Variables,
+): InputIssue[] {
+  const issues = argumentIssues(schema, document, variables);
+  const inlined = issues.length ? undefined : withPageSizesInlined(document, variables);
+  return inlined ? costIssues(schema, inlined) : issues;
+}
+
 /**
  * Limits that need the request's variables, checked once they are known and before any
  * resolver runs: argument lists of at most 1,000 items, page sizes of at most 1,000, and the
@@ -118,11 +129,7 @@ function costIssues(schema: GraphQLSchema, document: DocumentNode): InputIssue[]
  * Over a limit: BAD_USER_INPUT with `issues`, nothing executed.
  */
 export function useArgumentLimits(): Plugin {
-  function problems(schema: GraphQLSchema, document: DocumentNode, variables: Variables): InputIssue[] {
-    const issues = argumentIssues(schema, document, variables);
-    const inlined = issues.length ? undefined : withPageSizesInlined(document, variables);
-    return inlined ? costIssues(schema, inlined) : issues;
-  }
+  const problems = argumentLimitIssues;
 
   const refusal = (issues: InputIssue[]) => ({
     errors: [maskError(new BadUserInputError('Arguments over the limits of the API', issues))],

@@ -5,7 +5,8 @@ import { BadUserInputError, type InputIssue } from '../../errors.js';
 import { INPUT_LIMITS } from '../input-limits.js';
 import type { VerificationLimiter } from '../rate-limit/verification-limiter.js';
 import { listAuditCheckpoints } from './audit-checkpoint-repository.js';
-import type { AuditEvent, AuditFilter } from './audit-event.js';
+import { type AuditEvent, type AuditFilter, auditEventMatches } from './audit-event.js';
+import type { AuditFanout, FanoutSink } from './audit-fanout.js';
 import { findAuditEvents } from './audit-repository.js';
 import type { AuditVerification } from './audit-verifier.js';
 import type { AuditCheckpoint } from './checkpoint-signature.js';
@@ -23,6 +24,18 @@ export interface AuditQueryDeps {
   acceptedKeys: string[];
   /** The feed, unchecked (`subscribeAuditFeed` bound to its bus). */
   subscribe(filter: AuditFilter | null | undefined, after?: string | null): AsyncGenerator<AuditEvent>;
+  /** The shared feed, unchecked (`AuditFanout.follow`). */
+  follow: AuditFanout['follow'];
+}
+
+/** A follower of the shared feed: what it asks for, how its events are rendered, where they go. */
+export interface AuditFollowArgs {
+  filter: AuditFilter | null;
+  after: string | null;
+  /** Followers with equal keys and filters get the same rendered bytes (e.g. the query and its variables). */
+  key: string;
+  render(event: AuditEvent): Uint8Array;
+  sink: FanoutSink;
 }
 
 /** Arguments of one page of the log. */
@@ -102,6 +115,28 @@ async function subscribeAuditFor(
   return deps.subscribe(filter, after);
 }
 
+/**
+ * The subscription on the shared feed (`auditEvents` over the lean SSE path), checked like
+ * `subscribeFor`; a denial is audited, then FORBIDDEN.
+ */
+async function followAuditFor(
+  deps: Pick<AuditQueryDeps, 'authorize' | 'follow'>,
+  principal: Principal,
+  args: AuditFollowArgs,
+): Promise<{ close(): void }> {
+  await deps.authorize(principal, 'audit.read', { action: 'audit.subscribe', target: auditTarget() });
+  const issues: InputIssue[] = [];
+  checkCursor(args.after, 'after', issues);
+  if (issues.length) throw new BadUserInputError('Invalid audit subscription', issues);
+  const { filter } = args;
+  const spec = {
+    key: `${JSON.stringify(filter)}\n${args.key}`,
+    matches: (event: AuditEvent) => auditEventMatches(event, filter),
+    render: args.render,
+  };
+  return deps.follow(spec, args.after, args.sink);
+}
+
 /** The audit log's queries, each checking `audit.read` first (a denial is audited, then FORBIDDEN). */
 export function createAuditQueryService(deps: AuditQueryDeps) {
   return {
@@ -122,6 +157,7 @@ export function createAuditQueryService(deps: AuditQueryDeps) {
     },
     subscribeFor: (principal: Principal, filter: AuditFilter | null, after: string | null) =>
       subscribeAuditFor(deps, principal, filter, after),
+    followFor: (principal: Principal, args: AuditFollowArgs) => followAuditFor(deps, principal, args),
   };
 }
 

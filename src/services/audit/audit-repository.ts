@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditEventRow, AuditPendingRow } from '../../database/tables/audit-events-table.js';
 import type { AuditHead } from './audit-chain.js';
-import type { AuditEvent, AuditFilter, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
+import type { AuditEvent, AuditOutcome, UnchainedAuditEvent } from './audit-event.js';
+import { type AuditPageQuery, findAuditRowsByBranches, isFiltered } from './audit-page-query.js';
 
 /** Most events read, or taken from `audit_pending`, per statement. */
 export const AUDIT_PAGE = 1000;
@@ -123,34 +124,15 @@ export async function takePendingAuditEvents(trx: Executor, limit: number): Prom
   return rows.map(unchainedFromRow);
 }
 
-/** One page of the log: filter, exclusive bounds, size and order. */
-export interface AuditPageQuery {
-  filter?: AuditFilter | null;
-  /** Exclusive cursor (event id). */
-  after?: string | null;
-  /** Exclusive upper bound (event id). */
-  before?: string | null;
-  limit: number;
-  newestFirst?: boolean;
-}
+export type { AuditPageQuery } from './audit-page-query.js';
 
-/** Events matching a filter, after (or, newest first, before) a cursor. */
+/**
+ * Events matching a filter, after (or, newest first, before) a cursor. Unfiltered, one walk of
+ * the primary key; filtered, a union of ordered index ranges (`findAuditRowsByBranches`).
+ */
 export async function findAuditEvents(db: Executor, q: AuditPageQuery): Promise<AuditEvent[]> {
+  if (isFiltered(q.filter)) return (await findAuditRowsByBranches(db, q)).map(auditEventFromRow);
   let query = db.selectFrom('audit_events').selectAll();
-  const f = q.filter;
-  if (f?.actions?.length) query = query.where('action', 'in', f.actions);
-  if (f?.actor) query = query.where('actor', '=', f.actor);
-  if (f?.since) query = query.where('at', '>=', f.since);
-  if (f?.migrationId) query = query.where(sql<string>`target->>'migrationId'`, '=', f.migrationId);
-  if (f?.secretName) {
-    const name = f.secretName;
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql<string>`target->>'name'`, '=', name),
-        eb(sql`target->'secrets'`, '@>', sql`${JSON.stringify([{ name }])}::jsonb`),
-      ]),
-    );
-  }
   if (q.newestFirst) {
     if (q.after) query = query.where('id', '<', q.after);
     query = query.orderBy('id', 'desc');

@@ -5,7 +5,8 @@ import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { createVerificationLimiter } from '../rate-limit/verification-limiter.js';
 import type { AuditCheckpointer } from './audit-checkpointer.js';
-import type { AuditFilter } from './audit-event.js';
+import type { AuditEvent, AuditFilter } from './audit-event.js';
+import { createAuditFanout } from './audit-fanout.js';
 import { subscribeAuditFeed } from './audit-feed.js';
 import { createAuditOutbox } from './audit-outbox.js';
 import { createAuditQueryService } from './audit-query-service.js';
@@ -34,7 +35,12 @@ export interface AuditServiceDeps {
  */
 export function createAuditTrail(deps: AuditServiceDeps) {
   const outbox = createAuditOutbox(deps);
-  const writer = createAuditWriter({ ...deps, publish: outbox.publish });
+  const fanout = createAuditFanout(deps);
+  const publish = (events: AuditEvent[]) => {
+    fanout.offer(events); // this replica's followers first, without the round trip through Redis
+    return outbox.publish(events);
+  };
+  const writer = createAuditWriter({ ...deps, publish });
   const relay = createAuditRelay({ ...deps, chainPending: writer.chainPending });
   return {
     audited: writer.audited,
@@ -46,10 +52,13 @@ export function createAuditTrail(deps: AuditServiceDeps) {
     stop(): void {
       relay.stop();
       outbox.stop();
+      fanout.close();
     },
     /** The feed, unchecked: replay from `after`, then live. */
     subscribe: (filter: AuditFilter | null | undefined, after?: string | null) =>
       subscribeAuditFeed(deps, filter, after),
+    /** The same feed shared by many followers (one bus subscription, one render per group), unchecked. */
+    follow: fanout.follow,
   };
 }
 
@@ -90,6 +99,7 @@ export function createAuditService(parts: AuditServiceParts) {
     ...createAuditQueryService({
       ...{ db, authorize, verifications, verify },
       subscribe: trail.subscribe,
+      follow: trail.follow,
       publicKey: checkpointer.publicKey,
       acceptedKeys: checkpointer.acceptedKeys,
     }),
