@@ -3,6 +3,7 @@ import * as m0001 from './0001_create_core.js';
 import * as m0002 from './0002_create_migration_jobs.js';
 import * as m0003 from './0003_create_audit_pending.js';
 import * as m0004 from './0004_record_component_owners.js';
+import * as m0005 from './0005_record_source_deletions.js';
 
 /** Every migration by name, in order. Add new files here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_create_migration_jobs': m0002,
   '0003_create_audit_pending': m0003,
   '0004_record_component_owners': m0004,
+  '0005_record_source_deletions': m0005,
 };

@@ -1,16 +1,19 @@
 import { AppError } from '../../errors.js';
-import type { ManagedSecret, SecretsManager } from '../managed-secrets/managed-secrets-service.js';
-import type { Migration, MigrationItem, MigrationItemStatus } from './migration.js';
+import type { Migration, MigrationItem } from './migration.js';
 import { planItems, saveItems, VerificationError, writeAndVerify } from './migration-item.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
-
-const COPIED: ReadonlySet<MigrationItemStatus> = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
+import { deleteSources } from './migration-source-deletion.js';
+import { committedSecretIds } from './source-deletion-repository.js';
+import { killPoint } from './test-kill-point.js';
 
 /**
- * Runs a batch of items in one transaction (see copyBatch). When the batch fails, the store
- * entries written outside the transaction are discarded and each item runs on its own, so one
- * bad item fails alone; a single item that fails is saved as FAILED. Never rejects for an
- * item's fault; rejects when even the failure can't be saved.
+ * Runs a batch of items in one transaction (see copyBatch), then, when the job asks, deletes
+ * the sources of its committed copies as a step of their own (migration-source-deletion.ts):
+ * a deletion that fails stays pending, recorded, and never sends the batch back. When the copy
+ * fails, the store entries it wrote outside the transaction are discarded (only those whose
+ * rows did not commit) and each item runs on its own, so one bad item fails alone; a single
+ * item that fails is saved as FAILED. Never rejects for an item's fault; rejects when even the
+ * failure can't be saved.
  */
 export async function runBatch(
   deps: MigrationRunDeps,
@@ -18,19 +21,24 @@ export async function runBatch(
   batch: MigrationItem[],
 ): Promise<MigrationItem[]> {
   const created: string[] = [];
+  let saved: MigrationItem[];
   try {
-    return await copyBatch(deps, run, batch, created);
+    saved = await copyBatch(deps, run, batch, created);
   } catch (error) {
-    await deps.storedSecrets.discardEntries(created);
+    const committed = await committedSecretIds(deps.db, created);
+    await deps.storedSecrets.discardEntries(created.filter((id) => !committed.has(id)));
     if (batch.length > 1) return retryOneByOne(deps, run, batch);
     return saveFailure(deps, run.job, batch[0], error);
   }
+  killPoint('after-commit');
+  return run.job.deleteSource ? deleteSources(deps, run, saved) : saved;
 }
 
 /**
  * Loads the sources and the existing targets, then in one audited transaction plans every
  * item, writes and verifies the copies and saves the outcomes with their audit events, so they
- * commit together. Verified sources are deleted afterwards when the job asks for it.
+ * commit together; a copied item's source deletion is recorded pending in the same commit.
+ * Store writes are paced for a remote store, before the transaction opens.
  */
 async function copyBatch(
   deps: MigrationRunDeps,
@@ -45,38 +53,14 @@ async function copyBatch(
     batch.map((item) => item.targetName),
     job.targetScope,
   );
-  const saved = await deps.audit.audited(async (trx, record) => {
+  await run.pacing.store.take(sources.size);
+  return deps.audit.audited(async (trx, record) => {
     const planned = await planItems(deps, trx, run, batch, { sources, existing });
     await writeAndVerify(deps, trx, record, { principal, created }, planned);
-    return saveItems(trx, record, { job, owner: deps.owner }, planned);
+    const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
+    killPoint('after-copy');
+    return saved;
   });
-  if (job.deleteSource) await deleteSources(deps, run.manager, saved, sources);
-  return saved;
-}
-
-/** Deletes the sources of the items copied (or found identical) that this batch read. */
-async function deleteSources(
-  deps: Pick<MigrationRunDeps, 'managedSecrets'>,
-  manager: SecretsManager,
-  saved: MigrationItem[],
-  sources: Map<string, ManagedSecret>,
-): Promise<void> {
-  const verified = saved.filter((item) => COPIED.has(item.status) && sources.has(item.name));
-  await Promise.all(verified.map((item) => deleteSource(deps, manager, item.name)));
-}
-
-/** Deletes a verified source's entries (named ones directly: the batch just read them). */
-async function deleteSource(
-  deps: Pick<MigrationRunDeps, 'managedSecrets'>,
-  manager: SecretsManager,
-  name: string,
-): Promise<void> {
-  const lookup = manager.scoping.entryLookup(manager.ctx, name);
-  const entries =
-    lookup.by === 'name'
-      ? lookup.names
-      : (await deps.managedSecrets.entriesOf(manager, name)).map((entry) => entry.name);
-  await Promise.all(entries.map((entry) => manager.backend.delete(entry)));
 }
 
 /** Runs each item of a failed batch as a batch of its own, one after the other. */
@@ -108,7 +92,12 @@ async function saveFailure(
       error: (error as Error).message,
     });
   const failed = {
-    item: { ...item, status: 'FAILED' as const, error: expected ? error.message : 'unexpected error' },
+    item: {
+      ...item,
+      status: 'FAILED' as const,
+      error: expected ? error.message : 'unexpected error',
+      sourceDeleted: null,
+    },
   };
   return deps.audit.audited((trx, record) => saveItems(trx, record, { job, owner: deps.owner }, [failed]));
 }
