@@ -17,6 +17,7 @@ import {
   type SigV4Signer,
   verifySigV4,
 } from './aws-sigv4.js';
+import { applyFault, FaultInjector, type FaultOptions } from './fake-faults.js';
 import { closeServer, listen } from './fake-http-server.js';
 
 export type { AwsSecret, AwsSecretVersion, AwsTag } from './aws-fake-secret.js';
@@ -30,8 +31,11 @@ export interface FakeOptions {
   token?: string;
 }
 
-/** AWS-only options: the account id in ARNs, the region used when none is signed, accepted credentials. */
-export interface AwsSecretsManagerFakeOptions extends FakeOptions {
+/**
+ * AWS-only options: the account id in ARNs, the region used when none is signed, accepted
+ * credentials; faults by action name (`DeleteSecret`, `GetSecretValue` …; see fake-faults.ts).
+ */
+export interface AwsSecretsManagerFakeOptions extends FakeOptions, FaultOptions {
   accountId?: string;
   region?: string;
   /** Credentials requests may be signed with (default: DEFAULT_AWS_FAKE_CREDENTIALS). */
@@ -68,6 +72,11 @@ export interface AwsSecretsManagerFake {
   accept(credentials: AwsFakeCredentials): void;
   /** Writes a secret straight into the state (new AWSCURRENT version), as another tool would have. */
   put(name: string, value: string | Uint8Array, options?: AwsPutOptions): AwsSecret;
+  /**
+   * Injected faults by action name, changeable at run time: throttle answers HTTP 400
+   * `ThrottlingException` "Rate exceeded", fail HTTP 500 `InternalServiceError`.
+   */
+  readonly faults: FaultInjector;
   /** Makes the next call of `operation` (or `*` for any) fail with the given error type. */
   failNext(operation: string, type: string, message?: string, status?: number): void;
   /** Forgets every secret, recorded call and sign-in. */
@@ -122,6 +131,7 @@ interface FakeState {
   calls: string[];
   signIns: AwsFakeSignIn[];
   failures: Map<string, InjectedFailure>;
+  faults: FaultInjector;
 }
 
 /** The next injected failure for `operation` (or for any, `*`), used up. */
@@ -132,8 +142,14 @@ function takeFailure(failures: Map<string, InjectedFailure>, operation: string):
   return failure;
 }
 
-/** Authenticates like AWS (SigV4 first), then runs the operation named by `x-amz-target`. */
-function dispatch(state: FakeState, req: IncomingMessage, body: Buffer): Json | undefined {
+/** One authenticated call: its action name and how to run it. */
+interface Dispatched {
+  operation: string;
+  run: () => Json | undefined;
+}
+
+/** Authenticates like AWS (SigV4 first), then finds the operation named by `x-amz-target`. */
+function dispatch(state: FakeState, req: IncomingMessage, body: Buffer): Dispatched {
   const target = String(req.headers['x-amz-target'] ?? '');
   const operation = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : target;
   state.calls.push(operation);
@@ -153,9 +169,25 @@ function dispatch(state: FakeState, req: IncomingMessage, body: Buffer): Json | 
   }
   const failure = takeFailure(state.failures, operation);
   if (failure) throw new AwsError(failure.type, failure.message, failure.status);
-  state.backend.purgeExpired();
-  return handler(parseInput(body.toString('utf8')), signer.region);
+  return {
+    operation,
+    run: () => {
+      state.backend.purgeExpired();
+      return handler(parseInput(body.toString('utf8')), signer.region);
+    },
+  };
 }
+
+/** Answers an authenticated call, unless an injected fault says otherwise. */
+async function serve(state: FakeState, res: ServerResponse, call: Dispatched, wait: Wait): Promise<void> {
+  const outcome = await applyFault(state.faults.decide(call.operation), wait);
+  if (outcome === 'hang') return; // no answer; the client's timeout or close() ends it
+  if (outcome === 'throttle') throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+  if (outcome === 'fail') throw new AwsError('InternalServiceError', 'Internal service error.', 500);
+  send(res, 200, call.run());
+}
+
+type Wait = (ms: number) => Promise<void>;
 
 /** Starts the fake on 127.0.0.1 (port 0 = random) and resolves once it listens. */
 export async function startAwsSecretsManagerFake(
@@ -169,6 +201,7 @@ export async function startAwsSecretsManagerFake(
     calls: [],
     signIns: [],
     failures: new Map(),
+    faults: new FaultInjector(options),
   };
   const { backend, calls, signIns, failures } = state;
   const defaultRegion = options.region ?? 'us-east-1';
@@ -188,7 +221,7 @@ export async function startAwsSecretsManagerFake(
       const body = await readBody(req);
       if (fake.delayMs > 0) await wait(fake.delayMs);
       try {
-        send(res, 200, dispatch(state, req, body));
+        await serve(state, res, dispatch(state, req, body), wait);
       } catch (error) {
         sendError(
           res,
@@ -208,6 +241,7 @@ export async function startAwsSecretsManagerFake(
     secrets: backend.secrets,
     calls,
     signIns,
+    faults: state.faults,
     accept(accepted) {
       state.accepted.set(accepted.accessKeyId, { ...accepted });
     },
@@ -229,6 +263,7 @@ export async function startAwsSecretsManagerFake(
       calls.length = 0;
       signIns.length = 0;
       failures.clear();
+      state.faults.clear();
     },
     close: () => closeServer(server, timers),
   };

@@ -26,6 +26,7 @@ import {
   Vault,
 } from './azure-fake-vault.js';
 import { type EntraIdFake, startEntraIdFake } from './entra-id-fake.js';
+import { applyFault, FaultInjector, type FaultOptions, retryAfterHeader } from './fake-faults.js';
 import { closeServer, listen } from './fake-http-server.js';
 
 export type {
@@ -38,8 +39,8 @@ export type {
 /** The resource (token audience) Key Vault announces in its challenge. */
 export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
 
-/** Options shared by all local fakes, and how this one signs callers in. */
-export interface FakeOptions {
+/** Options shared by all local fakes, how this one signs callers in, faults by operation (fake-faults.ts). */
+export interface FakeOptions extends FaultOptions {
   port?: number;
   host?: string;
   delayMs?: number;
@@ -97,6 +98,12 @@ export interface AzureKeyVaultFake {
   /** Latest version of a live secret, or undefined. */
   latest(name: string): AzureSecretVersionState | undefined;
   /**
+   * Injected faults by operation (the names `failNext` takes), changeable at run time: throttle
+   * answers HTTP 429 `Throttled` with `Retry-After` (the rule's ms in whole seconds, else 1), fail
+   * HTTP 500 `InternalServerError`.
+   */
+  readonly faults: FaultInjector;
+  /**
    * Makes the next authorised call of `operation` (`setSecret`, `getSecret`, `updateSecret`, `deleteSecret`,
    * `getSecrets`, `getSecretVersions`, `getDeletedSecret`, `getDeletedSecrets`, `purgeDeletedSecret`,
    * `recoverDeletedSecret`, or `*` for any) fail with the given HTTP status and Key Vault error code.
@@ -150,6 +157,7 @@ interface Runtime {
   fake: AzureKeyVaultFake;
   vault: Vault;
   failures: Map<string, VaultError>;
+  faults: FaultInjector;
   timers: Set<NodeJS.Timeout>;
 }
 
@@ -170,15 +178,33 @@ function takeFailure(runtime: Runtime, operation: string): VaultError | undefine
   return failure;
 }
 
-/** Runs an authenticated request: api-version check, routing, injected failure, operation. */
-function execute(runtime: Runtime, record: AzureCallRecord, ctx: RequestContext): Reply {
+const THROTTLED = 'Request was not processed because too many requests were received.';
+
+/**
+ * Answers an authenticated request: api-version check, routing, injected failure or fault,
+ * operation.
+ */
+async function execute(
+  runtime: Runtime,
+  record: AzureCallRecord,
+  ctx: RequestContext,
+  res: http.ServerResponse,
+): Promise<void> {
   if (!ctx.query['api-version'])
     throw badParameter('The api-version query parameter (?api-version=) is required.');
   const operation = resolveRoute(record.method, splitPath(ctx.path));
   record.operation = operation.name;
   const failure = takeFailure(runtime, operation.name);
   if (failure) throw failure;
-  return operation.run(runtime.vault, ctx);
+  const fault = runtime.faults.decide(operation.name);
+  const outcome = await applyFault(fault, (ms) => wait(runtime, ms));
+  if (outcome === 'hang') return; // no answer; the client's timeout or close() ends it
+  if (outcome === 'fail') throw new VaultError(500, 'InternalServerError', 'Internal server error.');
+  if (outcome === 'throttle') {
+    const reply = { status: 429, body: new VaultError(429, 'Throttled', THROTTLED).body() };
+    return send(res, reply, { 'retry-after': '1', ...retryAfterHeader(fault) });
+  }
+  send(res, operation.run(runtime.vault, ctx));
 }
 
 /** Handles one HTTP request: log, delay, token check (else challenge), execute, answer. */
@@ -201,7 +227,7 @@ async function handle(runtime: Runtime, req: http.IncomingMessage, res: http.Ser
     record.body = parseJson(text);
     if (refusal) return challenge(res, fake, refusal);
     const base = req.headers.host ? `http://${req.headers.host}` : fake.url;
-    send(res, execute(runtime, record, { base, path: url.pathname, query, body: record.body }));
+    await execute(runtime, record, { base, path: url.pathname, query, body: record.body }, res);
   } catch (error) {
     const vaultError =
       error instanceof VaultError ? error : new VaultError(500, 'InternalServerError', String(error));
@@ -232,6 +258,7 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
   const vault = new Vault();
   const server = http.createServer();
   const failures = new Map<string, VaultError>();
+  const faults = new FaultInjector(options);
   const timers = new Set<NodeJS.Timeout>();
   const fake: AzureKeyVaultFake = {
     url: '',
@@ -243,6 +270,7 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
     secrets: vault.secrets,
     deletedSecrets: vault.deleted,
     calls: [],
+    faults,
     put: (name, value, seed) => vault.put(name, value, seed),
     latest: (name) => vault.secrets.get(name.toLowerCase())?.versions.at(-1),
     failNext: (operation, status, code, message) => {
@@ -252,6 +280,7 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
       vault.secrets.clear();
       vault.deleted.clear();
       failures.clear();
+      faults.clear();
       fake.calls.length = 0;
     },
     close: async () => {
@@ -259,7 +288,7 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
       if (!options.entra) await entra.close();
     },
   };
-  const runtime: Runtime = { fake, vault, failures, timers };
+  const runtime: Runtime = { fake, vault, failures, faults, timers };
   server.on('request', (req, res) => {
     handle(runtime, req, res).catch((error) => res.destroy(error));
   });

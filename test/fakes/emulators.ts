@@ -8,6 +8,8 @@
  * certificate): its settings (tenant_id, client_id, client_secret, authority_host) and the
  * certificate file that NODE_EXTRA_CA_CERTS must name go to stderr, after the endpoint lines.
  * Last on stderr: the SGW_ALLOWED_ENDPOINTS a gateway needs to reach the fakes.
+ * `FAKE_FAULTS` (e.g. `DeleteSecret:throttle:0.6,GetSecretValue:slow:0.2:300`; fake-faults.ts)
+ * makes every fake throttle, fail, slow down or hang that share of the calls it names.
  */
 import { startAwsSecretsManagerFake } from './aws-secrets-manager-fake.ts';
 import { startAzureKeyVaultFake } from './azure-key-vault-fake.ts';
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   for (const r of running) process.stdout.write(`${r.label} ${r.endpoint}\n`);
   for (const note of running.flatMap((r) => r.notes ?? [])) process.stderr.write(`${note}\n`);
   process.stderr.write(`${ALLOWED_ENDPOINTS_NOTE}\n`);
+  if (process.env.FAKE_FAULTS) process.stderr.write(`faults: FAKE_FAULTS=${process.env.FAKE_FAULTS}\n`);
   const stop = () => {
     closeAll(running).then(() => process.exit(0));
   };

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { type Fault, FaultInjector, type FaultOptions } from './fake-faults.js';
 import { FakeGoogleSignIn, type IssuedToken } from './gcp-fake-oauth.js';
 import type { GcpSecretSeed, GcpSecretState } from './gcp-fake-secrets.js';
 import { SecretStore } from './gcp-fake-store.js';
@@ -36,8 +37,8 @@ export { newServiceAccountKey, type TestServiceAccountKey } from './gcp-fake-oau
 export type { GcpSecretSeed, GcpSecretState, GcpSecretVersionState } from './gcp-fake-secrets.js';
 export { crc32c, timestampToDate } from './gcp-fake-wire.js';
 
-/** Options shared by all local fakes, and how this one signs callers in. */
-export interface FakeOptions {
+/** Options shared by all local fakes, how this one signs callers in, and faults by RPC name (fake-faults.ts). */
+export interface FakeOptions extends FaultOptions {
   port?: number;
   host?: string;
   delayMs?: number;
@@ -86,6 +87,11 @@ export interface GcpSecretManagerFake {
   put(name: string, seed?: GcpSecretSeed): GcpSecretState;
   /** Payload of the latest version of `name` as UTF-8, or undefined. */
   latestValue(name: string): string | undefined;
+  /**
+   * Injected faults by RPC name (`AddSecretVersion`, `AccessSecretVersion`, `DeleteSecret` …),
+   * changeable at run time: throttle answers RESOURCE_EXHAUSTED, fail UNAVAILABLE.
+   */
+  readonly faults: FaultInjector;
   /** Makes the next call of RPC `method` (e.g. `AccessSecretVersion`, or `*` for any) fail with `code`. */
   failNext(method: string, code: grpc.status, message?: string): void;
   /** Forgets all secrets and calls. */
@@ -136,6 +142,7 @@ interface Runtime {
   store: SecretStore;
   calls: GcpCallRecord[];
   failures: Map<string, RpcError>;
+  faults: FaultInjector;
   timers: Set<NodeJS.Timeout>;
   delay: () => number;
   /** Set with `auth`: checks each call's bearer token. */
@@ -149,17 +156,22 @@ function takeFailure(runtime: Runtime, method: string): RpcError | undefined {
   return failure;
 }
 
-/** Runs a handler after the checks the service makes first: sign-in, then any injected failure. */
+/** Runs a handler after the checks the service makes first: sign-in, then any injected failure or fault. */
 function runHandler(
   runtime: Runtime,
   method: string,
   handler: Handler,
   call: grpc.ServerUnaryCall<unknown, unknown>,
+  fault: Fault | undefined,
 ): Record<string, unknown> {
   const refusal = runtime.signIn?.refusal(call.metadata);
   if (refusal) throw refusal;
   const failure = takeFailure(runtime, method);
   if (failure) throw failure;
+  if (fault?.kind === 'throttle')
+    throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `Quota exceeded for ${method} requests.`);
+  if (fault?.kind === 'fail')
+    throw new RpcError(grpc.status.UNAVAILABLE, 'The service is currently unavailable.');
   return handler(call.request as never);
 }
 
@@ -167,15 +179,20 @@ function runHandler(
 function unary(runtime: Runtime, method: string, handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     runtime.calls.push({ method, request: call.request });
-    const timer = setTimeout(() => {
-      runtime.timers.delete(timer);
-      try {
-        callback(null, runHandler(runtime, method, handler, call));
-      } catch (error) {
-        const rpc = error instanceof RpcError ? error : new RpcError(grpc.status.INTERNAL, String(error));
-        callback({ code: rpc.code, details: rpc.message, metadata: new grpc.Metadata() });
-      }
-    }, runtime.delay());
+    const fault = runtime.faults.decide(method);
+    if (fault?.kind === 'hang') return; // no answer; the client's deadline or close() ends it
+    const timer = setTimeout(
+      () => {
+        runtime.timers.delete(timer);
+        try {
+          callback(null, runHandler(runtime, method, handler, call, fault));
+        } catch (error) {
+          const rpc = error instanceof RpcError ? error : new RpcError(grpc.status.INTERNAL, String(error));
+          callback({ code: rpc.code, details: rpc.message, metadata: new grpc.Metadata() });
+        }
+      },
+      runtime.delay() + (fault?.kind === 'slow' ? (fault.ms ?? 0) : 0),
+    );
     runtime.timers.add(timer);
   };
 }
@@ -251,6 +268,7 @@ export async function startGcpSecretManagerFake(options: FakeOptions = {}): Prom
     store,
     calls: [],
     failures: new Map(),
+    faults: new FaultInjector(options),
     timers: new Set(),
     delay: () => fake.delayMs,
     signIn,
@@ -268,6 +286,7 @@ export async function startGcpSecretManagerFake(options: FakeOptions = {}): Prom
     },
     secrets: store.secrets,
     calls: runtime.calls,
+    faults: runtime.faults,
     put: (name, seed) => store.put(name, seed),
     latestValue: (name) => store.secrets.get(name)?.versions.at(-1)?.data.toString('utf8'),
     failNext: (method, code, message) => {
@@ -277,6 +296,7 @@ export async function startGcpSecretManagerFake(options: FakeOptions = {}): Prom
       store.secrets.clear();
       runtime.calls.length = 0;
       runtime.failures.clear();
+      runtime.faults.clear();
     },
     close: async () => {
       for (const timer of runtime.timers) clearTimeout(timer);

@@ -6,6 +6,7 @@
  * tokens from `issueToken`; an expired or unknown token gets 403 `permission denied`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { applyFault, FaultInjector, type FaultOptions, retryAfterHeader } from './fake-faults.js';
 import { closeServer, listen } from './fake-http-server.js';
 import {
   envelope,
@@ -31,8 +32,11 @@ export interface FakeOptions {
   token?: string;
 }
 
-/** Vault-only options: the KV v2 mounts every namespace starts with (default `['secret']`), and sign-in. */
-export interface VaultKvFakeOptions extends FakeOptions {
+/**
+ * Vault-only options: the KV v2 mounts every namespace starts with (default `['secret']`), sign-in,
+ * and faults by operation (see `vaultOperation`; fake-faults.ts).
+ */
+export interface VaultKvFakeOptions extends FakeOptions, FaultOptions {
   mounts?: string[];
   /** TTL of the root `token` in seconds (default: it never expires). */
   rootTokenTtl?: number;
@@ -55,6 +59,12 @@ export interface VaultKvFake {
   /** The root token. */
   readonly token: string;
   delayMs: number;
+  /**
+   * Injected faults by operation (`vaultOperation`), changeable at run time: throttle answers
+   * HTTP 429 (with `Retry-After` when the rule has ms), fail HTTP 500; before the token check, as
+   * Vault's rate limit quotas do.
+   */
+  readonly faults: FaultInjector;
   /** `METHOD /v1/...` of every request, in order. */
   readonly calls: readonly string[];
   /** Data of the latest version when it is live, else undefined. */
@@ -122,18 +132,57 @@ function parseBody(text: string): Json {
   }
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
   if (reply.body === undefined) {
-    res.writeHead(reply.status);
+    res.writeHead(reply.status, headers);
     res.end();
     return;
   }
   const body = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
+    ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+const KV_SECTION = /^.+?\/(data|metadata|delete|undelete|destroy|config)(\/|$)/;
+
+/**
+ * The fault-injection name of a request: `read` (GET data/), `write` (POST/PUT/PATCH data/),
+ * `delete` (DELETE data/ or metadata/, POST delete|undelete|destroy/), `list` (LIST metadata/),
+ * `metadata` (GET/POST/PATCH metadata/), `login` (auth/…), `health`, `mounts`, `config`; the mount
+ * is taken to be what precedes the first KV section name.
+ */
+export function vaultOperation(method: string, url: string): string {
+  const { pathname, searchParams } = new URL(url, 'http://vault.local');
+  const path = trimSlashes(pathname.replace(/^\/v1\//, ''));
+  if (path.startsWith('auth/')) return 'login';
+  if (path === 'sys/health') return 'health';
+  if (path === 'sys/mounts') return 'mounts';
+  const section = KV_SECTION.exec(path)?.[1] ?? 'other';
+  const listing = method === 'LIST' || (method === 'GET' && searchParams.get('list') !== null);
+  if (section === 'data') return method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+  if (section === 'metadata') return listing ? 'list' : method === 'DELETE' ? 'delete' : 'metadata';
+  return ['delete', 'undelete', 'destroy'].includes(section) ? 'delete' : section;
+}
+
+/** Answers one request, unless an injected fault says otherwise. */
+async function serve(
+  serving: { faults: FaultInjector; wait: (ms: number) => Promise<void>; answer: () => Reply },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const fault = serving.faults.decide(vaultOperation(req.method ?? 'GET', req.url ?? '/'));
+  const outcome = await applyFault(fault, serving.wait);
+  if (outcome === 'hang') return; // no answer; the client's timeout or close() ends it
+  if (outcome === 'throttle') {
+    const errors = [`request path "${req.url}": rate limit quota exceeded`];
+    return send(res, { status: 429, body: { errors } }, retryAfterHeader(fault));
+  }
+  if (outcome === 'fail') return send(res, { status: 500, body: { errors: ['internal error'] } });
+  send(res, serving.answer());
 }
 
 /** Routes one request: health needs no token, logins need none either; everything else a live one. */
@@ -172,6 +221,7 @@ export async function startVaultKvFake(options: VaultKvFakeOptions = {}): Promis
   const backend = new VaultKvBackend((options.mounts ?? ['secret']).map(trimSlashes));
   backend.namespace('');
   const calls: string[] = [];
+  const faults = new FaultInjector(options);
   const timers = new Set<NodeJS.Timeout>();
 
   const wait = (ms: number) =>
@@ -189,7 +239,8 @@ export async function startVaultKvFake(options: VaultKvFakeOptions = {}): Promis
       calls.push(`${req.method} ${req.url}`);
       if (fake.delayMs > 0) await wait(fake.delayMs);
       try {
-        send(res, route(tokens, backend, req, text, options.deniedPaths));
+        const answer = () => route(tokens, backend, req, text, options.deniedPaths);
+        await serve({ faults, wait, answer }, req, res);
       } catch (error) {
         const failure = error instanceof VaultError ? error : new VaultError(500, [String(error)]);
         send(res, { status: failure.status, body: { errors: failure.errors } });
@@ -204,6 +255,7 @@ export async function startVaultKvFake(options: VaultKvFakeOptions = {}): Promis
     port,
     token: tokens.rootToken,
     delayMs: options.delayMs ?? 0,
+    faults,
     calls,
     read(mount, path, namespace) {
       const entry = backend.mount(mount, namespace).entries.get(path);
