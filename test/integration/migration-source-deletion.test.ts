@@ -92,6 +92,17 @@ describe('migration source deletion on a remote store', () => {
     await expectAllStored(expected);
   }, 120_000);
 
+  it('a store write failing inside a grouped commit: its uncommitted entries are discarded, the batches retried alone, nothing lost', async () => {
+    const expected = seedSources((n, v, s) => fakes.seedGlobal('aws', n, v, s), 'grp', 200);
+    // Both attempts of the SDK at the first CreateSecret fail: that commit fails as a whole.
+    store.faults.set([{ operation: 'CreateSecret', kind: 'fail', share: 1, first: 2 }]);
+    const migration = await migrate(true);
+    expect(migration).toMatchObject({ status: 'SUCCEEDED', total: 200, done: 200, error: null });
+    expect(store.faults.injected.filter((f) => f.operation === 'CreateSecret')).toHaveLength(2);
+    expect(liveSources(fakes.aws)).toEqual([]);
+    await expectAllStored(expected);
+  }, 60_000);
+
   it('without deleteSource, sourceDeleted is null and no source is touched', async () => {
     const expected = seedSources((n, v, s) => fakes.seedGlobal('aws', n, v, s), 'keep', 5);
     const migration = await migrate(false);

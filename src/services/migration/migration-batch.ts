@@ -1,4 +1,6 @@
 import { AppError } from '../../errors.js';
+import type { ManagedSecret } from '../managed-secrets/managed-secrets-service.js';
+import type { Secret } from '../secrets/secret.js';
 import type { Migration, MigrationItem } from './migration.js';
 import { planItems, saveItems, VerificationError, writeAndVerify } from './migration-item.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
@@ -6,12 +8,25 @@ import { deleteSources } from './migration-source-deletion.js';
 import { committedSecretIds } from './source-deletion-repository.js';
 import { killPoint } from './test-kill-point.js';
 
+/** A batch with its sources and existing targets loaded, ready to commit; `saved` once it has. */
+export interface PreparedBatch {
+  batch: MigrationItem[];
+  sources: Map<string, ManagedSecret>;
+  existing: Map<string, Secret>;
+  saved?: MigrationItem[];
+  /** Batches in the transaction that committed (or failed) this one. */
+  groupSize?: number;
+}
+
+/** How a batch commits: with the batches ready at the same time (`grouped`), or on its own. */
+type CommitMode = 'grouped' | 'alone';
+
 /**
- * Runs a batch of items in one transaction (see copyBatch), then, when the job asks, deletes
- * the sources of its committed copies as a step of their own (migration-source-deletion.ts):
- * a deletion that fails stays pending, recorded, and never sends the batch back. When the copy
- * fails, the store entries it wrote outside the transaction are discarded (only those whose
- * rows did not commit) and each item runs on its own, so one bad item fails alone; a single
+ * Runs a batch: loads it (prepareBatch), commits it in one transaction with the other batches
+ * ready at the same time (`run.commitGrouped`, commitGroup), then, when the job asks, deletes
+ * the sources of its committed copies as a step of their own (migration-source-deletion.ts): a
+ * deletion that fails stays pending, recorded, and never sends the batch back. When the commit
+ * fails, the batch is tried alone, then item by item, so one bad item fails alone; a single
  * item that fails is saved as FAILED. Never rejects for an item's fault; rejects when even the
  * failure can't be saved.
  */
@@ -19,48 +34,74 @@ export async function runBatch(
   deps: MigrationRunDeps,
   run: JobRun,
   batch: MigrationItem[],
+  mode: CommitMode = 'grouped',
 ): Promise<MigrationItem[]> {
-  const created: string[] = [];
-  let saved: MigrationItem[];
+  let prepared: PreparedBatch | undefined;
   try {
-    saved = await copyBatch(deps, run, batch, created);
+    prepared = await prepareBatch(deps, run, batch);
+    if (mode === 'grouped') await run.commitGrouped(prepared);
+    else await commitGroup(deps, run, [prepared]);
   } catch (error) {
-    const committed = await committedSecretIds(deps.db, created);
-    await deps.storedSecrets.discardEntries(created.filter((id) => !committed.has(id)));
+    if (mode === 'grouped' && (prepared?.groupSize ?? 1) > 1) return runBatch(deps, run, batch, 'alone');
     if (batch.length > 1) return retryOneByOne(deps, run, batch);
     return saveFailure(deps, run.job, batch[0], error);
   }
   killPoint('after-commit');
+  const saved = prepared.saved ?? [];
   return run.job.deleteSource ? deleteSources(deps, run, saved) : saved;
 }
 
-/**
- * Loads the sources and the existing targets, then in one audited transaction plans every
- * item, writes and verifies the copies and saves the outcomes with their audit events, so they
- * commit together; a copied item's source deletion is recorded pending in the same commit.
- * Store writes are paced for a remote store, before the transaction opens.
- */
-async function copyBatch(
+/** Loads a batch's sources and existing targets; paces the store writes of a remote store. */
+async function prepareBatch(
   deps: MigrationRunDeps,
   run: JobRun,
   batch: MigrationItem[],
-  created: string[],
-): Promise<MigrationItem[]> {
-  const { job, principal } = run;
+): Promise<PreparedBatch> {
   const sources = await run.loadMany(batch.map((item) => item.name));
   const existing = await deps.storedSecrets.findManyInScope(
-    principal,
+    run.principal,
     batch.map((item) => item.targetName),
-    job.targetScope,
+    run.job.targetScope,
   );
   await run.pacing.store.take(sources.size);
-  return deps.audit.audited(async (trx, record) => {
-    const planned = await planItems(deps, trx, run, batch, { sources, existing });
-    await writeAndVerify(deps, trx, record, { principal, created }, planned);
-    const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
-    killPoint('after-copy');
-    return saved;
-  });
+  return { batch, sources, existing };
+}
+
+/**
+ * Commits prepared batches in one audited transaction: plans every item, writes and verifies
+ * the copies and saves the outcomes with their audit events, so they commit together (a copied
+ * item's source deletion recorded pending in the same commit). On failure, the store entries
+ * written outside the transaction are discarded — only those whose rows did not commit — and
+ * the error is rethrown.
+ */
+export async function commitGroup(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  group: PreparedBatch[],
+): Promise<void> {
+  const { job, principal } = run;
+  const created: string[] = [];
+  for (const prepared of group) prepared.groupSize = group.length;
+  try {
+    await deps.audit.audited(async (trx, record) => {
+      const planned = [];
+      for (const { batch, sources, existing } of group)
+        planned.push(...(await planItems(deps, trx, run, batch, { sources, existing })));
+      await writeAndVerify(deps, trx, record, { principal, created }, planned);
+      const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
+      killPoint('after-copy');
+      let at = 0;
+      for (const prepared of group) {
+        prepared.saved = saved.slice(at, at + prepared.batch.length);
+        at += prepared.batch.length;
+      }
+    });
+  } catch (error) {
+    for (const prepared of group) prepared.saved = undefined;
+    const committed = await committedSecretIds(deps.db, created);
+    await deps.storedSecrets.discardEntries(created.filter((id) => !committed.has(id)));
+    throw error;
+  }
 }
 
 /** Runs each item of a failed batch as a batch of its own, one after the other. */
@@ -70,7 +111,7 @@ async function retryOneByOne(
   batch: MigrationItem[],
 ): Promise<MigrationItem[]> {
   const out: MigrationItem[] = [];
-  for (const item of batch) out.push(...(await runBatch(deps, run, [item])));
+  for (const item of batch) out.push(...(await runBatch(deps, run, [item], 'alone')));
   return out;
 }
 

@@ -1,6 +1,7 @@
+import { groupCommit } from '../audit/group-commit.js';
 import type { Migration, MigrationItem } from './migration.js';
 import { itemFromRow, migrationFromRow } from './migration.js';
-import { runBatch } from './migration-batch.js';
+import { commitGroup, type PreparedBatch, runBatch } from './migration-batch.js';
 import { type Lease, startLeaseRenewal } from './migration-lease.js';
 import * as repo from './migration-repository.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
@@ -52,7 +53,7 @@ async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRu
   }
   const manager = deps.managedSecrets.managerOfComponent(component);
   const queue = (await repo.listItems(deps.db, job.id, 'PENDING')).map(itemFromRow);
-  return {
+  const run: JobRun = {
     job: { ...job, status: 'RUNNING', done: job.total - queue.length },
     principal,
     manager,
@@ -64,7 +65,10 @@ async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRu
       source: createWritePacer(writesPerSecondOf(component.flavor, deps.writesPerSecond)),
       store: createWritePacer(writesPerSecondOf(deps.storeKind, deps.writesPerSecond)),
     },
+    // Batches ready while one group commits share the next transaction: fewer, larger commits.
+    commitGrouped: groupCommit((group: PreparedBatch[]) => commitGroup(deps, run, group), deps.parallelism),
   };
+  return run;
 }
 
 /** `parallelism` loops take batches off the queue and run them until it is empty or `shouldStop`. */

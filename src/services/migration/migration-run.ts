@@ -12,6 +12,7 @@ import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { ComponentsService } from '../stacks/components-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
 import type { Migration, MigrationItem } from './migration.js';
+import type { PreparedBatch } from './migration-batch.js';
 import type { ProgressFeed } from './migration-progress.js';
 import type { WritePacer } from './write-pacer.js';
 
@@ -54,6 +55,8 @@ export interface JobRun {
   queue: MigrationItem[];
   /** Items per transaction: a whole batch where the source reads in batches, else one. */
   batchSize: number;
+  /** Commits a prepared batch together with the others ready at the same time (groupCommit). */
+  commitGrouped: (prepared: PreparedBatch) => Promise<void>;
   /** Paces this run's writes: deletes on the source manager, copies to a remote store. */
   pacing: { source: WritePacer; store: WritePacer };
 }
