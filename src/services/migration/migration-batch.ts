@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.js';
+import { groupCommit } from '../audit/group-commit.js';
 import type { ManagedSecret } from '../managed-secrets/managed-secrets-service.js';
 import type { Secret } from '../secrets/secret.js';
 import type { Migration, MigrationItem } from './migration.js';
@@ -22,33 +23,95 @@ export interface PreparedBatch {
 type CommitMode = 'grouped' | 'alone';
 
 /**
- * Runs a batch: loads it (prepareBatch), commits it in one transaction with the other batches
- * ready at the same time (`run.commitGrouped`, commitGroup), then, when the job asks, deletes
- * the sources of its committed copies as a step of their own (migration-source-deletion.ts): a
- * deletion that fails stays pending, recorded, and never sends the batch back. When the commit
- * fails, the batch is tried alone, then item by item, so one bad item fails alone; a single
- * item that fails is saved as FAILED. Never rejects for an item's fault; rejects when even the
- * failure can't be saved.
+ * Loads a batch (prepareBatch) and hands it to the grouped commit; resolves once loaded, with
+ * the promise of its outcome (commitPrepared), so the caller can load the next batch meanwhile.
  */
-export async function runBatch(
+export async function startBatch(
   deps: MigrationRunDeps,
   run: JobRun,
   batch: MigrationItem[],
-  mode: CommitMode = 'grouped',
-): Promise<MigrationItem[]> {
-  let prepared: PreparedBatch | undefined;
+): Promise<{ outcome: Promise<MigrationItem[]> }> {
+  let prepared: PreparedBatch;
   try {
     prepared = await prepareBatch(deps, run, batch);
+  } catch (error) {
+    return { outcome: recover(deps, run, { batch, mode: 'grouped' }, error) };
+  }
+  return { outcome: commitPrepared(deps, run, prepared, 'grouped') };
+}
+
+/** Runs a batch on its own: loads, commits alone, deletes its sources (see commitPrepared). */
+async function runBatch(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  batch: MigrationItem[],
+): Promise<MigrationItem[]> {
+  let prepared: PreparedBatch;
+  try {
+    prepared = await prepareBatch(deps, run, batch);
+  } catch (error) {
+    return recover(deps, run, { batch, mode: 'alone' }, error);
+  }
+  return commitPrepared(deps, run, prepared, 'alone');
+}
+
+/**
+ * Commits a loaded batch in one transaction — with the other batches ready at the same time
+ * (`run.commitGrouped`, commitGroup) or alone — then, when the job asks, deletes the sources of
+ * its committed copies as a step of their own (migration-source-deletion.ts): a deletion that
+ * fails stays pending, recorded, and never sends the batch back. A failed commit is recovered
+ * (recover). Never rejects for an item's fault; rejects when even the failure can't be saved.
+ */
+async function commitPrepared(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  prepared: PreparedBatch,
+  mode: CommitMode,
+): Promise<MigrationItem[]> {
+  try {
     if (mode === 'grouped') await run.commitGrouped(prepared);
     else await commitGroup(deps, run, [prepared]);
   } catch (error) {
-    if (mode === 'grouped' && (prepared?.groupSize ?? 1) > 1) return runBatch(deps, run, batch, 'alone');
-    if (batch.length > 1) return retryOneByOne(deps, run, batch);
-    return saveFailure(deps, run.job, batch[0], error);
+    return recover(deps, run, { batch: prepared.batch, mode, groupSize: prepared.groupSize }, error);
   }
   killPoint('after-commit');
   const saved = prepared.saved ?? [];
   return run.job.deleteSource ? deleteSources(deps, run, saved) : saved;
+}
+
+/**
+ * After a failure: a batch that failed in a group is tried alone, one that failed alone item by
+ * item, so one bad item fails alone; a single item that fails is saved as FAILED.
+ */
+function recover(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  failed: { batch: MigrationItem[]; mode: CommitMode; groupSize?: number },
+  error: unknown,
+): Promise<MigrationItem[]> {
+  const { batch, mode, groupSize = 1 } = failed;
+  if (mode === 'grouped' && groupSize > 1) return runBatch(deps, run, batch);
+  if (batch.length > 1) return retryOneByOne(deps, run, batch);
+  return saveFailure(deps, run.job, batch[0], error);
+}
+
+/**
+ * Transactions of one job committing at once. Batches ready while a lane commits share its next
+ * transaction (at most twice `parallelism` batches): fewer, larger commits; a second lane does
+ * its work while the first waits on the database.
+ */
+const COMMIT_LANES = 2;
+
+/** The grouped commit of a job's prepared batches, over COMMIT_LANES lanes in turn. */
+export function groupedCommits(
+  deps: MigrationRunDeps,
+  runOf: () => JobRun,
+): (prepared: PreparedBatch) => Promise<void> {
+  const lanes = Array.from({ length: COMMIT_LANES }, () =>
+    groupCommit((group: PreparedBatch[]) => commitGroup(deps, runOf(), group), 2 * deps.parallelism),
+  );
+  let next = 0;
+  return (prepared) => lanes[next++ % COMMIT_LANES](prepared);
 }
 
 /** Loads a batch's sources and existing targets; paces the store writes of a remote store. */
@@ -74,11 +137,7 @@ async function prepareBatch(
  * written outside the transaction are discarded — only those whose rows did not commit — and
  * the error is rethrown.
  */
-export async function commitGroup(
-  deps: MigrationRunDeps,
-  run: JobRun,
-  group: PreparedBatch[],
-): Promise<void> {
+async function commitGroup(deps: MigrationRunDeps, run: JobRun, group: PreparedBatch[]): Promise<void> {
   const { job, principal } = run;
   const created: string[] = [];
   for (const prepared of group) prepared.groupSize = group.length;
@@ -111,7 +170,7 @@ async function retryOneByOne(
   batch: MigrationItem[],
 ): Promise<MigrationItem[]> {
   const out: MigrationItem[] = [];
-  for (const item of batch) out.push(...(await runBatch(deps, run, [item], 'alone')));
+  for (const item of batch) out.push(...(await runBatch(deps, run, [item])));
   return out;
 }
 

@@ -1,7 +1,6 @@
-import { groupCommit } from '../audit/group-commit.js';
 import type { Migration, MigrationItem } from './migration.js';
 import { itemFromRow, migrationFromRow } from './migration.js';
-import { commitGroup, type PreparedBatch, runBatch } from './migration-batch.js';
+import { groupedCommits, startBatch } from './migration-batch.js';
 import { type Lease, startLeaseRenewal } from './migration-lease.js';
 import * as repo from './migration-repository.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
@@ -53,6 +52,7 @@ async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRu
   }
   const manager = deps.managedSecrets.managerOfComponent(component);
   const queue = (await repo.listItems(deps.db, job.id, 'PENDING')).map(itemFromRow);
+  const commits = groupedCommits(deps, () => run);
   const run: JobRun = {
     job: { ...job, status: 'RUNNING', done: job.total - queue.length },
     principal,
@@ -65,27 +65,40 @@ async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRu
       source: createWritePacer(writesPerSecondOf(component.flavor, deps.writesPerSecond)),
       store: createWritePacer(writesPerSecondOf(deps.storeKind, deps.writesPerSecond)),
     },
-    // Batches ready while one group commits share the next transaction: fewer, larger commits.
-    commitGrouped: groupCommit((group: PreparedBatch[]) => commitGroup(deps, run, group), deps.parallelism),
+    commitGrouped: commits,
   };
   return run;
 }
 
-/** `parallelism` loops take batches off the queue and run them until it is empty or `shouldStop`. */
+/**
+ * `parallelism` loops take batches off the queue and load them until it is empty or
+ * `shouldStop`; a loaded batch commits (grouped) and reports while its loop loads the next, with
+ * at most twice `parallelism` batches loaded and not yet done.
+ */
 async function runBatchesInParallel(
   deps: MigrationRunDeps,
   run: JobRun,
   shouldStop: () => boolean,
 ): Promise<void> {
+  const outcomes = new Set<Promise<void>>();
   const loop = async () => {
     for (;;) {
       if (shouldStop()) return;
       const batch = run.queue.splice(0, run.batchSize);
       if (batch.length === 0) return;
-      await reportItems(deps, run, await runBatch(deps, run, batch));
+      const { outcome } = await startBatch(deps, run, batch);
+      const reported = outcome.then((saved) => reportItems(deps, run, saved));
+      outcomes.add(reported);
+      // Done ones leave the set; a rejected one stays, so the race and the final wait reject.
+      reported.then(
+        () => outcomes.delete(reported),
+        () => {},
+      );
+      while (outcomes.size >= 2 * deps.parallelism) await Promise.race(outcomes);
     }
   };
   await Promise.all(Array.from({ length: deps.parallelism }, loop));
+  await Promise.all(outcomes);
 }
 
 /** Counts the saved items in the metrics and publishes one progress message per item. */
