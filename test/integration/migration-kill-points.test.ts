@@ -173,8 +173,7 @@ describe.runIf(process.env.DATABASE_URL)(
         const entries = new Set(liveStoreEntries(storeFake));
         for (const row of rows) expect(entries.has(`zenml/${row.id}`)).toBe(true);
         // Entries written by a transaction the kill caught before its commit (at any kill point:
-        // other batches are in flight) are orphans: no row names them, nothing reads them.
-        expect(entries.size).toBeGreaterThanOrEqual(rows.length);
+        // other batches are in flight) may remain as orphans: no row names them, nothing reads them.
       }
     }
 
