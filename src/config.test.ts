@@ -36,6 +36,9 @@ describe('loadConfig', () => {
     ['SGW_AUTH_FAILURE_WINDOW_SECONDS', 'soon'],
     ['SGW_TRUSTED_PROXIES', '10.0.0.0/33'],
     ['SGW_TRUSTED_PROXIES', 'proxy.internal'],
+    ['SGW_AUDIT_WEBHOOK_URL', 'ftp://receiver.example/audit'],
+    ['SGW_AUDIT_SINK_LEASE_MS', '10'],
+    ['SGW_AUDIT_WEBHOOK_RETRY_MAX_MS', 'never'],
   ])('a bad %s stops start-up with one line naming it', (variable, value) => {
     let error: unknown;
     try {
@@ -47,6 +50,19 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     expect(message.startsWith(`Invalid ${variable}:`)).toBe(true);
     expect(message).not.toContain('\n');
+  });
+
+  it('needs SGW_AUDIT_WEBHOOK_SECRET with SGW_AUDIT_WEBHOOK_URL, and never repeats the secret', () => {
+    const url = 'https://receiver.example/audit';
+    expect(() => loadConfig({ SGW_AUDIT_WEBHOOK_URL: url })).toThrow(
+      'Invalid SGW_AUDIT_WEBHOOK_SECRET: required with SGW_AUDIT_WEBHOOK_URL',
+    );
+    const short = 'short-s3cret';
+    expect(() => loadConfig({ SGW_AUDIT_WEBHOOK_URL: url, SGW_AUDIT_WEBHOOK_SECRET: short })).toThrow(
+      /^Invalid SGW_AUDIT_WEBHOOK_SECRET: must be at least 16 characters$/,
+    );
+    const config = loadConfig({ SGW_AUDIT_WEBHOOK_URL: url, SGW_AUDIT_WEBHOOK_SECRET: 'x'.repeat(16) });
+    expect(config).toMatchObject({ auditWebhookUrl: url, auditSinkLeaseMs: 15_000, auditFile: undefined });
   });
 
   it('collects SGW_SECRETS_STORE_<OPTION> variables by lower-case option name', () => {

@@ -1,16 +1,18 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import {
+  type AuditSinkConfig,
+  auditSinkConfigOf,
+  auditSinkEnv,
+  auditSinkProblem,
+} from './config-audit-sinks.js';
+import { optionalString } from './config-fields.js';
 import { allowedEndpointsProblem } from './security/endpoint-policy.js';
 
 /** Secrets store back-ends the centralized store can use. */
 export const SECRETS_STORE_KINDS = ['sql', 'aws', 'gcp', 'azure', 'hashicorp', 'custom'] as const;
 export const SECRET_VALIDATION_LEVELS = ['SECRET_AND_KEY_EXISTS', 'SECRET_EXISTS', 'NONE'] as const;
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
 /** Default secret value reads per second per principal (bursts of five seconds worth). */
 const DEFAULT_VALUE_READS_PER_SECOND = 200;
@@ -52,10 +54,39 @@ const envSchema = z.object({
     .describe('bootstrap admin token'),
   SGW_ENCRYPTION_KEYS: optionalString.describe('keyring kid:base64key,…; first is active'),
   SGW_AUDIT_HMAC_KEY: optionalString.describe('key for HMAC fingerprints of values in audit events'),
+  SGW_AUDIT_SIGNING_KEY: optionalString
+    .refine(
+      (v) => v === undefined || Buffer.from(v.trim(), 'base64').length === 32,
+      'must be base64 of a 32-byte Ed25519 seed',
+    )
+    .describe(
+      'Ed25519 seed (base64, 32 bytes) signing audit checkpoints; unset: generated into SGW_DATA_DIR, or derived from the first encryption key with DATABASE_URL',
+    ),
+  SGW_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(10_000)
+    .default(10_000)
+    .describe('longest time an appended audit event waits for a signed checkpoint (ms)'),
   SGW_SECRETS_STORE: z
     .enum(SECRETS_STORE_KINDS)
     .default('sql')
     .describe('centralized secrets store back-end'),
+  SGW_DEPLOYMENT_ID: z
+    .string()
+    .uuid()
+    .optional()
+    .describe(
+      "the `zenml` tag on remote store entries: a ZenML server's deployment id to share its store; default generated once",
+    ),
+  SGW_WORKSPACE_ID: z
+    .string()
+    .uuid()
+    .optional()
+    .describe(
+      "the workspace tag on remote store entries: the ZenML workspace's id to share its store; default generated once",
+    ),
   SGW_SECRET_VALIDATION_LEVEL: z
     .enum(SECRET_VALIDATION_LEVELS)
     .default('SECRET_AND_KEY_EXISTS')
@@ -76,6 +107,20 @@ const envSchema = z.object({
     .describe(
       'writes and deletes per second a migration makes to each remote back-end (source manager, store); 0: unpaced; unset: the back-end quota (aws 50, gcp 10, azure 30, others unpaced)',
     ),
+  SGW_STORE_COLLECT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60_000)
+    .describe(
+      'remote store: how often a replica collects orphaned entries and versions of writes that never committed',
+    ),
+  SGW_STORE_COLLECT_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(120_000)
+    .describe('remote store: age of a write intent before the collector treats its writer as gone'),
   SGW_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -124,13 +169,14 @@ const envSchema = z.object({
     .describe(
       'proxies (IP addresses, CIDRs) whose X-Forwarded-For names the client address; unset: none, the socket address is the client',
     ),
+  ...auditSinkEnv,
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
 export type SecretsStoreKind = (typeof SECRETS_STORE_KINDS)[number];
 export type SecretValidationLevel = (typeof SECRET_VALIDATION_LEVELS)[number];
 
-export interface Config {
+export interface Config extends AuditSinkConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -139,16 +185,27 @@ export interface Config {
   adminToken: string | undefined;
   encryptionKeys: string | undefined;
   auditHmacKey: string | undefined;
+  /** `SGW_AUDIT_SIGNING_KEY`: base64 Ed25519 seed; undefined: generated or derived. */
+  auditSigningKey: string | undefined;
+  /** Longest wait of an appended audit event for a signed checkpoint. */
+  auditCheckpointIntervalMs: number;
   secretsStore: SecretsStoreKind;
   /** `SGW_SECRETS_STORE_<OPTION>` variables, keyed by lower-case option name (e.g. `region_name`). */
   secretsStoreOptions: Record<string, string>;
   secretValidationLevel: SecretValidationLevel;
+  /** SGW_DEPLOYMENT_ID: adopt a ZenML server's deployment id (else the one kept in the database). */
+  deploymentId: string | undefined;
+  /** SGW_WORKSPACE_ID: adopt a ZenML workspace id (else the one kept in the database). */
+  workspaceId: string | undefined;
   redisPrefix: string;
   backendTimeoutMs: number;
   migrationParallelism: number;
   migrationLeaseMs: number;
   /** Migration writes per second per remote back-end; undefined: each flavor's quota, 0: unpaced. */
   migrationWritesPerSecond: number | undefined;
+  /** Remote store: interval of the orphan collector, and the age at which it takes an intent over. */
+  storeCollectIntervalMs: number;
+  storeCollectGraceMs: number;
   /** Largest request body accepted on POST /graphql (and WebSocket message), in bytes. */
   maxBodyBytes: number;
   /** Secret value reads per second per principal; 0 disables the limit. */
@@ -183,6 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid ${variable}: ${issue.message}`);
   }
   const e = parsed.data;
+  const sinkProblem = auditSinkProblem(e);
+  if (sinkProblem) throw new ConfigError(sinkProblem);
   const storePrefix = 'SGW_SECRETS_STORE_';
   const secretsStoreOptions: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -199,14 +258,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.SGW_ADMIN_TOKEN,
     encryptionKeys: e.SGW_ENCRYPTION_KEYS,
     auditHmacKey: e.SGW_AUDIT_HMAC_KEY,
+    auditSigningKey: e.SGW_AUDIT_SIGNING_KEY,
+    auditCheckpointIntervalMs: e.SGW_AUDIT_CHECKPOINT_INTERVAL_MS,
     secretsStore: e.SGW_SECRETS_STORE,
     secretsStoreOptions,
     secretValidationLevel: e.SGW_SECRET_VALIDATION_LEVEL,
+    deploymentId: e.SGW_DEPLOYMENT_ID?.toLowerCase(),
+    workspaceId: e.SGW_WORKSPACE_ID?.toLowerCase(),
     redisPrefix: e.SGW_REDIS_PREFIX,
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
     migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
     migrationWritesPerSecond: e.SGW_MIGRATION_WRITES_PER_SECOND,
+    storeCollectIntervalMs: e.SGW_STORE_COLLECT_INTERVAL_MS,
+    storeCollectGraceMs: e.SGW_STORE_COLLECT_GRACE_MS,
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,
     valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
     valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),
@@ -218,5 +283,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerWindow: e.SGW_AUTH_FAILURES_PER_WINDOW,
     authFailureWindowMs: e.SGW_AUTH_FAILURE_WINDOW_SECONDS * 1000,
     trustedProxies: listOf(e.SGW_TRUSTED_PROXIES),
+    ...auditSinkConfigOf(e),
   };
 }

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Log rotation: the audit file sink reopens its path (a moved file is left as it is).
+  process.on('SIGHUP', () => gateway.reopenAuditFile());
 }
 
 void main();

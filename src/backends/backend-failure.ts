@@ -91,8 +91,11 @@ const KNOWN_NAMES = new Set([
   'ObjectIsDeletedButRecoverable',
 ]);
 
+/** Throttling names answered with another status than 429 (AWS Secrets Manager: HTTP 400). */
+const THROTTLING_NAMES = new Set(['ThrottlingException', 'Throttled']);
+
 /** What a status means, in our words: HTTP status classes and gRPC statuses. */
-function meaningOf(httpStatus: number | undefined, grpcStatus: string | undefined): string {
+function meaningOf(httpStatus: number | undefined, grpcStatus: string | undefined, name?: unknown): string {
   if (
     httpStatus === 401 ||
     httpStatus === 403 ||
@@ -100,7 +103,8 @@ function meaningOf(httpStatus: number | undefined, grpcStatus: string | undefine
     grpcStatus === 'UNAUTHENTICATED'
   )
     return 'the back-end refused the gateway’s credentials or permissions';
-  if (httpStatus === 429 || grpcStatus === 'RESOURCE_EXHAUSTED') return 'the back-end is throttling requests';
+  if (httpStatus === 429 || grpcStatus === 'RESOURCE_EXHAUSTED' || THROTTLING_NAMES.has(String(name)))
+    return 'the back-end is throttling requests';
   if (httpStatus !== undefined && httpStatus >= 500) return 'the back-end failed to handle the request';
   if ((httpStatus !== undefined && httpStatus >= 400) || grpcStatus)
     return 'the back-end refused the request';
@@ -177,7 +181,8 @@ export function backendFailure(error: unknown, kind: string): AppError {
   const grpcStatus = isGrpcError(item) ? (GRPC_STATUS_NAMES[item.code as number] ?? 'gRPC error') : undefined;
   const httpStatus = httpStatusOf(item);
   const label = errorLabel(item, httpStatus, grpcStatus);
-  return new BackendError(`${kind} back-end error${label}: ${meaningOf(httpStatus, grpcStatus)}`);
+  const meaning = meaningOf(httpStatus, grpcStatus, item.name ?? item.code);
+  return new BackendError(`${kind} back-end error${label}: ${meaning}`);
 }
 
 /**

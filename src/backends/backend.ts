@@ -1,5 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../database/database.js';
+import { pythonJsonDumps, pythonJsonLoads } from '../python/python-json.js';
+import { pythonStr } from '../python/python-str.js';
+import { isPyDict, PyFloat, PyInt, type PyValue } from '../python/python-values.js';
 
 /** Key/value content of one secret as a back-end holds it. */
 export type SecretValues = Record<string, string>;
@@ -61,7 +64,60 @@ export interface SecretBackend {
   delete(name: string, options?: BackendCallOptions): Promise<boolean>;
   /** One page of entries (never values). */
   list(query: BackendListQuery, options?: BackendCallOptions): Promise<BackendListPage>;
+  // Versioned calls (copy-on-write on remote stores; secret history builds on them). A back-end
+  // has all of createVersioned, putVersion, getVersion, currentVersionId and restoreVersion, or
+  // none (SQL, local, custom: their writes replace in place). Version ids are the back-end's own
+  // (AWS VersionId, GCP version number, Azure version id, Vault KV version number), as text.
+  /** Creates an entry like `create`; the id of the version holding its values. */
+  createVersioned?(entry: BackendEntry): Promise<string>;
+  /**
+   * Writes the values as a new version that becomes the entry's current one (metadata replaced
+   * when it changed); its id. NOT_FOUND when the entry is absent.
+   */
+  putVersion?(entry: BackendEntry): Promise<string>;
+  /** The values of one version; undefined when the entry or that version is gone (destroyed, pruned). */
+  getVersion?(name: string, versionId: string): Promise<SecretValues | undefined>;
+  /** Values of many pinned versions in few calls (AWS BatchGetSecretValue); gone ones left out. */
+  getVersionValues?(pins: VersionPin[]): Promise<Map<string, SecretValues>>;
+  /** The id of the entry's current version; undefined when the entry is absent. */
+  currentVersionId?(name: string): Promise<string | undefined>;
+  /**
+   * Makes the values of `versionId` the entry's current ones again (AWS: moves AWSCURRENT back;
+   * the others add a version with those values) and returns the id now holding them.
+   */
+  restoreVersion?(name: string, versionId: string): Promise<string>;
+  /**
+   * Retires versions no longer pinned, where the back-end can (GCP and Vault destroy them; AWS
+   * deprecates unlabelled versions itself and Azure keeps every version: they lack this call).
+   */
+  destroyVersions?(name: string, versionIds: string[]): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** An entry's name and the version of it that holds the committed values. */
+export interface VersionPin {
+  name: string;
+  versionId: string;
+}
+
+/** The back-ends with versions: every required versioned call present. */
+export type VersionedBackend = SecretBackend &
+  Required<
+    Pick<
+      SecretBackend,
+      'createVersioned' | 'putVersion' | 'getVersion' | 'currentVersionId' | 'restoreVersion'
+    >
+  >;
+
+/** Whether a back-end has versions (copy-on-write writes); SQL, local and custom ones do not. */
+export function isVersioned(backend: SecretBackend): backend is VersionedBackend {
+  return (
+    typeof backend.createVersioned === 'function' &&
+    typeof backend.putVersion === 'function' &&
+    typeof backend.getVersion === 'function' &&
+    typeof backend.currentVersionId === 'function' &&
+    typeof backend.restoreVersion === 'function'
+  );
 }
 
 /** Every page of a listing, followed to the end. */
@@ -99,36 +155,55 @@ export function matchesListQuery(
 }
 
 /**
- * The text payload JSON back-ends (aws, gcp, azure) store: the values as a JSON object, or
- * the raw text when RAW_VALUE_KEY is the only key.
+ * The text payload JSON back-ends (aws, gcp, azure) store: the values as Python's
+ * `json.dumps` writes a dict (ZenML's `json.dumps(secret_to_dict(secret))`: `", "` and `": "`,
+ * non-ASCII as `\uXXXX`, keys in the map's order), or the raw text when RAW_VALUE_KEY is the
+ * only key.
  */
 export function payloadFromValues(values: SecretValues): string {
   const keys = Object.keys(values);
   if (keys.length === 1 && keys[0] === RAW_VALUE_KEY) return values[RAW_VALUE_KEY];
-  return JSON.stringify(values);
+  return pythonJsonDumps(values);
+}
+
+/** The payload text each map from `valuesFromPayload` was read from (for exact re-reading). */
+const payloadTexts = new WeakMap<SecretValues, string>();
+
+/** The text a map returned by `valuesFromPayload` came from, if it came from one. */
+export function payloadTextOf(values: SecretValues): string | undefined {
+  return payloadTexts.get(values);
+}
+
+function scalarText(value: PyValue): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || value instanceof PyInt || value instanceof PyFloat)
+    return pythonStr(value);
+  return undefined;
 }
 
 /**
- * Values from a stored text payload: a JSON object of scalars becomes a string map (numbers and
- * booleans as their JSON text, nulls dropped); anything else comes back under RAW_VALUE_KEY.
+ * Values from a stored text payload, read as Python's `json.loads` does: a JSON object of
+ * scalars becomes a string map, numbers and booleans as Python's `str()` gives them (`True`,
+ * `1.0`, `1e-05`), nulls dropped; anything else comes back under RAW_VALUE_KEY. The text stays
+ * reachable through `payloadTextOf` for readers that need more than the string map.
  */
 export function valuesFromPayload(payload: string): SecretValues {
-  let parsed: unknown;
+  let parsed: PyValue;
   try {
-    parsed = JSON.parse(payload);
+    parsed = pythonJsonLoads(payload);
   } catch {
     return { [RAW_VALUE_KEY]: payload };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    return { [RAW_VALUE_KEY]: payload };
+  if (!isPyDict(parsed)) return { [RAW_VALUE_KEY]: payload };
   const values: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(parsed)) {
     if (value === null) continue;
-    if (typeof value === 'string') values.push([key, value]);
-    else if (typeof value === 'number' || typeof value === 'boolean')
-      values.push([key, JSON.stringify(value)]);
-    else return { [RAW_VALUE_KEY]: payload };
+    const text = scalarText(value);
+    if (text === undefined) return { [RAW_VALUE_KEY]: payload };
+    values.push([key, text]);
   }
   // fromEntries defines own properties, so a `__proto__` key stays a plain key.
-  return Object.fromEntries(values);
+  const map: SecretValues = Object.fromEntries(values);
+  payloadTexts.set(map, payload);
+  return map;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { type EndpointPolicy, endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { SecretBackend } from './backend.js';
@@ -11,6 +12,7 @@ import { createBackend, FLAVOR_OPTIONS } from './create-backend.js';
 import { createCustomBackend } from './custom/custom-backend.js';
 import { guardBackend } from './guard-backend.js';
 import { storeOptionReader } from './store-option-reader.js';
+import type { StoreIdentity } from './zenml-store-layout.js';
 
 /** A secrets store that could not be set up; the message names the store and the reason. */
 export class SecretsStoreInitError extends Error {
@@ -49,11 +51,12 @@ export async function createSecretBackendForKind(
  * The centralized secrets store chosen by SGW_SECRETS_STORE: the given SQL back-end, or a cloud,
  * Vault or custom back-end configured by SGW_SECRETS_STORE_<OPTION>, guarded by
  * config.backendTimeoutMs. Throws SecretsStoreInitError ("Secrets store "<kind>" failed to
- * initialise: …") when the store can't be set up.
+ * initialise: …") when the store can't be set up. A remote store tags its entries with
+ * `deps.identity` (the deployment and workspace ids kept in the database; tests may give any).
  */
 export async function createCentralStore(
   config: Config,
-  deps: { sqlBackend: SecretBackend; cwd?: string },
+  deps: { sqlBackend: SecretBackend; cwd?: string; identity?: StoreIdentity },
 ): Promise<CentralStore> {
   const kind = config.secretsStore;
   if (kind === 'sql') return createSqlCentralStore(deps.sqlBackend);
@@ -66,5 +69,9 @@ export async function createCentralStore(
   } catch (error) {
     throw new SecretsStoreInitError(kind, error instanceof Error ? error.message : String(error));
   }
-  return createRemoteCentralStore(kind, backend);
+  const identity = deps.identity ?? {
+    deploymentId: config.deploymentId ?? randomUUID(),
+    workspaceId: config.workspaceId ?? randomUUID(),
+  };
+  return createRemoteCentralStore(kind, backend, identity);
 }

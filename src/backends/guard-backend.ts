@@ -1,6 +1,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { SecretBackend } from './backend.js';
 import { backendFailure, unreachableMessage } from './backend-failure.js';
+import { withCallDeadline } from './throttle-retry.js';
 import { wrapBackendCalls } from './wrap-backend-calls.js';
 
 export interface GuardOptions {
@@ -25,7 +26,8 @@ export function guardBackend(backend: SecretBackend, options: GuardOptions): Sec
       }, options.timeoutMs);
       let pending: Promise<T>;
       try {
-        pending = call();
+        // Throttled calls inside are retried only until this call's own deadline (throttle-retry.ts).
+        pending = withCallDeadline(Date.now() + options.timeoutMs, call);
       } catch (error) {
         pending = Promise.reject(error);
       }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { SecretBackend } from './backend.js';
+import { observingThrottles } from './throttle-retry.js';
 import { type BackendOperation, wrapBackendCalls } from './wrap-backend-calls.js';
 
 /** Back-end flavors as metrics name them (the `hashicorp` store is `vault`). */
@@ -13,6 +14,8 @@ export interface BackendCall {
   seconds: number;
   /** Undefined on success; the AppError code, or INTERNAL_SERVER_ERROR for anything else. */
   failure: string | undefined;
+  /** Throttled answers the back-end gave during the call (retried or not; throttle-retry.ts). */
+  throttled?: number;
 }
 
 /** Receives every observed call (in memory: it must not do I/O). */
@@ -25,8 +28,8 @@ export function backendFlavor(kind: string): BackendFlavor {
 }
 
 /**
- * Wraps a back-end so every call is reported to `record` once it settles, with its duration and
- * failure code; results and errors pass through unchanged. Wrap a guarded back-end from the
+ * Wraps a back-end so every call is reported to `record` once it settles, with its duration,
+ * failure code and the throttled answers met on the way; results and errors pass through unchanged. Wrap a guarded back-end from the
  * outside, so timeouts and the mapped codes (BACKEND_UNAVAILABLE, BACKEND_ERROR) are what is seen.
  */
 export function observeBackend(
@@ -36,11 +39,12 @@ export function observeBackend(
 ): SecretBackend {
   function observed<T>(operation: BackendOperation, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    let throttled = 0;
     const settle = (failure: string | undefined) =>
-      record({ flavor, operation, seconds: (performance.now() - started) / 1000, failure });
+      record({ flavor, operation, seconds: (performance.now() - started) / 1000, failure, throttled });
     let pending: Promise<T>;
     try {
-      pending = call();
+      pending = observingThrottles(() => throttled++, call);
     } catch (error) {
       pending = Promise.reject(error);
     }

@@ -15,6 +15,13 @@ const OPERATIONS: Record<BackendOperation, true> = {
   update: true,
   delete: true,
   list: true,
+  createVersioned: true,
+  putVersion: true,
+  getVersion: true,
+  getVersionValues: true,
+  currentVersionId: true,
+  restoreVersion: true,
+  destroyVersions: true,
 };
 
 /** The names of every SecretBackend call. */

@@ -8,8 +8,8 @@ export interface Prompter {
   askHidden(question: string): Promise<string | undefined>;
   /** `[y/N]`: true only for y/yes; ended input means no. */
   confirm(question: string): Promise<boolean>;
-  /** `[y/n/all]`; asks again on anything else; ended input aborts. */
-  chooseYesNoAll(question: string): Promise<'y' | 'n' | 'all'>;
+  /** `[y/n/all]` (Enter gives `defaultAnswer` when there is one, shown as `(y)`); asks again on anything else; ended input aborts. */
+  chooseYesNoAll(question: string, defaultAnswer?: 'y' | 'n' | 'all'): Promise<'y' | 'n' | 'all'>;
   /** A line for the person answering (stderr). */
   note(text: string): void;
 }
@@ -205,12 +205,15 @@ export function createPrompter(
     note: (text) => {
       stderr.write(`${text}\n`);
     },
-    async chooseYesNoAll(question) {
+    async chooseYesNoAll(question, defaultAnswer) {
       for (;;) {
-        const answer = await read(`${question} [y/n/all] `, false);
+        const answer = await read(
+          `${question} [y/n/all]${defaultAnswer ? ` (${defaultAnswer})` : ''} `,
+          false,
+        );
         if (answer === undefined)
           throw new CliError('ABORTED', 'input ended before every question was answered');
-        const word = answer.trim().toLowerCase();
+        const word = answer.trim().toLowerCase() || (defaultAnswer ?? '');
         if (word === 'y' || word === 'yes') return 'y';
         if (word === 'n' || word === 'no') return 'n';
         if (word === 'a' || word === 'all') return 'all';

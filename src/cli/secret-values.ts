@@ -9,15 +9,21 @@ import type { Prompter } from './prompts.js';
 /** ZenML's limit for a value read from a file with `--key=@path`. */
 export const MAX_FILE_VALUE_BYTES = 10_240;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Python's `str.isidentifier()`: an XID_Start letter or `_`, then XID_Continue characters (Unicode letters too). */
+const IDENTIFIER = /^[\p{XID_Start}_][\p{XID_Continue}]*$/u;
 
 /** Secret keys are identifiers and may not be `name` (ZenML's rule). */
 export function checkSecretKey(key: string): void {
   if (!IDENTIFIER.test(key))
     throw badInput(
-      `invalid key "${key}": keys must be identifiers (letters, digits, _; not starting with a digit)`,
+      `invalid key "${key}": keys must be identifiers, as Python's str.isidentifier (letters, digits, _; not starting with a digit)`,
     );
   if (key === 'name') throw badInput('invalid key "name": it is reserved');
+}
+
+/** ZenML's rule (cli/secret.py): a secret may not be named `name`. */
+export function checkSecretName(name: string): void {
+  if (name === 'name') throw badInput('secret names cannot be "name"');
 }
 
 /** `~` and `~/…` expanded to the home directory, then made absolute. */
@@ -124,12 +130,12 @@ async function promptArbitraryPairs(
     }
     const value = await prompt.askHidden(`Value for ${key}: `);
     if (value === undefined) throw ended();
-    values[key] = value;
+    values[key] = await expandValue(key, value);
     more = await prompt.confirm('Add another key?');
   }
 }
 
-/** `-i` on register: a hidden prompt per schema key (Enter skips an optional one), or the key/value loop. */
+/** `-i` on register (values typed as `@path` read the file, `@@x` is `@x`, as ZenML's `-i` does): a hidden prompt per schema key (Enter skips an optional one), or the key/value loop. */
 export async function promptSecretValues(
   prompt: Prompter,
   schema: SecretSchemaInfo,
@@ -140,7 +146,7 @@ export async function promptSecretValues(
     for (;;) {
       const value = await prompt.askHidden(`${field.name}${hint}: `);
       if (value === undefined) throw ended();
-      if (value !== '') values[field.name] = value;
+      if (value !== '') values[field.name] = await expandValue(field.name, value);
       else if (field.required) {
         prompt.note(`${field.name} is required.`);
         continue;
@@ -163,7 +169,7 @@ export async function promptUpdatedValues(
   for (const key of keys) {
     const value = await prompt.askHidden(`${key} (Enter keeps the current value): `);
     if (value === undefined) throw ended();
-    if (value !== '') values[key] = value;
+    if (value !== '') values[key] = await expandValue(key, value);
   }
   if (allowsArbitraryKeys) await promptArbitraryPairs(prompt, values, true);
   return values;

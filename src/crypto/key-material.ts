@@ -1,38 +1,25 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type AuditSigningKey, loadAuditSigningKey } from './audit-signing-key.js';
+import { readOrCreateKeyFile } from './key-file.js';
 import { Keyring } from './keyring.js';
 
 /** The keys the gateway needs at run time. */
 export interface KeyMaterial {
   keyring: Keyring;
   auditHmacKey: Buffer;
+  /** Signs audit checkpoints (never stored in the database). */
+  auditSigning: AuditSigningKey;
 }
 
 export interface KeyMaterialOptions {
   encryptionKeys: string | undefined;
   auditHmacKey: string | undefined;
+  /** `SGW_AUDIT_SIGNING_KEY` (base64 32-byte seed). */
+  auditSigningKey?: string;
   dataDir: string;
   /** With an external database a generated key could be lost with the machine: refuse instead. */
   external: boolean;
-}
-
-/** Reads a key file, or creates it (mode 0600) with `generate()` when absent. */
-async function readOrCreateKeyFile(file: string, generate: () => string): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const value = generate();
-  try {
-    await writeFile(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
-    return value;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(file, 'utf8')).trim();
-    throw error;
-  }
 }
 
 /** Loads the keyring and audit HMAC key from config, or (embedded mode) from generated files. */
@@ -54,12 +41,13 @@ export async function loadKeyMaterial(options: KeyMaterialOptions): Promise<KeyM
   } catch (error) {
     throw new Error(`Invalid SGW_ENCRYPTION_KEYS: ${(error as Error).message}`);
   }
+  const firstEntry = description.split(',')[0].trim();
+  const firstKey = Buffer.from(firstEntry.slice(firstEntry.indexOf(':') + 1), 'base64');
   let hmac: Buffer;
   if (options.auditHmacKey) {
     hmac = Buffer.from(options.auditHmacKey, 'utf8');
   } else if (options.external) {
-    const firstEntry = description.split(',')[0];
-    const ikm = Buffer.from(firstEntry.slice(firstEntry.indexOf(':') + 1), 'base64');
+    const ikm = firstKey;
     hmac = Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), 'sgw audit hmac', 32));
   } else {
     const stored = await readOrCreateKeyFile(path.join(options.dataDir, 'audit-hmac.key'), () =>
@@ -67,5 +55,17 @@ export async function loadKeyMaterial(options: KeyMaterialOptions): Promise<KeyM
     );
     hmac = Buffer.from(stored, 'utf8');
   }
-  return { keyring, auditHmacKey: hmac };
+  const auditSigning = await loadAuditSigningKey({
+    configured: options.auditSigningKey,
+    dataDir: options.dataDir,
+    external: options.external,
+    firstEncryptionKey: firstKey,
+    otherEncryptionKeys: description
+      .split(',')
+      .slice(1)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '')
+      .map((entry) => Buffer.from(entry.slice(entry.indexOf(':') + 1), 'base64')),
+  });
+  return { keyring, auditHmacKey: hmac, auditSigning };
 }

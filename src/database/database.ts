@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
+import type { AuditCheckpointsTable, AuditVerificationTable } from './tables/audit-checkpoints-table.js';
 import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
+import type { AuditSinkCursorsTable } from './tables/audit-sink-cursors-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
 import type { MigrationItemsTable } from './tables/migration-items-table.js';
 import type { MigrationJobsTable } from './tables/migration-jobs-table.js';
@@ -9,6 +11,8 @@ import type { SecretValuesTable } from './tables/secret-values-table.js';
 import type { SecretsTable } from './tables/secrets-table.js';
 import type { StackComponentsTable } from './tables/stack-components-table.js';
 import type { StacksTable } from './tables/stacks-table.js';
+import type { StoreIdentityTable } from './tables/store-identity-table.js';
+import type { StoreCollectorLeaseTable, StoreWriteIntentsTable } from './tables/store-write-intents-table.js';
 import type { TokensTable } from './tables/tokens-table.js';
 
 /** Every table of the gateway's database. */
@@ -24,8 +28,14 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   audit_pending: AuditPendingTable;
+  audit_sink_cursors: AuditSinkCursorsTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_verification: AuditVerificationTable;
   migration_jobs: MigrationJobsTable;
   migration_items: MigrationItemsTable;
+  store_identity: StoreIdentityTable;
+  store_write_intents: StoreWriteIntentsTable;
+  store_collector_lease: StoreCollectorLeaseTable;
 }
 
 export type Db = Kysely<Database>;

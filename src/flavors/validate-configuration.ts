@@ -2,7 +2,7 @@ import type { InputIssue } from '../errors.js';
 import { type FieldSpec, zodForField } from '../schemas/field-spec.js';
 import { SECRETS_MANAGER_SCOPES, type SecretsManagerScope } from './component-types.js';
 import type { Flavor } from './flavor-catalog.js';
-import { MalformedReferenceError, parseSecretReference, type SecretReference } from './secret-reference.js';
+import { parseSecretReference, type SecretReference } from './secret-reference.js';
 
 export interface FieldReference extends SecretReference {
   field: string;
@@ -13,10 +13,6 @@ export interface ValidatedConfiguration {
   references: FieldReference[];
   warnings: string[];
 }
-
-/** A malformed reference in a sensitive field, said without quoting the value. */
-const MALFORMED_SENSITIVE =
-  'is not a valid secret reference (value not shown: the field is sensitive): use {{secret_name.key}} as the whole value';
 
 /** What validating one configuration field needs to know. */
 interface FieldCheckContext {
@@ -86,18 +82,13 @@ function checkField(context: FieldCheckContext, name: string, value: unknown): F
     return undefined;
   }
   if (value === null || value === undefined) return undefined;
-  let reference: SecretReference | undefined;
-  try {
-    reference = parseSecretReference(value);
-  } catch (error) {
-    if (!(error instanceof MalformedReferenceError)) throw error;
-    // The error quotes the value: never a sensitive one.
-    const message = field.sensitive ? MALFORMED_SENSITIVE : error.message;
-    issues.push({ path: `${path}.${name}`, message });
-    return undefined;
-  }
+  // As in ZenML 0.40+, a value that is not a whole reference is a plain value.
+  const reference = parseSecretReference(value);
   if (reference) return checkReferenceField(context, field, value, reference);
-  return checkPlainField(context, field, value);
+  const outcome = checkPlainField(context, field, value);
+  if (!outcome || typeof value !== 'string' || !value.includes('{{')) return outcome;
+  const note = `Field "${name}" is not a secret reference (only a whole value {{secret_name.key}} is one): kept as plain text`;
+  return { ...outcome, warning: outcome.warning ? `${outcome.warning}. ${note}` : note };
 }
 
 /** A field holding a secret reference: refused in a secrets manager or where the field forbids it. */
@@ -209,14 +200,13 @@ function applyScopeRules(
       'Scope "none" is deprecated and kept for compatibility with unscoped secrets; use scope "global"',
     );
   }
-  if (scope === 'namespace') {
-    const namespace = configuration.namespace;
-    if (typeof namespace !== 'string' || namespace.trim() === '') {
-      issues.push({ path: `${path}.namespace`, message: 'required when scope is namespace' });
-    } else if (!/^[A-Za-z0-9_-]+$/.test(namespace)) {
-      issues.push({ path: `${path}.namespace`, message: 'may contain letters, digits, _ and - only' });
-    }
-  } else if (configuration.namespace !== undefined) {
-    issues.push({ path: `${path}.namespace`, message: 'only allowed when scope is namespace' });
+  // ZenML's `namespace_validator`: required (non-empty) with scope namespace; on any scope a
+  // namespace given is checked by the flavor's own rule (the scoping's validateContext, when the
+  // component is saved) and otherwise ignored.
+  const namespace = configuration.namespace;
+  if (namespace !== undefined && namespace !== null && typeof namespace !== 'string') {
+    issues.push({ path: `${path}.namespace`, message: 'must be a string' });
+  } else if (scope === 'namespace' && !namespace) {
+    issues.push({ path: `${path}.namespace`, message: 'required when scope is namespace' });
   }
 }

@@ -6,7 +6,10 @@ import type { EventBus } from '../events/event-bus.js';
 import { createGatewayYoga, type GatewayYoga } from '../graphql/create-yoga.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { endpointPolicyOf } from '../security/endpoint-policy.js';
+import { createAuditCheckpointer } from '../services/audit/audit-checkpointer.js';
 import { createAuditService, createAuditTrail } from '../services/audit/audit-service.js';
+import { buildAuditSinks, startAuditSinks } from '../services/audit/sinks/audit-sinks.js';
 import { createAuthFailureThrottle } from '../services/rate-limit/auth-failure-throttle.js';
 import type { Services } from '../services/services.js';
 import { createSubscriptionRegistry } from '../services/subscriptions/subscription-registry.js';
@@ -35,6 +38,8 @@ export interface Gateway {
   /** Set when this start generated the bootstrap admin token (print it once). */
   generatedAdminToken: string | undefined;
   ready(): Promise<boolean>;
+  /** SIGHUP: the audit file sink writes its next batch to the file now at its path (log rotation). */
+  reopenAuditFile(): void;
   close(): Promise<void>;
 }
 
@@ -52,11 +57,16 @@ function wireAudit(infra: Infrastructure) {
     publishedOnCommit: !config.redisUrl,
   });
   const authorize = createAuthorize({ recordDenial: trail.record });
-  const audit = createAuditService({ trail, db, authorize });
+  const checkpointer = createAuditCheckpointer({
+    ...{ db, bus, channels, log },
+    signing: keys.auditSigning,
+    intervalMs: config.auditCheckpointIntervalMs,
+  });
+  const audit = createAuditService({ trail, db, authorize, checkpointer });
   const subscriptions = createSubscriptionRegistry();
   const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions });
   const tokens = createTokensService({ db, audit, authorize, access });
-  return { audit, authorize, tokens, subscriptions, access };
+  return { audit, authorize, tokens, subscriptions, access, checkpointer };
 }
 
 /**
@@ -66,10 +76,12 @@ function wireAudit(infra: Infrastructure) {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const infra = await openInfrastructure(config, options);
-  const { audit, authorize, tokens, subscriptions, access } = wireAudit(infra);
+  const { audit, authorize, tokens, subscriptions, access, checkpointer } = wireAudit(infra);
   let generatedAdminToken: string | undefined;
   let opened: Awaited<ReturnType<typeof openCentralStore>>;
+  let sinks: ReturnType<typeof buildAuditSinks>;
   try {
+    sinks = buildAuditSinks(config, endpointPolicyOf(config)); // a refused webhook URL stops the start
     await runMigrations(infra.db, async (conn) => {
       generatedAdminToken = await tokens.bootstrapAdmin(conn, config.adminToken);
     });
@@ -80,13 +92,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
   const { store, sqlBackend } = opened;
   const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
-  const { services, worker } = wireServices({
+  const { services, worker, collector } = wireServices({
     ...{ infra, store, resealStore, audit, authorize, tokens, subscriptions },
   });
   worker.start();
+  collector.start();
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
+  const sinkRunners = startSinks(infra, config, sinks);
+  checkpointer.start();
   const ready = () => isReady(infra);
   const authFailures = createAuthFailureThrottle({
     record: audit.record,
@@ -104,11 +119,36 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   async function close(): Promise<void> {
     await worker.stop();
+    await collector.stop();
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();
+    await sinkRunners.stop();
+    await checkpointer.stop();
     await closeInfrastructure(infra);
   }
   const { metrics, database, bus, log } = infra;
-  return { config, services, yoga, metrics, database, bus, log, generatedAdminToken, ready, close };
+  const reopenAuditFile = () => sinkRunners.reopenFile();
+  return {
+    config,
+    services,
+    yoga,
+    metrics,
+    database,
+    bus,
+    log,
+    generatedAdminToken,
+    ready,
+    reopenAuditFile,
+    close,
+  };
+}
+
+/** Starts the audit sinks built at start-up (one runner each, under its lease). */
+function startSinks(infra: Infrastructure, config: Config, built: ReturnType<typeof buildAuditSinks>) {
+  return startAuditSinks({
+    ...{ db: infra.db, bus: infra.bus, channels: infra.channels, log: infra.log, built },
+    leaseMs: config.auditSinkLeaseMs,
+    onDelivered: infra.metrics.auditSinkDelivered,
+  });
 }

@@ -15,6 +15,9 @@ import { createRedisEventBus } from '../events/redis-event-bus.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { readAuditBacklog } from '../services/audit/audit-repository.js';
+import { readSinkStates } from '../services/audit/sinks/audit-sink-repository.js';
+import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
+import { loadStoreIdentity } from '../services/secrets/store-identity.js';
 
 /** What every service stands on: keys, the database, the event bus, metrics and the log. */
 export interface Infrastructure {
@@ -45,6 +48,7 @@ export async function openInfrastructure(
   const keys = await loadKeyMaterial({
     encryptionKeys: config.encryptionKeys,
     auditHmacKey: config.auditHmacKey,
+    auditSigningKey: config.auditSigningKey,
     dataDir: config.dataDir,
     external: Boolean(config.databaseUrl),
   });
@@ -56,7 +60,11 @@ export async function openInfrastructure(
   const { db } = database;
   const bus = config.redisUrl ? createRedisEventBus(config.redisUrl) : createInProcessEventBus();
   const channels = createChannels(config.redisPrefix);
-  const metrics = createGatewayMetrics({ auditBacklog: () => readAuditBacklog(db) });
+  const sinkNames = configuredSinkNames(config);
+  const metrics = createGatewayMetrics({
+    auditBacklog: () => readAuditBacklog(db),
+    auditSinkLags: () => readSinkStates(db, sinkNames),
+  });
   return { config, log, keys, database, db, bus, channels, metrics };
 }
 
@@ -65,7 +73,15 @@ export async function openCentralStore(
   infra: Infrastructure,
 ): Promise<{ store: CentralStore; sqlBackend: ReturnType<typeof createSqlBackend> }> {
   const sqlBackend = createSqlBackend(infra.db, infra.keys.keyring);
-  const store = await createCentralStore(infra.config, { sqlBackend });
+  const { config } = infra;
+  const identity =
+    config.secretsStore === 'sql'
+      ? undefined
+      : await loadStoreIdentity(infra.db, {
+          deploymentId: config.deploymentId,
+          workspaceId: config.workspaceId,
+        });
+  const store = await createCentralStore(config, { sqlBackend, identity });
   const backend = observeBackend(store.backend, backendFlavor(store.kind), infra.metrics.backendCall);
   return { store: { ...store, backend }, sqlBackend };
 }

@@ -3,6 +3,8 @@ import type { CentralStore } from '../backends/central-store.js';
 import { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
 import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
+import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
+import { createAuditSinksService } from '../services/audit/sinks/audit-sinks-service.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
   createManagedSecretsService,
@@ -15,6 +17,7 @@ import { createMigrationWorker, type MigrationWorker } from '../services/migrati
 import { createValueReadLimiter } from '../services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from '../services/references/references-service.js';
 import { createSecretsService } from '../services/secrets/secrets-service.js';
+import { createOrphanCollector, type OrphanCollector } from '../services/secrets/store-orphan-collector.js';
 import { createStoredSecrets, type StoredSecrets } from '../services/secrets/stored-secrets.js';
 import type { Services } from '../services/services.js';
 import { type ComponentsService, createComponentsService } from '../services/stacks/components-service.js';
@@ -41,13 +44,22 @@ export interface ServiceFoundation {
  * secrets → managed secrets → references → components (reference check) → key rotation →
  * migration (worker first, the service kicks it).
  */
-export function wireServices(base: ServiceFoundation): { services: Services; worker: MigrationWorker } {
+export function wireServices(base: ServiceFoundation): {
+  services: Services;
+  worker: MigrationWorker;
+  collector: OrphanCollector;
+} {
   const { infra, store, audit, authorize, tokens } = base;
   const { db, config, keys, metrics } = infra;
   const schemas = new SecretSchemaRegistry();
   const endpoints = endpointPolicyOf(config);
   const stacks = createStacksService({ db, keyring: keys.keyring, audit, authorize });
-  const storedSecrets = createStoredSecrets({ db, store });
+  const storedSecrets = createStoredSecrets({
+    db,
+    store,
+    onAdoptionError: (error) =>
+      infra.log.warn('adopting ZenML store entries failed', { error: (error as Error)?.name ?? 'Error' }),
+  });
   const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
   const managedSecrets = createManagedSecretsService({
     stacks,
@@ -88,11 +100,17 @@ export function wireServices(base: ServiceFoundation): { services: Services; wor
     burst: config.valueReadsBurst,
     metrics,
   });
+  const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
-    ...{ audit, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
+    ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
     ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
   };
-  return { services, worker };
+  const collector = createOrphanCollector({
+    ...{ db, store, log: infra.log },
+    graceMs: config.storeCollectGraceMs,
+    intervalMs: config.storeCollectIntervalMs,
+  });
+  return { services, worker, collector };
 }
 
 /** The migration worker, then the service that queues jobs and kicks it. */

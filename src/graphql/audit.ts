@@ -1,5 +1,6 @@
-import type { AuditChainReport } from '../services/audit/audit-chain.js';
 import type { AuditEvent, AuditFilter } from '../services/audit/audit-event.js';
+import type { AuditVerification } from '../services/audit/audit-verifier.js';
+import { AuditCheckpointObject } from './audit-checkpoints.js';
 import { builder } from './builder.js';
 import { auditVerificationOf, principalOf } from './context.js';
 import { PageInfo } from './pagination.js';
@@ -28,11 +29,20 @@ const AuditFilterInput = builder.inputType('AuditFilter', {
   }),
 });
 
-const AuditChainReportObject = builder.objectRef<AuditChainReport>('AuditChainReport').implement({
+const AuditChainReportObject = builder.objectRef<AuditVerification>('AuditChainReport').implement({
   fields: (t) => ({
     ok: t.exposeBoolean('ok'),
-    checked: t.exposeInt('checked'),
+    checked: t.exposeInt('checked', {
+      description: 'Events the report vouches for (ids 1 to checked, when ok)',
+    }),
     firstBrokenId: t.exposeID('firstBrokenId', { nullable: true }),
+    lastCheckpoint: t.field({
+      type: AuditCheckpointObject,
+      nullable: true,
+      description: 'The newest signed checkpoint, which the chain was checked against',
+      resolve: (r) => r.lastCheckpoint,
+    }),
+    problem: t.exposeString('problem', { nullable: true, description: 'What is wrong, in words' }),
   }),
 });
 
@@ -90,8 +100,10 @@ builder.queryFields((t) => ({
   }),
   verifyAuditChain: t.field({
     type: AuditChainReportObject,
-    description: 'Walks the whole chain: once per request (aliases share it), a few a minute per caller',
-    resolve: (_root, _args, ctx) => auditVerificationOf(ctx),
+    description:
+      'Checks the chain against the newest signed checkpoint, from the last verified one (`full`: from the first event); once per request (aliases share it), a few a minute per caller',
+    args: { full: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_root, args, ctx) => auditVerificationOf(ctx, args.full ?? false),
   }),
 }));
 

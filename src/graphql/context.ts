@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import { UnauthenticatedError } from '../errors.js';
-import type { AuditChainReport } from '../services/audit/audit-chain.js';
+import type { AuditVerification } from '../services/audit/audit-verifier.js';
 import type { Services } from '../services/services.js';
 
 /** Per-request state: the caller and the services. */
@@ -15,8 +15,9 @@ export interface GraphQLContext {
   clientAddress?: string;
   /** Memo of `activeStackIdOf`: the caller's active stack id, once per request. */
   activeStackId?: Promise<string | undefined>;
-  /** Memo of `auditVerificationOf`: one chain verification per request, whatever the aliases. */
-  auditVerification?: Promise<AuditChainReport>;
+  /** Memo of `auditVerificationOf`: one chain verification per request, whatever the aliases (by `full`). */
+  auditVerification?: Promise<AuditVerification>;
+  auditFullVerification?: Promise<AuditVerification>;
 }
 
 /** The authenticated caller, or UNAUTHENTICATED. */
@@ -39,7 +40,11 @@ export function activeStackIdOf(ctx: GraphQLContext): Promise<string | undefined
 }
 
 /** The audit chain's verification, run once per request: every alias of `verifyAuditChain` shares it. */
-export function auditVerificationOf(ctx: GraphQLContext): Promise<AuditChainReport> {
+export function auditVerificationOf(ctx: GraphQLContext, full = false): Promise<AuditVerification> {
+  if (full) {
+    ctx.auditFullVerification ??= ctx.services.audit.verifyChainFor(principalOf(ctx), { full: true });
+    return ctx.auditFullVerification;
+  }
   ctx.auditVerification ??= ctx.services.audit.verifyChainFor(principalOf(ctx));
   return ctx.auditVerification;
 }

@@ -4,6 +4,8 @@ import './flavors.js';
 import './stacks.js';
 import './secrets.js';
 import './audit.js';
+import './audit-sinks.js';
+import './audit-checkpoints.js';
 import './managed-secrets.js';
 import './migration.js';
 

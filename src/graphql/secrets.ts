@@ -102,6 +102,7 @@ builder.mutationFields((t) => ({
       removeKeys: t.arg.stringList(),
       replace: t.arg.boolean({ defaultValue: false }),
       expectedVersion: t.arg.int(),
+      newScope: t.arg({ type: SecretScopeEnum, description: 'moves the secret to this scope' }),
     },
     resolve: (_root, args, ctx) => ctx.services.secrets.updateSecret(principalOf(ctx), args),
   }),

@@ -3,6 +3,7 @@ import type { BackendCallRecorder } from '../backends/observe-backend.js';
 import type { AuditBacklog } from '../services/audit/audit-repository.js';
 import type { MigrationItemStatus } from '../services/migration/migration.js';
 import { registerAuditGauges } from './audit-gauges.js';
+import { type AuditSinkLag, registerAuditSinkMetrics } from './audit-sink-metrics.js';
 
 /** Seconds: from a fast SQL call (1 ms) to the default back-end timeout and beyond. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -18,6 +19,8 @@ export interface GraphQLOperationLabels {
 export interface GatewayMetricsDeps {
   /** Read on scrape for the audit gauges (one cheap query). */
   auditBacklog: () => Promise<AuditBacklog>;
+  /** Read on scrape for `sgw_audit_sink_lag_events` (the configured sinks; none: no series). */
+  auditSinkLags?: () => Promise<AuditSinkLag[]>;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface GatewayMetrics {
   backendCall: BackendCallRecorder;
   migrationItem(status: MigrationItemStatus): void;
   valueReadRateLimited(): void;
+  /** Events this replica delivered to an audit sink (`file`, `webhook`). */
+  auditSinkDelivered(sink: string, count: number): void;
 }
 
 /** The gateway's own instruments, registered on `registry` in this order. */
@@ -67,6 +72,12 @@ function createInstruments(registry: Registry) {
       labelNames: ['flavor', 'operation', 'code'],
       registers,
     }),
+    backendThrottled: new Counter({
+      name: 'sgw_backend_throttled_total',
+      help: 'Throttled answers of secret back-ends (retried with backoff or not), by flavor and SecretBackend method',
+      labelNames: ['flavor', 'operation'],
+      registers,
+    }),
     migrationItems: new Counter({
       name: 'sgw_migration_items_total',
       help: 'Migration items finished by this process, by outcome',
@@ -86,8 +97,10 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sgw_' });
   registerAuditGauges(registry, deps.auditBacklog);
+  const auditSinkDelivered = registerAuditSinkMetrics(registry, deps.auditSinkLags ?? (async () => []));
+  const instruments = createInstruments(registry);
   const { requestDuration, errors, backendDuration, backendFailures, migrationItems, rateLimited } =
-    createInstruments(registry);
+    instruments;
 
   return {
     contentType: registry.contentType,
@@ -98,11 +111,13 @@ export function createGatewayMetrics(deps: GatewayMetricsDeps): GatewayMetrics {
         seconds,
       ),
     graphqlError: (code) => errors.inc({ code }),
-    backendCall: ({ flavor, operation, seconds, failure }) => {
+    backendCall: ({ flavor, operation, seconds, failure, throttled }) => {
       backendDuration.observe({ flavor, operation }, seconds);
       if (failure) backendFailures.inc({ flavor, operation, code: failure });
+      if (throttled) instruments.backendThrottled.inc({ flavor, operation }, throttled);
     },
     migrationItem: (status) => migrationItems.inc({ status }),
     valueReadRateLimited: () => rateLimited.inc(),
+    auditSinkDelivered,
   };
 }

@@ -16,7 +16,8 @@ export const SECRET_LIMITS = {
  */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Python's `str.isidentifier()`: an XID_Start letter or `_`, then XID_Continue characters (Unicode letters too). */
+const IDENTIFIER = /^[\p{XID_Start}_][\p{XID_Continue}]*$/u;
 
 /**
  * What is wrong with a secret key, or undefined: at most 256 characters, not reserved, and
@@ -28,7 +29,7 @@ export function secretKeyProblem(key: string, removal = false): string | undefin
   if (RESERVED_KEYS.has(key)) return `"${key}" is reserved and may not be a key`;
   if (removal) return undefined;
   if (!IDENTIFIER.test(key))
-    return 'keys must be identifiers (letters, digits, _; not starting with a digit)';
+    return "keys must be identifiers, as Python's str.isidentifier (letters, digits, _; not starting with a digit)";
   if (key === 'name') return '"name" is reserved and may not be a key';
   return undefined;
 }

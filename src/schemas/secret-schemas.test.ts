@@ -28,9 +28,6 @@ describe('secret schemas', () => {
     );
     const paths = issues.map((i) => i.path).sort();
     expect(paths).toEqual(['values.1bad', 'values.aws_secret_access_key', 'values.name', 'values.region']);
-    const gcpIssues: InputIssue[] = [];
-    registry.normalize(registry.get('gcp'), { token: 'not json' }, gcpIssues);
-    expect(gcpIssues).toEqual([{ path: 'values.token', message: 'must be a JSON object' }]);
     const boolIssues: InputIssue[] = [];
     registry.normalize(registry.get('mysql'), { ssl_verify_server_cert: 'maybe' }, boolIssues);
     expect(boolIssues[0].message).toMatch(/boolean/);
@@ -48,9 +45,26 @@ describe('secret schemas', () => {
     }
   });
 
-  it('keeps a gcp token as given when it parses as a JSON object', () => {
+  it('keeps a gcp token as given, JSON or not (ZenML 0.35-0.45: token is any string)', () => {
+    for (const token of ['{ "type": "service_account" }', 'not json', '[1, 2]']) {
+      const issues: InputIssue[] = [];
+      expect(registry.normalize(registry.get('gcp'), { token }, issues)).toEqual({ token });
+      expect(issues).toEqual([]);
+    }
+  });
+
+  it('orders a typed schema by declaration (pydantic dict order), other keys as given', () => {
     const issues: InputIssue[] = [];
-    const token = '{ "type": "service_account" }';
-    expect(registry.normalize(registry.get('gcp'), { token }, issues)).toEqual({ token });
+    const aws = registry.normalize(
+      registry.get('aws'),
+      { aws_session_token: 't', aws_secret_access_key: 's', aws_access_key_id: 'a' },
+      issues,
+    );
+    expect(Object.keys(aws)).toEqual(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
+    const azure = registry.normalize(registry.get('azure'), { tenant_id: 't', account_name: 'n' }, issues);
+    expect(Object.keys(azure)).toEqual(['account_name', 'tenant_id']);
+    const arbitrary = registry.normalize(registry.get('arbitrary'), { zeta: '1', alpha: '2' }, issues);
+    expect(Object.keys(arbitrary)).toEqual(['zeta', 'alpha']);
+    expect(issues).toEqual([]);
   });
 });

@@ -25,7 +25,9 @@ const BUILT_IN: SecretSchema[] = [
   },
   {
     type: 'gcp',
-    fields: [{ name: 'token', type: 'json_object', required: true, sensitive: true }],
+    // ZenML 0.35–0.45 (`secret/schemas/gcp_secret_schema.py`): `token: str`, parsed as JSON only
+    // when credentials are built from it.
+    fields: [str('token')],
     allowsArbitraryKeys: false,
   },
   {
@@ -42,6 +44,7 @@ const BUILT_IN: SecretSchema[] = [
     allowsArbitraryKeys: false,
   },
   { type: 'basic_auth', fields: [str('username', true, false), str('password')], allowsArbitraryKeys: false },
+  // Not in ZenML 0.35–0.45 (its schemas: arbitrary, aws, gcp, azure, basic_auth): an addition.
   {
     type: 'mysql',
     fields: [
@@ -58,6 +61,22 @@ const BUILT_IN: SecretSchema[] = [
 
 function stringifyValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The values with the schema's fields first, in their declaration order, then any other keys in
+ * the order given: the order of pydantic's `dict()` that ZenML's payloads (`json.dumps`) keep.
+ */
+export function inDeclarationOrder(
+  schema: SecretSchema,
+  values: Record<string, string>,
+): Record<string, string> {
+  const ordered: Array<[string, string]> = [];
+  for (const field of schema.fields)
+    if (Object.hasOwn(values, field.name)) ordered.push([field.name, values[field.name]]);
+  const declared = new Set(schema.fields.map((f) => f.name));
+  for (const [key, value] of Object.entries(values)) if (!declared.has(key)) ordered.push([key, value]);
+  return Object.fromEntries(ordered);
 }
 
 /** The schemas known to the gateway, by type name; register custom ones in code. */
@@ -133,6 +152,6 @@ export class SecretSchemaRegistry {
       else if (field.required) issues.push({ path: `${path}.${field.name}`, message: 'required' });
     }
     issues.push(...secretSizeIssues(out, path));
-    return out;
+    return inDeclarationOrder(schema, out);
   }
 }

@@ -166,7 +166,7 @@ describe('aws scoping: values back', () => {
     expect(aws.secretNameOf(componentA, entry)).toBe('db');
     expect(aws.fromEntries([entry])).toEqual({
       schema: 'mysql',
-      values: { user: 'admin', password: 's3cr3t', ssl_verify_server_cert: 'false' },
+      values: { user: 'admin', password: 's3cr3t', ssl_verify_server_cert: 'False' }, // Python's str(False)
     });
   });
 

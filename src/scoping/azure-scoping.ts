@@ -54,6 +54,7 @@ function validateContext(ctx: ScopeContext): void {
     where: WHERE,
     supportsScoping: true,
     namespaceRule: AZURE_NAME_RULE,
+    namespaceUncheckedWithScopeNone: true,
     metadataValueRule: AZURE_TAG_VALUE_RULE,
   });
 }

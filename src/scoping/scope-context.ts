@@ -6,8 +6,10 @@ export interface ContextRules {
   /** e.g. "GCP secrets manager", used in messages. */
   where: string;
   supportsScoping: boolean;
-  /** Rule for the namespace (ZenML validates it like a secret name). */
+  /** Rule for the namespace (ZenML validates it like a secret name, whatever the scope). */
   namespaceRule?: NameRule;
+  /** Azure's `validate_azure_secret_name_or_namespace` skips every check with scope none. */
+  namespaceUncheckedWithScopeNone?: boolean;
   /** Rule for values stored in tags/labels (component name and UUID) when the scope writes metadata. */
   metadataValueRule?: NameRule;
 }
@@ -27,7 +29,9 @@ export function validateScopeContext(ctx: ScopeContext, rules: ContextRules): vo
       { path: 'namespace', message: 'required when scope is namespace' },
     ]);
   }
-  if (ctx.scope === 'namespace' && ctx.namespace && rules.namespaceRule) {
+  // `_validate_scope`: a namespace given is checked on every scope (Azure: not with scope none).
+  const namespaceChecked = ctx.scope !== 'none' || !rules.namespaceUncheckedWithScopeNone;
+  if (ctx.namespace && rules.namespaceRule && namespaceChecked) {
     checkRule('namespace', ctx.namespace, rules.where, 'namespace', rules.namespaceRule);
   }
   if (ctx.scope !== 'none' && rules.metadataValueRule) {

@@ -94,7 +94,7 @@ describe('vault scoping: values back', () => {
     } as unknown as Record<string, string>;
     expect(vault.fromEntries([{ name: 'zenml/namespace/ml-team/db', values: data, metadata: {} }])).toEqual({
       schema: 'mysql',
-      values: { user: 'admin', ssl_verify_server_cert: 'true' },
+      values: { user: 'admin', ssl_verify_server_cert: 'True' }, // Python's str(True)
     });
   });
 

@@ -1,5 +1,6 @@
 import type { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
 import type { AuditService } from './audit/audit-service.js';
+import type { AuditSinksService } from './audit/sinks/audit-sinks-service.js';
 import type { KeyRotationService } from './keys/key-rotation-service.js';
 import type { ManagedSecretsService } from './managed-secrets/managed-secrets-service.js';
 import type { MigrationService } from './migration/migration-service.js';
@@ -14,6 +15,8 @@ import type { TokensService } from './tokens/tokens-service.js';
 /** Every service, as wired by the composition root. */
 export interface Services {
   audit: AuditService;
+  /** Where each configured audit sink stands (lag, last error). */
+  auditSinks: AuditSinksService;
   tokens: TokensService;
   stacks: StacksService;
   components: ComponentsService;

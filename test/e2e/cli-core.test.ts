@@ -293,7 +293,7 @@ describe('sgw secret (centralized store)', () => {
       'secret',
       'create',
       'db',
-      '-s',
+      '--schema', // -s is the scope since ZenML 0.40 (was the schema here before)
       'basic_auth',
       '--username=alice',
       '--password=pw-created-7f3a',
@@ -370,16 +370,16 @@ describe('sgw secret (centralized store)', () => {
 
   it('-i prompts per schema key with hidden input (Enter skips optional keys), or loops for arbitrary', async () => {
     const [schema, arbitrary, optional, ended] = await Promise.all([
-      sgw(['secret', 'create', 'prompted', '-i', '-s', 'basic_auth'], {
+      sgw(['secret', 'create', 'prompted', '-i', '--schema', 'basic_auth'], {
         input: 'bob-user-5d1e\n\npw-prompted-8e2b\n',
       }),
       sgw(['secret', 'create', 'looped', '-i'], {
         input: 'first_key\nvalue-one-4c7d\ny\nsecond_key\nvalue-two-0a9f\nn\n',
       }),
-      sgw(['secret', 'create', 'aws-creds', '-i', '-s', 'aws'], {
+      sgw(['secret', 'create', 'aws-creds', '-i', '--schema', 'aws'], {
         input: 'AKIA-hidden-1\naws-secret-hidden-2\n\n',
       }),
-      sgw(['secret', 'create', 'ended', '-i', '-s', 'basic_auth'], { input: 'only-user-3b3b\n' }),
+      sgw(['secret', 'create', 'ended', '-i', '--schema', 'basic_auth'], { input: 'only-user-3b3b\n' }),
     ]);
     expect(schema.code, schema.stderr).toBe(0);
     expect(schema.stderr).toMatch(/username: \npassword: \npassword is required\.\npassword: \n/);
@@ -475,7 +475,7 @@ describe('sgw secret (centralized store)', () => {
 
   it.runIf(hasScript)('on a terminal, hidden input is not echoed and confirmations work', async () => {
     const created = await runCliInTerminal(
-      ['secret', 'create', 'tty-secret', '-i', '-s', 'basic_auth'],
+      ['secret', 'create', 'tty-secret', '-i', '--schema', 'basic_auth'],
       [
         { expect: /username: $/, send: 'tty-user-2e2e\r' },
         { expect: /password: $/, send: 'tty-pw-x\u007fhidden-7c7c\r' },

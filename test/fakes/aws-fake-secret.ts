@@ -142,3 +142,35 @@ export function selectVersion(secret: AwsSecret, versionId?: string, stage?: str
     throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${label}`);
   return version;
 }
+
+/**
+ * UpdateSecretVersionStage: moves (or attaches, or removes) one staging label. A label attached
+ * elsewhere must be named by RemoveFromVersionId; moving AWSCURRENT puts AWSPREVIOUS on the version
+ * it leaves, as Secrets Manager does.
+ */
+export function moveStage(secret: AwsSecret, stage: string, moveTo?: string, removeFrom?: string): void {
+  const holder = [...secret.versions.values()].find((version) => version.stages.includes(stage));
+  if (moveTo !== undefined && !secret.versions.has(moveTo))
+    throw notFound(`Secrets Manager can't find the specified secret value for VersionId: ${moveTo}`);
+  if (removeFrom !== undefined && holder?.versionId !== removeFrom)
+    throw new AwsError(
+      'InvalidParameterException',
+      `The parameter RemoveFromVersionId doesn't match the version ${stage} is attached to.`,
+    );
+  if (holder && moveTo !== undefined && holder.versionId !== moveTo && removeFrom === undefined)
+    throw new AwsError(
+      'InvalidParameterException',
+      `The staging label ${stage} is attached to a version; name it in RemoveFromVersionId to move it.`,
+    );
+  if (stage === CURRENT && moveTo === undefined)
+    throw invalidRequest('You can only remove AWSCURRENT by moving it to another version.');
+  if (holder && holder.versionId !== moveTo) holder.stages = holder.stages.filter((s) => s !== stage);
+  if (moveTo === undefined || holder?.versionId === moveTo) return;
+  const target = secret.versions.get(moveTo) as AwsSecretVersion;
+  if (stage === CURRENT && holder) {
+    for (const other of secret.versions.values()) other.stages = other.stages.filter((s) => s !== PREVIOUS);
+    holder.stages.push(PREVIOUS);
+  }
+  target.stages = [...target.stages.filter((s) => s !== PREVIOUS || stage !== CURRENT), stage];
+  secret.lastChangedDate = nowSeconds();
+}

@@ -21,6 +21,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caught } from '../helpers/caught.ts';
@@ -521,5 +522,72 @@ describe('BatchGetSecretValue', () => {
       ),
     );
     expect(tooMany.name).toBe('ValidationException');
+  });
+});
+
+describe('UpdateSecretVersionStage', () => {
+  it('moves AWSCURRENT back to an older version; the version it leaves becomes AWSPREVIOUS', async () => {
+    const v1 = 'a'.repeat(32);
+    const v2 = 'b'.repeat(32);
+    await client.send(new CreateSecretCommand({ Name: 's', SecretString: 'one', ClientRequestToken: v1 }));
+    await client.send(
+      new PutSecretValueCommand({ SecretId: 's', SecretString: 'two', ClientRequestToken: v2 }),
+    );
+    await client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: 's',
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: v1,
+        RemoveFromVersionId: v2,
+      }),
+    );
+    expect((await client.send(new GetSecretValueCommand({ SecretId: 's' }))).SecretString).toBe('one');
+    const described = await client.send(new DescribeSecretCommand({ SecretId: 's' }));
+    expect(described.VersionIdsToStages).toEqual({ [v1]: ['AWSCURRENT'], [v2]: ['AWSPREVIOUS'] });
+    // By VersionId, the moved-away version still reads.
+    const byId = await client.send(new GetSecretValueCommand({ SecretId: 's', VersionId: v2 }));
+    expect(byId.SecretString).toBe('two');
+  });
+
+  it('refuses to move a label attached elsewhere without RemoveFromVersionId, or with the wrong one', async () => {
+    const v1 = 'c'.repeat(32);
+    const v2 = 'd'.repeat(32);
+    await client.send(new CreateSecretCommand({ Name: 's', SecretString: 'one', ClientRequestToken: v1 }));
+    await client.send(
+      new PutSecretValueCommand({ SecretId: 's', SecretString: 'two', ClientRequestToken: v2 }),
+    );
+    const missing = await caught(
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: 's',
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: v1,
+        }),
+      ),
+    );
+    expect(missing).toBeInstanceOf(InvalidParameterException);
+    const wrong = await caught(
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: 's',
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: v1,
+          RemoveFromVersionId: v1,
+        }),
+      ),
+    );
+    expect(wrong).toBeInstanceOf(InvalidParameterException);
+    const unknown = await caught(
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: 's',
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: 'e'.repeat(32),
+          RemoveFromVersionId: v2,
+        }),
+      ),
+    );
+    expect(unknown).toBeInstanceOf(ResourceNotFoundException);
+    expect((await client.send(new GetSecretValueCommand({ SecretId: 's' }))).SecretString).toBe('two');
   });
 });

@@ -4,6 +4,11 @@
  * `@aws-sdk/client-secrets-manager` can be pointed at it. Every request must be signed (SigV4)
  * with credentials the fake was given (default: DEFAULT_AWS_FAKE_CREDENTIALS), as AWS checks
  * them; the signing region (from the credential scope) decides the region in new ARNs.
+ * Versions (what copy-on-write uses): every value write is a version (VersionId = the
+ * ClientRequestToken when given, idempotent on a repeat), staging labels AWSCURRENT/AWSPREVIOUS
+ * move as AWS moves them, GetSecretValue reads by VersionId or VersionStage, BatchGetSecretValue
+ * answers current versions, UpdateSecretVersionStage moves a label (RemoveFromVersionId checked),
+ * unlabelled versions are kept up to 100 as AWS keeps deprecated ones; no call deletes a version.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

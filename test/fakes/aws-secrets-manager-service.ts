@@ -24,6 +24,7 @@ import {
   CURRENT,
   makeVersion,
   mergeTags,
+  moveStage,
   nowSeconds,
   sameValue,
   secretSummary,
@@ -66,6 +67,7 @@ export class SecretsManagerBackend {
     ListSecrets: (input) => this.listSecrets(input),
     TagResource: (input) => this.tagResource(input),
     UntagResource: (input) => this.untagResource(input),
+    UpdateSecretVersionStage: (input) => this.updateSecretVersionStage(input),
   };
 
   arnFor(name: string, region: string): string {
@@ -235,6 +237,13 @@ export class SecretsManagerBackend {
     secret.lastChangedDate = nowSeconds();
     const version = value ? this.writeVersion(secret, token, value, [CURRENT]) : undefined;
     return short(secret, version?.versionId);
+  }
+
+  private updateSecretVersionStage(input: Json): Json {
+    const secret = this.requireLive(input);
+    const stage = reqString(input, 'VersionStage');
+    moveStage(secret, stage, optString(input, 'MoveToVersionId'), optString(input, 'RemoveFromVersionId'));
+    return { ARN: secret.arn, Name: secret.name };
   }
 
   private describeSecret(input: Json): Json {

@@ -90,6 +90,20 @@ export type Reply = { status: number; body?: unknown };
 export class Vault {
   readonly secrets = new Map<string, AzureSecretState>();
   readonly deleted = new Map<string, AzureDeletedSecretState>();
+  /** Secrets being recovered (Key Vault recovers asynchronously): invisible, and their name can't be set. */
+  readonly recovering = new Map<string, { secret: AzureSecretState; until: number }>();
+  /** How long a recovery takes, in milliseconds (0: at once). */
+  recoveryMs = 0;
+
+  /** Finishes the recoveries whose time has come. */
+  private settle(): void {
+    const now = Date.now();
+    for (const [key, { secret, until }] of this.recovering) {
+      if (until > now) continue;
+      this.recovering.delete(key);
+      this.secrets.set(key, secret);
+    }
+  }
 
   put(name: string, value: string, seed: AzureSecretSeed = {}): AzureSecretVersionState {
     const key = name.toLowerCase();
@@ -110,6 +124,7 @@ export class Vault {
   }
 
   private live(name: string): AzureSecretState {
+    this.settle();
     const secret = this.secrets.get(checkName(name).toLowerCase());
     if (!secret) throw secretNotFound(name);
     return secret;
@@ -126,7 +141,16 @@ export class Vault {
 
   setSecret(base: string, name: string, body: unknown): Reply {
     checkName(name);
+    this.settle();
     const key = name.toLowerCase();
+    if (this.recovering.has(key)) {
+      throw new VaultError(
+        409,
+        'Conflict',
+        `Secret ${name} is currently being recovered and cannot be re-created; retry later.`,
+        'ObjectIsBeingRecovered',
+      );
+    }
     if (this.deleted.has(key)) {
       throw new VaultError(
         409,
@@ -205,13 +229,16 @@ export class Vault {
   }
 
   recover(base: string, name: string): Reply {
+    this.settle();
     const { deletedDate: _d, scheduledPurgeDate: _s, ...secret } = this.deletedOne(name);
     this.deleted.delete(name.toLowerCase());
-    this.secrets.set(name.toLowerCase(), secret);
+    this.recovering.set(name.toLowerCase(), { secret, until: Date.now() + this.recoveryMs });
+    this.settle();
     return { status: 200, body: bundleOf(base, secret, secret.versions.at(-1)!, false) };
   }
 
   list(req: PageRequest): Reply {
+    this.settle();
     const sorted = sortByKey([...this.secrets.entries()]);
     const body = page(
       sorted,

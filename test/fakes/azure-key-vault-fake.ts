@@ -4,7 +4,9 @@
  * The real `@azure/keyvault-secrets` `SecretClient` talks to it unchanged (with
  * `allowInsecureConnection` and `disableChallengeResourceVerification`). It reproduces the bearer
  * challenge (naming its Entra ID fake as authority), SecretBundle / SecretItem /
- * DeletedSecretBundle shapes with unix-second timestamps, per-version tags and attributes,
+ * DeletedSecretBundle shapes with unix-second timestamps, per-version tags and attributes (every
+ * setSecret a new version, GET by version id, the newest answered without one; no call deletes one
+ * version, as in Key Vault: what copy-on-write uses),
  * `nextLink` paging with a skip token, soft delete with recover/purge, and Key Vault's error
  * bodies and limits. Callers sign in as Key Vault requires: each request needs an unexpired
  * access token that its Entra ID fake (entra-id-fake.ts) issued for `https://vault.azure.net` in
@@ -109,6 +111,11 @@ export interface AzureKeyVaultFake {
    * `recoverDeletedSecret`, or `*` for any) fail with the given HTTP status and Key Vault error code.
    */
   failNext(operation: string, status: number, code: string, message?: string): void;
+  /**
+   * How long a recovery takes (ms, default 0), as Key Vault recovers asynchronously: meanwhile the
+   * secret is not found and setting its name answers 409 Conflict `ObjectIsBeingRecovered`.
+   */
+  setRecoveryMs(ms: number): void;
   /** Forgets all secrets, deleted secrets and calls. */
   reset(): void;
   close(): Promise<void>;
@@ -276,9 +283,13 @@ export async function startAzureKeyVaultFake(options: FakeOptions = {}): Promise
     failNext: (operation, status, code, message) => {
       failures.set(operation, new VaultError(status, code, message ?? `Injected failure of ${operation}.`));
     },
+    setRecoveryMs: (ms) => {
+      vault.recoveryMs = ms;
+    },
     reset: () => {
       vault.secrets.clear();
       vault.deleted.clear();
+      vault.recovering.clear();
       failures.clear();
       faults.clear();
       fake.calls.length = 0;

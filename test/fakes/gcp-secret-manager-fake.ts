@@ -10,7 +10,9 @@
  *
  * Behaviour follows the public API reference: resource names, NOT_FOUND / ALREADY_EXISTS /
  * INVALID_ARGUMENT / FAILED_PRECONDITION statuses, label rules, payload limit, version numbering
- * with the `latest` alias, paging with opaque page tokens, and AIP-160 style list filters.
+ * with the `latest` alias (the newest version, whatever its state, as Google's), AddSecretVersion /
+ * AccessSecretVersion by number or alias / Disable-, Enable-, DestroySecretVersion (what
+ * copy-on-write uses), paging with opaque page tokens, and AIP-160 style list filters.
  * Known simplifications: project ids are echoed as given (Google answers with project numbers),
  * list results are sorted by name, IAM methods answer UNIMPLEMENTED.
  */

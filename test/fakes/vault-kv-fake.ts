@@ -4,6 +4,9 @@
  * of mounts (created on first use). Tokens are checked like Vault does (see VaultFakeTokens): the
  * root `token` (no expiry unless `rootTokenTtl`), tokens from AppRole logins (`appRoles`), and
  * tokens from `issueToken`; an expired or unknown token gets 403 `permission denied`.
+ * Versions (what copy-on-write uses): check-and-set writes answer the new version number,
+ * `data/<path>?version=n` reads one (404 with metadata when deleted or destroyed), `delete/`,
+ * `undelete/` and `destroy/` act on listed versions, `max_versions` prunes the oldest.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { applyFault, FaultInjector, type FaultOptions, retryAfterHeader } from './fake-faults.js';

@@ -3,10 +3,14 @@ import { VERIFICATIONS_PER_MINUTE } from '../../src/services/audit/audit-service
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 const VERIFY = '{ verifyAuditChain { ok checked firstBrokenId } }';
-const aliases = (n: number) =>
-  `{ ${Array.from({ length: n }, (_, i) => `v${i}: verifyAuditChain { ok checked firstBrokenId }`).join(' ')} }`;
+const VERIFY_FULL = '{ verifyAuditChain(full: true) { ok checked firstBrokenId } }';
+const aliases = (n: number, args = '') =>
+  `{ ${Array.from({ length: n }, (_, i) => `v${i}: verifyAuditChain${args} { ok checked firstBrokenId }`).join(' ')} }`;
 /** A page of the chain read by a verification. */
 const CHAIN_PAGE = /^select \* from "audit_events" (where "id" > \$1 )?order by "id" asc limit \$\d+$/;
+/** A page of the already verified events re-checked by an incremental verification (the sweep). */
+const SWEEP_PAGE =
+  /^select \* from "audit_events" where "id" > \$1 and "id" < \$2 order by "id" asc limit \$\d+$/;
 
 /** Appends `n` events through the audit writer (group commits of 500), as a busy gateway would. */
 async function fillLog(t: TestGateway, n: number): Promise<void> {
@@ -34,32 +38,52 @@ describe('verifyAuditChain costs one verification (an AUDITOR attacking)', () =>
 
   it('answers 100 aliases with one walk of the chain, shared by every alias', async () => {
     const auditor = await t.tokenFor('v-aliases', 'AUDITOR');
+    await t.gateway.services.audit.checkpointNow(true);
     statements.length = 0;
-    const one = (await t.ok(VERIFY, undefined, auditor)).verifyAuditChain;
+    const one = (await t.ok(VERIFY_FULL, undefined, auditor)).verifyAuditChain;
     const pagesOfOne = statements.filter((sql) => CHAIN_PAGE.test(sql)).length;
     expect(one).toMatchObject({ ok: true, firstBrokenId: null });
     expect(one.checked).toBeGreaterThan(6000);
     expect(pagesOfOne).toBeGreaterThan(6);
 
     statements.length = 0;
-    const many = await t.ok(aliases(100), undefined, auditor);
+    const many = await t.ok(aliases(100, '(full: true)'), undefined, auditor);
     expect(statements.filter((sql) => CHAIN_PAGE.test(sql))).toHaveLength(pagesOfOne);
     expect(new Set(Object.values(many).map((r) => JSON.stringify(r))).size).toBe(1);
     expect(Object.keys(many)).toHaveLength(100);
   });
 
+  it('costs the events since the last verified checkpoint (plus one page of older ones), not the whole log', async () => {
+    const auditor = await t.tokenFor('v-incremental', 'AUDITOR');
+    await t.ok(VERIFY, undefined, auditor); // remembers the newest checkpoint
+    await fillLog(t, 2500);
+    await t.gateway.services.audit.checkpointNow(true);
+    statements.length = 0;
+    const report = (await t.ok(VERIFY, undefined, auditor)).verifyAuditChain;
+    expect(report).toMatchObject({ ok: true, firstBrokenId: null });
+    expect(report.checked).toBeGreaterThan(8500);
+    // 2,500 new events: three pages of 1,000; the re-check of older events: one bounded page.
+    expect(statements.filter((sql) => CHAIN_PAGE.test(sql))).toHaveLength(3);
+    expect(statements.filter((sql) => SWEEP_PAGE.test(sql))).toHaveLength(1);
+    statements.length = 0;
+    const many = await t.ok(aliases(100), undefined, auditor);
+    expect(Object.values(many).every((r) => r.ok && r.checked === report.checked)).toBe(true);
+    // Nothing new since: one page (empty) after the checkpoint, one page of the sweep.
+    expect(statements.filter((sql) => CHAIN_PAGE.test(sql))).toHaveLength(1);
+  });
+
   it('refuses a second verification of the same caller while one runs (RATE_LIMITED); others go on', async () => {
     const auditor = await t.tokenFor('v-concurrent', 'AUDITOR');
     const other = await t.tokenFor('v-other', 'AUDITOR');
-    const first = t.gql(VERIFY, undefined, auditor);
+    const first = t.gql(VERIFY_FULL, undefined, auditor);
     // Once the first one is reading the chain, the second arrives.
     await waitFor(
       () => statements.some((sql) => CHAIN_PAGE.test(sql)),
       () => (statements.length = 0),
     );
     const [second, another] = await Promise.all([
-      t.gql(VERIFY, undefined, auditor),
-      t.gql(VERIFY, undefined, other),
+      t.gql(VERIFY_FULL, undefined, auditor),
+      t.gql(VERIFY_FULL, undefined, other),
     ]);
     expect(second.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     expect(second.errors?.[0].extensions?.retryAfterMs).toBeGreaterThan(0);

@@ -45,7 +45,7 @@ describe('Azure back-end signing in with a service principal (ClientSecretCreden
     const backend = await storeOn(fake, fake.signInFields);
     const signedIn = { name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL };
     await expectBackendRoundTrip(backend, signedIn, 'zenml-signed');
-    expect(fake.latest('zenml-signed-in')?.value).toBe('{"password":"p1"}');
+    expect(fake.latest('zenml-signed-in')?.value).toBe('{"password": "p1"}');
     // One token from the fake's token endpoint served every call; no request was refused.
     expect(fake.entra.issued.filter((t) => t.clientId === fake.credentials.clientId)).toHaveLength(1);
     expect(fake.calls.some((c) => c.refusal)).toBe(false);
@@ -116,7 +116,7 @@ describe('Azure back-end renewing its access token', () => {
 
       expect((await backend.get('zenml-renewed'))?.values).toEqual({ v: '1' });
       await backend.update({ name: 'zenml-renewed', values: { v: '2' }, metadata: {} });
-      expect(fake.latest('zenml-renewed')?.value).toBe('{"v":"2"}');
+      expect(fake.latest('zenml-renewed')?.value).toBe('{"v": "2"}');
       const renewed = fake.entra.issued.filter((t) => t.expiresAt > first.expiresAt);
       expect(renewed.length).toBeGreaterThan(0);
       // The calls after the expiry carried the new tokens, which the vault accepted.

@@ -487,7 +487,7 @@ describe('local back-end on disk', () => {
 });
 
 describe('remote back-ends on the wire', () => {
-  it('aws: SecretString is the JSON of the values, tags are the metadata, delete leaves nothing pending', async () => {
+  it('aws: SecretString is Python json.dumps of the values, tags are the metadata, delete leaves nothing pending', async () => {
     const fake = await startAwsSecretsManagerFake({ port: 0 });
     const backend = createAwsBackend({
       region: 'us-east-1',
@@ -503,7 +503,7 @@ describe('remote back-ends on the wire', () => {
       });
       const raw = fake.secrets.get('zenml/global/db');
       expect(raw?.tags).toEqual([{ Key: 'zenml_scope', Value: 'global' }]);
-      expect([...(raw?.versions.values() ?? [])].map((v) => v.secretString)).toEqual(['{"user":"u"}']);
+      expect([...(raw?.versions.values() ?? [])].map((v) => v.secretString)).toEqual(['{"user": "u"}']);
       await backend.list({ namePrefix: 'zenml/', withoutMetadataKey: 'zenml_scope' });
       expect(fake.calls).toContain('ListSecrets');
       expect(await backend.delete('zenml/global/db')).toBe(true);
@@ -534,7 +534,7 @@ describe('remote back-ends on the wire', () => {
         metadata: { zenml_scope: 'global' },
       });
       const raw = fake.secrets.get('projects/p1/secrets/zenml-global-db');
-      expect(raw?.versions.map((v) => v.data.toString())).toEqual(['{"a":"1"}', '{"a":"2"}']);
+      expect(raw?.versions.map((v) => v.data.toString())).toEqual(['{"a": "1"}', '{"a": "2"}']);
       expect(fake.calls.map((call) => call.method)).not.toContain('UpdateSecret');
       await backend.update({
         name: 'zenml-global-db',
@@ -553,7 +553,7 @@ describe('remote back-ends on the wire', () => {
     }
   });
 
-  it('azure: delete purges the soft-deleted secret; tags live on the latest version', async () => {
+  it('azure: delete is a soft delete (no purge), as ZenML; tags live on the latest version', async () => {
     const fake = await startAzureKeyVaultFake({ port: 0 });
     const backend = createAzureBackend({
       vaultUrl: fake.url,
@@ -568,10 +568,11 @@ describe('remote back-ends on the wire', () => {
         metadata: { zenml_scope: 'global' },
       });
       expect(fake.latest('zenml-global-db')?.tags).toEqual({ zenml_scope: 'global' });
-      expect(fake.latest('zenml-global-db')?.value).toBe('{"a":"1"}');
+      expect(fake.latest('zenml-global-db')?.value).toBe('{"a": "1"}');
       expect(await backend.delete('zenml-global-db')).toBe(true);
       expect(fake.secrets.size).toBe(0);
-      expect(fake.deletedSecrets.size).toBe(0);
+      expect([...fake.deletedSecrets.keys()]).toEqual(['zenml-global-db']);
+      expect(fake.calls.some((call) => call.operation === 'purgeDeletedSecret')).toBe(false);
       const error = await caught<AppError>(backend.create({ name: 'under_score', values: {}, metadata: {} }));
       expect(error.code).toBe('BAD_USER_INPUT');
       expect(error.message).toContain('[0-9a-zA-Z-]');

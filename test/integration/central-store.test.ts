@@ -7,11 +7,6 @@ import type { SecretBackend } from '../../src/backends/backend.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
 import { createCentralStore, SecretsStoreInitError } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
-import { BackendUnavailableError } from '../../src/errors.js';
-import { startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
-import { startAzureKeyVaultFake } from '../fakes/azure-key-vault-fake.js';
-import { startGcpSecretManagerFake } from '../fakes/gcp-secret-manager-fake.js';
-import { startVaultKvFake } from '../fakes/vault-kv-fake.js';
 import { caught } from '../helpers/caught.js';
 
 const EXAMPLE = 'examples/custom-secrets-store.ts';
@@ -64,122 +59,7 @@ describe('createCentralStore: sql', () => {
   });
 });
 
-describe('createCentralStore: cloud and Vault stores name and tag secrets as ZenML did', () => {
-  it('aws: zenml/<uuid>, tags zenml, zenml_secret_id, _name, _scope, _user', async () => {
-    const fake = await startAwsSecretsManagerFake({ port: 0 });
-    const store = await createCentralStore(
-      configFor('aws', {
-        region_name: 'eu-central-1',
-        endpoint_url: fake.url,
-        aws_access_key_id: fake.credentials.accessKeyId,
-        aws_secret_access_key: fake.credentials.secretAccessKey,
-      }),
-      { sqlBackend: sqlStandIn },
-    );
-    try {
-      expect(store.kind).toBe('aws');
-      const { secret } = await roundTrip(store);
-      const raw = fake.secrets.get(`zenml/${secret.id}`);
-      expect(raw?.arn).toMatch(/^arn:aws:secretsmanager:eu-central-1:/);
-      expect(raw?.tags).toEqual([
-        { Key: 'zenml', Value: 'true' },
-        { Key: 'zenml_secret_id', Value: secret.id },
-        { Key: 'zenml_secret_name', Value: 'Prod DB' },
-        { Key: 'zenml_secret_scope', Value: 'workspace' },
-        { Key: 'zenml_secret_user', Value: secret.ownerId },
-      ]);
-      expect([...(raw?.versions.values() ?? [])][0].secretString).toBe(
-        '{"user":"admin","password":"hunter2"}',
-      );
-      expect(await store.backend.delete(store.entryName(secret.id))).toBe(true);
-
-      // The store is guarded: a stopped back-end is BACKEND_UNAVAILABLE, not a crash.
-      await fake.close();
-      await expect(store.backend.get(store.entryName(secret.id))).rejects.toBeInstanceOf(
-        BackendUnavailableError,
-      );
-    } finally {
-      await store.backend.close?.();
-      await fake.close();
-    }
-  });
-
-  it('gcp: zenml-<uuid>, labels with values fitted to the label rules (lowercase)', async () => {
-    const fake = await startGcpSecretManagerFake({ port: 0 });
-    const store = await createCentralStore(
-      configFor('gcp', { project_id: 'zenml-project', api_endpoint: fake.endpoint, insecure: 'true' }),
-      { sqlBackend: sqlStandIn },
-    );
-    try {
-      const { secret } = await roundTrip(store, { ...aSecret('Prod.DB'), scope: 'USER' });
-      const raw = fake.secrets.get(`projects/zenml-project/secrets/zenml-${secret.id}`);
-      expect(raw?.labels).toEqual({
-        zenml: 'true',
-        zenml_secret_id: secret.id,
-        zenml_secret_name: 'prod_db',
-        zenml_secret_scope: 'user',
-        zenml_secret_user: secret.ownerId,
-      });
-      expect(fake.latestValue(`projects/zenml-project/secrets/zenml-${secret.id}`)).toBe(
-        '{"user":"admin","password":"hunter2"}',
-      );
-    } finally {
-      await store.backend.close?.();
-      await fake.close();
-    }
-  });
-
-  it('azure: zenml-<uuid>, tags with the metadata', async () => {
-    const fake = await startAzureKeyVaultFake({ port: 0 });
-    const store = await createCentralStore(
-      configFor('azure', {
-        key_vault_name: 'zenml-vault',
-        vault_url: fake.url,
-        allow_insecure: 'true',
-        ...fake.signInFields,
-      }),
-      { sqlBackend: sqlStandIn },
-    );
-    try {
-      const { secret } = await roundTrip(store);
-      const latest = fake.latest(`zenml-${secret.id}`);
-      expect(latest?.tags).toEqual({
-        zenml: 'true',
-        zenml_secret_id: secret.id,
-        zenml_secret_name: 'Prod DB',
-        zenml_secret_scope: 'workspace',
-        zenml_secret_user: secret.ownerId,
-      });
-      expect(latest?.value).toBe('{"user":"admin","password":"hunter2"}');
-      expect(await store.backend.delete(store.entryName(secret.id))).toBe(true);
-      expect(fake.deletedSecrets.size).toBe(0);
-    } finally {
-      await fake.close();
-    }
-  });
-
-  it('hashicorp: zenml/<uuid> on the configured mount, metadata as custom_metadata', async () => {
-    const fake = await startVaultKvFake({ port: 0, token: 'root-token', mounts: ['zenml-kv'] });
-    const store = await createCentralStore(
-      configFor('hashicorp', { vault_addr: fake.url, vault_token: 'root-token', mount_point: 'zenml-kv' }),
-      { sqlBackend: sqlStandIn },
-    );
-    try {
-      const { secret } = await roundTrip(store);
-      expect(fake.paths('zenml-kv')).toEqual([`zenml/${secret.id}`]);
-      expect(fake.read('zenml-kv', `zenml/${secret.id}`)).toEqual({ user: 'admin', password: 'hunter2' });
-      expect(fake.entry('zenml-kv', `zenml/${secret.id}`)?.customMetadata).toEqual({
-        zenml: 'true',
-        zenml_secret_id: secret.id,
-        zenml_secret_name: 'Prod DB',
-        zenml_secret_scope: 'workspace',
-        zenml_secret_user: secret.ownerId,
-      });
-    } finally {
-      await fake.close();
-    }
-  });
-});
+// The cloud and Vault stores' names, tags and payloads: central-store-zenml-layout.test.ts.
 
 describe('createCentralStore: custom', () => {
   it('loads the example module by a path relative to the working directory and passes it the options', async () => {

@@ -56,7 +56,7 @@ describe('GCP back-end signing in with a service-account key', () => {
     try {
       const signedIn = { name: 'zenml-signed-in', values: { password: 'p1' }, metadata: GLOBAL };
       await expectBackendRoundTrip(backend, signedIn, 'zenml-signed');
-      expect(fake.latestValue(`projects/${PROJECT}/secrets/zenml-signed-in`)).toBe('{"password":"p1"}');
+      expect(fake.latestValue(`projects/${PROJECT}/secrets/zenml-signed-in`)).toBe('{"password": "p1"}');
       // The token endpoint issued the token (no self-signed JWT), and one token served every call.
       expect(
         auth.issued.filter((t) => t.email === 'writer@test-project.iam.gserviceaccount.com'),
@@ -139,7 +139,7 @@ describe('GCP back-end renewing its access token', () => {
       expect(first.expiresAt).toBeLessThan(Date.now()); // the fake refuses it from now on
       expect((await backend.get('zenml-renewed'))?.values).toEqual({ v: '1' });
       await backend.update({ name: 'zenml-renewed', values: { v: '2' }, metadata: {} });
-      expect(fake.latestValue(`projects/${PROJECT}/secrets/zenml-renewed`)).toBe('{"v":"2"}');
+      expect(fake.latestValue(`projects/${PROJECT}/secrets/zenml-renewed`)).toBe('{"v": "2"}');
       expect(auth.issued.filter((t) => t.expiresAt > first.expiresAt).length).toBeGreaterThan(0);
     } finally {
       await backend.close?.();

@@ -397,7 +397,7 @@ describe('security: component credentials (issue #15)', () => {
     });
   });
 
-  it('finding 11: a validation error never quotes a sensitive field’s value', async () => {
+  it('finding 11: no answer quotes a sensitive field’s value, a near-reference included', async () => {
     const attempts = [
       {
         type: 'EXPERIMENT_TRACKER',
@@ -416,13 +416,12 @@ describe('security: component credentials (issue #15)', () => {
       },
       { type: 'ARTIFACT_STORE', flavor: 's3', c: { path: 's3://b', secret: `a{{${CANARY.awsSecret}.x}}` } },
     ];
+    // ZenML 0.40+ takes text that is not a whole {{name.key}} as a plain value: each is stored
+    // sealed, and neither the answer nor its warning quotes it.
     for (const [i, a] of attempts.entries()) {
-      const refused = await t.gql(REGISTER, { ...a, name: `bad-${i}` }, mallory);
-      expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-      expect(refused.errors?.[0].extensions?.issues[0].path).toMatch(
-        /^configuration\.(tracking_password|tracking_token|token|secret)$/,
-      );
-      expectNoCanary(refused);
+      const answer = await t.gql(REGISTER, { ...a, name: `bad-${i}` }, mallory);
+      expect(answer.errors).toBeUndefined();
+      expectNoCanary(answer);
     }
     const update = await t.gql(
       UPDATE,
@@ -433,7 +432,7 @@ describe('security: component credentials (issue #15)', () => {
       },
       t.adminToken,
     );
-    expect(update.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(update.errors).toBeUndefined();
     expectNoCanary(update);
     expectNoCanary(logLines.join('\n'));
   });

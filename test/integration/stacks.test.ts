@@ -139,6 +139,31 @@ describe('components', () => {
     ]);
   });
 
+  it('takes a namespace on any scope, checked by the flavor rule and otherwise ignored (ZenML _validate_scope)', async () => {
+    const accepted = await t.ok(REGISTER, {
+      type: 'SECRETS_MANAGER',
+      name: 'ns-on-global',
+      flavor: 'aws',
+      configuration: { region_name: 'eu-west-1', scope: 'global', namespace: 'team.a@b+c=d' },
+    });
+    expect(accepted.registerComponent.component.id).toBeTruthy();
+    const refused = await t.gql(REGISTER, {
+      type: 'SECRETS_MANAGER',
+      name: 'ns-gcp-global',
+      flavor: 'gcp',
+      configuration: { project_id: 'p', scope: 'global', namespace: 'ML' },
+    });
+    expect(refused.errors?.[0].extensions?.issues.map((i: any) => i.path)).toEqual([
+      'configuration.namespace',
+    ]);
+    await t.ok(REGISTER, {
+      type: 'SECRETS_MANAGER',
+      name: 'ns-azure-none',
+      flavor: 'azure',
+      configuration: { key_vault_name: 'kv', scope: 'none', namespace: 'ml_team' },
+    });
+  });
+
   it('lists every configuration problem and writes nothing', async () => {
     const result = await t.gql(REGISTER, {
       type: 'SECRETS_MANAGER',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -6,14 +7,12 @@ import {
   GetSecretValueCommand,
   ListSecretsCommand,
   PutSecretValueCommand,
-  SecretsManagerClient,
+  type SecretsManagerClient,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
-import { requireOwnCredentialsFor } from '../../security/ambient-credentials.js';
 import type { EndpointPolicy } from '../../security/endpoint-policy.js';
-import { guardedAgents } from '../../security/guarded-connections.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -23,7 +22,14 @@ import {
   type SecretBackend,
   type SecretValues,
 } from '../backend.js';
-import { awsSignInFailure, staticAwsCredentials } from './aws-credentials.js';
+import {
+  retryThrottled,
+  type ThrottleRetry,
+  type ThrottleRetryBounds,
+  throttleRetry,
+} from '../throttle-retry.js';
+import { awsThrottling } from '../throttled-answer.js';
+import { awsClient } from './aws-client.js';
 import {
   checkName,
   checkTags,
@@ -36,6 +42,7 @@ import {
   tagsOf,
   valuesOf,
 } from './aws-entry-rules.js';
+import { awsVersionCalls } from './aws-versions.js';
 
 export interface AwsBackendOptions {
   region: string;
@@ -49,75 +56,35 @@ export interface AwsBackendOptions {
   timeoutMs: number;
   /** With `endpoint`: connections go only to addresses the policy allows (checked per connection). */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled calls (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
-/** The client and the bound of its calls, handed to each operation. */
+/** The client, the bound of its calls and their throttling retry, handed to each operation. */
 interface Aws {
   client: SecretsManagerClient;
   timeoutMs: number;
+  retry: ThrottleRetry;
 }
 
 /** Per-call options: aborted after the back-end's bound. */
 const signal = (aws: Aws) => ({ abortSignal: AbortSignal.timeout(aws.timeoutMs) });
 
-/** Guarded agents for a component's own endpoint; AWS's regional endpoints are the SDK's choice. */
-function agentsFor(options: AwsBackendOptions) {
-  if (!options.endpoint || !options.endpoints) return {};
-  const agents = guardedAgents(options.endpoints);
-  return { httpAgent: agents.http, httpsAgent: agents.https };
-}
-
-/** AWS's own endpoints, where the default credential chain may sign. */
-const AWS_HOSTS = /(^|\.)(amazonaws\.com|amazonaws\.com\.cn|api\.aws)$/;
-
-/** The host of an endpoint URL (undefined when it does not parse; the SDK then refuses it). */
-function hostOf(endpoint: string): string | undefined {
-  try {
-    return new URL(endpoint).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The SDK client; a refused sign-in is rethrown as awsSignInFailure's BACKEND_ERROR. */
-function clientFor(options: AwsBackendOptions): SecretsManagerClient {
-  const credentials = staticAwsCredentials(options);
-  if (!credentials && options.endpoint)
-    requireOwnCredentialsFor(
-      hostOf(options.endpoint),
-      AWS_HOSTS,
-      'endpoint_url',
-      'aws_access_key_id and aws_secret_access_key',
-    );
-  const client = new SecretsManagerClient({
-    region: options.region,
-    endpoint: options.endpoint,
-    // undefined: the SDK resolves credentials itself (environment, profile, web identity, metadata).
-    credentials,
-    maxAttempts: 2,
-    requestHandler: {
-      connectionTimeout: options.timeoutMs,
-      requestTimeout: options.timeoutMs,
-      ...agentsFor(options),
-    },
-  });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        throw awsSignInFailure(error) ?? error;
-      }
-    },
-    { step: 'initialize', name: 'explainSignInFailures' },
-  );
-  return client;
-}
+/**
+ * One SDK call (given its per-attempt options), retried while AWS throttles it
+ * (throttle-retry.ts). Only a throttled attempt is repeated, and AWS did nothing for it: a
+ * CreateSecret retried so can't meet its own earlier attempt, so ResourceExistsException on a
+ * retry is another writer's secret, and stays ALREADY_EXISTS.
+ */
+const send = <T>(aws: Aws, call: (options: { abortSignal: AbortSignal }) => Promise<T>) =>
+  retryThrottled(() => call(signal(aws)), awsThrottling, aws.retry);
 
 /** Tags and deletion state, or undefined when there is no such secret. */
 async function describe(aws: Aws, name: string) {
   try {
-    const described = await aws.client.send(new DescribeSecretCommand({ SecretId: name }), signal(aws));
+    const described = await send(aws, (o) =>
+      aws.client.send(new DescribeSecretCommand({ SecretId: name }), o),
+    );
     return described.DeletedDate ? undefined : described;
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return undefined;
@@ -125,18 +92,24 @@ async function describe(aws: Aws, name: string) {
   }
 }
 
-async function createEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** Creates the secret; the VersionId of its first version. */
+async function createEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
+  const token = randomUUID();
   try {
-    await aws.client.send(
-      new CreateSecretCommand({
-        Name: entry.name,
-        SecretString: payloadFromValues(entry.values),
-        Tags: tagsOf(entry.metadata),
-      }),
-      signal(aws),
+    await send(aws, (o) =>
+      aws.client.send(
+        new CreateSecretCommand({
+          Name: entry.name,
+          SecretString: payloadFromValues(entry.values),
+          Tags: tagsOf(entry.metadata),
+          ClientRequestToken: token,
+        }),
+        o,
+      ),
     );
+    return token;
   } catch (error) {
     if (errorName(error) === 'ResourceExistsException')
       throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
@@ -151,8 +124,8 @@ async function getEntry(aws: Aws, name: string): Promise<BackendEntry | undefine
   if (!NAME_RULE.test(name)) return undefined;
   try {
     const [value, described] = await Promise.all([
-      aws.client.send(new GetSecretValueCommand({ SecretId: name }), signal(aws)),
-      aws.client.send(new DescribeSecretCommand({ SecretId: name }), signal(aws)),
+      send(aws, (o) => aws.client.send(new GetSecretValueCommand({ SecretId: name }), o)),
+      send(aws, (o) => aws.client.send(new DescribeSecretCommand({ SecretId: name }), o)),
     ]);
     return { name: value.Name ?? name, values: valuesOf(value), metadata: metadataOf(described.Tags) };
   } catch (error) {
@@ -165,7 +138,9 @@ async function getEntry(aws: Aws, name: string): Promise<BackendEntry | undefine
 
 /** One BatchGetSecretValue call (at most MAX_BATCH_GET names), its values added to `found`. */
 async function getBatch(aws: Aws, chunk: string[], found: Map<string, SecretValues>): Promise<void> {
-  const batch = await aws.client.send(new BatchGetSecretValueCommand({ SecretIdList: chunk }), signal(aws));
+  const batch = await send(aws, (o) =>
+    aws.client.send(new BatchGetSecretValueCommand({ SecretIdList: chunk }), o),
+  );
   // Missing or marked-for-deletion secrets come back in Errors: absent, like get().
   const failed = (batch.Errors ?? []).filter(
     (e) => e.ErrorCode !== 'ResourceNotFoundException' && e.ErrorCode !== 'InvalidRequestException',
@@ -189,15 +164,20 @@ async function getValues(aws: Aws, names: string[]): Promise<Map<string, SecretV
   return found;
 }
 
-async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
+/** A new AWSCURRENT version (ClientRequestToken = its VersionId) and the tags; the VersionId. */
+async function updateEntry(aws: Aws, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   const current = await describe(aws, entry.name);
   if (!current) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  const token = randomUUID();
   try {
-    await aws.client.send(
-      new PutSecretValueCommand({ SecretId: entry.name, SecretString: payloadFromValues(entry.values) }),
-      signal(aws),
+    const payload = payloadFromValues(entry.values);
+    await send(aws, (o) =>
+      aws.client.send(
+        new PutSecretValueCommand({ SecretId: entry.name, SecretString: payload, ClientRequestToken: token }),
+        o,
+      ),
     );
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException')
@@ -205,6 +185,7 @@ async function updateEntry(aws: Aws, entry: BackendEntry): Promise<void> {
     throw error;
   }
   await retag(aws, entry, metadataOf(current.Tags));
+  return token;
 }
 
 /** Removes the tags `entry` no longer has and sets the new or changed ones. */
@@ -214,11 +195,18 @@ async function retag(aws: Aws, entry: BackendEntry, before: Record<string, strin
     ([key, value]) => !Object.hasOwn(before, key) || before[key] !== value,
   );
   if (removed.length > 0)
-    await aws.client.send(new UntagResourceCommand({ SecretId: entry.name, TagKeys: removed }), signal(aws));
+    await send(aws, (o) =>
+      aws.client.send(new UntagResourceCommand({ SecretId: entry.name, TagKeys: removed }), o),
+    );
   if (changed.length > 0)
-    await aws.client.send(
-      new TagResourceCommand({ SecretId: entry.name, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }),
-      signal(aws),
+    await send(aws, (o) =>
+      aws.client.send(
+        new TagResourceCommand({
+          SecretId: entry.name,
+          Tags: changed.map(([Key, Value]) => ({ Key, Value })),
+        }),
+        o,
+      ),
     );
 }
 
@@ -230,9 +218,8 @@ async function deleteEntry(aws: Aws, name: string): Promise<boolean> {
     // Without a recovery window: AWS keeps a deleted secret's name reserved for 7-30 days
     // otherwise, and the gateway must be able to re-create a secret under the same name
     // (ZenML's naming is deterministic) right after deleting it.
-    await aws.client.send(
-      new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }),
-      signal(aws),
+    await send(aws, (o) =>
+      aws.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }), o),
     );
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') return false;
@@ -246,13 +233,15 @@ async function deleteEntry(aws: Aws, name: string): Promise<boolean> {
 async function listEntries(aws: Aws, query: BackendListQuery): Promise<BackendListPage> {
   const pageSize = Math.max(1, Math.min(query.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const filters = filtersFor(query);
-  const page = await aws.client.send(
-    new ListSecretsCommand({
-      MaxResults: pageSize,
-      NextToken: query.pageToken,
-      Filters: filters.length > 0 ? filters : undefined,
-    }),
-    signal(aws),
+  const page = await send(aws, (o) =>
+    aws.client.send(
+      new ListSecretsCommand({
+        MaxResults: pageSize,
+        NextToken: query.pageToken,
+        Filters: filters.length > 0 ? filters : undefined,
+      }),
+      o,
+    ),
   );
   const entries = (page.SecretList ?? [])
     .filter((secret) => secret.Name && !secret.DeletedDate)
@@ -268,15 +257,22 @@ async function listEntries(aws: Aws, query: BackendListQuery): Promise<BackendLi
  * without its secret is BadUserInputError); a refused sign-in is a BACKEND_ERROR in our words.
  */
 export function createAwsBackend(options: AwsBackendOptions): SecretBackend {
-  const aws: Aws = { client: clientFor(options), timeoutMs: options.timeoutMs };
+  const aws: Aws = {
+    client: awsClient(options),
+    timeoutMs: options.timeoutMs,
+    retry: throttleRetry(options.throttleRetry),
+  };
   return {
     kind: 'aws',
-    create: (entry) => createEntry(aws, entry),
+    create: async (entry) => void (await createEntry(aws, entry)),
     get: (name) => getEntry(aws, name),
     getValues: (names) => getValues(aws, names),
-    update: (entry) => updateEntry(aws, entry),
+    update: async (entry) => void (await updateEntry(aws, entry)),
     delete: (name) => deleteEntry(aws, name),
     list: (query) => listEntries(aws, query),
+    createVersioned: (entry) => createEntry(aws, entry),
+    putVersion: (entry) => updateEntry(aws, entry),
+    ...awsVersionCalls({ client: aws.client, send: (call) => send(aws, call) }),
     close: async () => aws.client.destroy(),
   };
 }

@@ -6,13 +6,19 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
-  payloadFromValues,
   type SecretBackend,
   type SecretMetadata,
   valuesFromPayload,
 } from '../backend.js';
+import type { ThrottleRetryBounds } from '../throttle-retry.js';
 import { azureSecretClient, listingPage } from './azure-client.js';
 import type { AzureSignInOptions } from './azure-credential.js';
+import {
+  currentAzureVersionId,
+  getAzureVersion,
+  restoreAzureVersion,
+  setAzureVersion,
+} from './azure-versions.js';
 
 export interface AzureBackendOptions extends AzureSignInOptions {
   /** `https://<key vault name>.vault.azure.net` (or a local emulator's URL). */
@@ -23,6 +29,8 @@ export interface AzureBackendOptions extends AzureSignInOptions {
   timeoutMs: number;
   /** Connections to a vault outside Azure's clouds, and to authority_host, go only where it allows. */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled (429) requests (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
 const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
@@ -90,24 +98,62 @@ async function exists(azure: Azure, name: string): Promise<boolean> {
   }
 }
 
-async function createEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+/** The inner error code of a Key Vault error (`ObjectIsDeletedButRecoverable` …), if it has one. */
+function innerCodeOf(error: unknown): string | undefined {
+  const details = (error as { details?: { error?: { innerError?: { code?: unknown } } } } | null)?.details;
+  const code = details?.error?.innerError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Attempts at setting a just-recovered name: Key Vault may still answer `ObjectIsBeingRecovered`. */
+const SET_AFTER_RECOVERY_ATTEMPTS = 8;
+
+/** Sets the value, waiting out a recovery that Key Vault has not finished (409 ObjectIsBeingRecovered). */
+async function setAfterRecovery(azure: Azure, entry: BackendEntry): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await setEntry(azure, entry);
+    } catch (error) {
+      const recovering = statusOf(error) === 409 && innerCodeOf(error) === 'ObjectIsBeingRecovered';
+      if (!recovering || attempt >= SET_AFTER_RECOVERY_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, DELETE_POLL_MS * attempt));
+    }
+  }
+}
+
+/** Sets the values and tags as a new version; the version's id. */
+const setEntry = (azure: Azure, entry: BackendEntry) =>
+  setAzureVersion(azure, entry.name, entry.values, entry.metadata);
+
+/**
+ * Creates; a name that is soft-deleted (deleted by us or by ZenML, never purged) is recovered
+ * and then given the new value and tags, as a new version. The id of the version written.
+ */
+async function createEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   // setSecret overwrites; Key Vault has no create-only call, so check first.
   if (await exists(azure, entry.name))
     throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
   try {
-    await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-      tags: { ...entry.metadata },
-      ...signal(azure),
-    });
+    return await setEntry(azure, entry);
   } catch (error) {
-    // Deleted by another tool but not purged: the name stays taken until purged or recovered.
-    if (statusOf(error) === 409)
+    if (statusOf(error) !== 409) throw error;
+    if (
+      innerCodeOf(error) !== 'ObjectIsDeletedButRecoverable' &&
+      innerCodeOf(error) !== 'ObjectIsBeingRecovered'
+    )
       throw new AlreadyExistsError(
-        `Secret entry "${entry.name}" is deleted but recoverable in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
+        `Secret entry "${entry.name}" is taken in Azure Key Vault (${codeOf(error) ?? 'Conflict'})`,
       );
-    throw error;
+    if (innerCodeOf(error) === 'ObjectIsDeletedButRecoverable') {
+      const poller = await azure.client.beginRecoverDeletedSecret(entry.name, {
+        intervalInMs: DELETE_POLL_MS,
+        ...signal(azure),
+      });
+      await poller.pollUntilDone();
+    }
+    return setAfterRecovery(azure, entry);
   }
 }
 
@@ -129,17 +175,20 @@ async function getEntry(azure: Azure, name: string): Promise<BackendEntry | unde
   }
 }
 
-async function updateEntry(azure: Azure, entry: BackendEntry): Promise<void> {
+/** A new version; its id. */
+async function updateEntry(azure: Azure, entry: BackendEntry): Promise<string> {
   checkName(entry.name);
   checkTags(entry.metadata);
   if (!(await exists(azure, entry.name))) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
   // A new version; Key Vault keeps tags per version, so the new one carries the metadata.
-  await azure.client.setSecret(entry.name, payloadFromValues(entry.values), {
-    tags: { ...entry.metadata },
-    ...signal(azure),
-  });
+  return setAzureVersion(azure, entry.name, entry.values, entry.metadata);
 }
 
+/**
+ * Soft delete, as ZenML does: no purge (purging needs a permission most service principals lack,
+ * and Key Vault keeps the secret recoverable for its retention period); re-creating the name
+ * recovers it (createEntry).
+ */
 async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
   if (!NAME_RULE.test(name)) return false;
   try {
@@ -151,13 +200,6 @@ async function deleteEntry(azure: Azure, name: string): Promise<boolean> {
   } catch (error) {
     if (statusOf(error) === 404) return false;
     throw error;
-  }
-  try {
-    // Purge, so the name can be re-created at once (a soft-deleted name stays taken).
-    await azure.client.purgeDeletedSecret(name, signal(azure));
-  } catch (error) {
-    // 403: purge protection or no purge permission; the secret is deleted all the same.
-    if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
   }
   return true;
 }
@@ -180,8 +222,8 @@ async function listEntries(azure: Azure, query: BackendListQuery): Promise<Backe
 
 /**
  * The `azure` back-end (Azure Key Vault): the value is the JSON of the values (or the raw
- * payload under RAW_VALUE_KEY), tags = metadata. Deleting purges the soft-deleted secret so the
- * name can be re-created; listing pages with the service's continuation tokens and filters tags
+ * payload under RAW_VALUE_KEY), tags = metadata. Deleting is Key Vault's soft delete (never a
+ * purge, as ZenML); creating a soft-deleted name recovers it and sets the new value; listing pages with the service's continuation tokens and filters tags
  * client-side (Key Vault has no server-side filter). Signs in through @azure/identity
  * (azureCredential: a service principal, else the default Azure credential); a refused sign-in
  * is BACKEND_ERROR "Azure sign-in failed: …".
@@ -190,10 +232,15 @@ export function createAzureBackend(options: AzureBackendOptions): SecretBackend 
   const azure: Azure = { client: azureSecretClient(options), timeoutMs: options.timeoutMs };
   return {
     kind: 'azure',
-    create: (entry) => createEntry(azure, entry),
+    create: async (entry) => void (await createEntry(azure, entry)),
     get: (name) => getEntry(azure, name),
-    update: (entry) => updateEntry(azure, entry),
+    update: async (entry) => void (await updateEntry(azure, entry)),
     delete: (name) => deleteEntry(azure, name),
     list: (query) => listEntries(azure, query),
+    createVersioned: (entry) => createEntry(azure, entry),
+    putVersion: (entry) => updateEntry(azure, entry),
+    getVersion: (name, versionId) => getAzureVersion(azure, name, versionId),
+    currentVersionId: (name) => currentAzureVersionId(azure, name),
+    restoreVersion: (name, versionId) => restoreAzureVersion(azure, name, versionId),
   };
 }

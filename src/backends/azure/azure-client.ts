@@ -3,8 +3,10 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BadUserInputError } from '../../errors.js';
 import { isLoopbackHost } from '../../security/ambient-credentials.js';
+import { throttleRetry } from '../throttle-retry.js';
 import type { AzureBackendOptions } from './azure-backend.js';
 import { azureCredential, hasServicePrincipal } from './azure-credential.js';
+import { throttleRetryPolicy } from './azure-throttle-policy.js';
 import { guardedConnectionsPolicy } from './guarded-connections-policy.js';
 
 /** Hosts of Azure's Key Vault clouds, where the challenge resource is verified. */
@@ -55,7 +57,8 @@ function vaultUrlOf(options: AzureBackendOptions): URL {
 }
 
 /**
- * The Key Vault client for `options`, signed in through azureCredential, with nextLinkPolicy.
+ * The Key Vault client for `options`, signed in through azureCredential, with nextLinkPolicy and
+ * throttleRetryPolicy (429s retried within the bound; the SDK's maxRetries is for transient failures).
  * Throws BadUserInputError for a bad vault URL or sign-in options.
  */
 export function azureSecretClient(options: AzureBackendOptions): SecretClient {
@@ -72,6 +75,7 @@ export function azureSecretClient(options: AzureBackendOptions): SecretClient {
     retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
     additionalPolicies: [
       { policy: nextLinkPolicy, position: 'perCall' },
+      { policy: throttleRetryPolicy(throttleRetry(options.throttleRetry)), position: 'perRetry' },
       ...(options.endpoints && !KEY_VAULT_HOSTS.test(url.hostname)
         ? [{ policy: guardedConnectionsPolicy(options.endpoints), position: 'perRetry' as const }]
         : []),

@@ -47,7 +47,10 @@ function checkBackend(backend: unknown, classPath: string): SecretBackend {
 /**
  * The `custom` store's back-end (unguarded): the factory named by option class_path, called with
  * every other option. Throws a plain Error when the module can't be loaded, exports no factory,
- * or the factory returns no SecretBackend (or throws itself).
+ * or the factory returns no SecretBackend (or throws itself). A module whose back-end has the
+ * versioned calls (createVersioned … restoreVersion, see SecretBackend) gets copy-on-write writes;
+ * one without them keeps in-place updates (a failed update may leave its new values in place),
+ * while its creates and deletes are still journaled and finished by the orphan collector.
  */
 export async function createCustomBackend(read: OptionReader, cwd: string): Promise<SecretBackend> {
   const classPath = read.required('class_path');

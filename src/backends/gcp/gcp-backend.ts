@@ -7,10 +7,16 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
-  payloadFromValues,
   type SecretBackend,
   valuesFromPayload,
 } from '../backend.js';
+import {
+  retryThrottled,
+  type ThrottleRetry,
+  type ThrottleRetryBounds,
+  throttleRetry,
+} from '../throttle-retry.js';
+import { grpcThrottling } from '../throttled-answer.js';
 import { wrapBackendCalls } from '../wrap-backend-calls.js';
 import { apiEndpointParts, type GcpConnectionOptions, gcpClientOptions } from './gcp-client-options.js';
 import {
@@ -28,6 +34,13 @@ import {
   SECRET_ID_RULE,
   sameMetadata,
 } from './gcp-entry-rules.js';
+import {
+  addGcpVersion,
+  currentGcpVersionId,
+  destroyGcpVersions,
+  getGcpVersion,
+  restoreGcpVersion,
+} from './gcp-versions.js';
 import { signInProblem } from './google-call-credentials.js';
 import { ServiceAccountKeyError } from './service-account-key.js';
 
@@ -36,18 +49,28 @@ export interface GcpBackendOptions extends GcpConnectionOptions {
   timeoutMs: number;
   /** With apiEndpoint: its resolved address is checked before every call (see checkResolvedHost). */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled calls (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
-/** The client, the project's resource name and the bound of its calls, handed to each operation. */
+/** The client, the project's resource name, the bound of its calls and their throttling retry. */
 interface Gcp {
   client: SecretManagerServiceClient;
   parent: string;
   timeoutMs: number;
+  retry: ThrottleRetry;
 }
 
 const secretPath = (gcp: Gcp, name: string) => `${gcp.parent}/secrets/${name}`;
-/** Per-call options: the deadline, no retries (the guard bounds the whole call). */
+/** Per-call options: the deadline, no gax retries (throttling is retried by `rpc`, the guard bounds the whole call). */
 const call = (gcp: Gcp) => ({ timeout: gcp.timeoutMs, maxRetries: 0 });
+
+/**
+ * One RPC, retried while it is answered RESOURCE_EXHAUSTED (throttle-retry.ts). Only a throttled
+ * attempt is repeated, and Google did nothing for it: a CreateSecret retried so can't meet its own
+ * earlier attempt, so ALREADY_EXISTS on a retry is another writer's secret.
+ */
+const rpc = <T>(gcp: Gcp, run: () => Promise<T>) => retryThrottled(run, grpcThrottling, gcp.retry);
 type Labels = Record<string, string> | undefined;
 
 /** The client for `options`; a credentialsJson that is no service-account key is BAD_USER_INPUT. */
@@ -88,16 +111,9 @@ function explainingSignIn(backend: SecretBackend): SecretBackend {
   });
 }
 
-async function addVersion(gcp: Gcp, name: string, values: Record<string, string>): Promise<void> {
-  await gcp.client.addSecretVersion(
-    { parent: secretPath(gcp, name), payload: { data: Buffer.from(payloadFromValues(values), 'utf8') } },
-    call(gcp),
-  );
-}
-
 async function getSecret(gcp: Gcp, name: string) {
   try {
-    const [secret] = await gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp));
+    const [secret] = await rpc(gcp, () => gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp)));
     return secret;
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) return undefined;
@@ -105,17 +121,20 @@ async function getSecret(gcp: Gcp, name: string) {
   }
 }
 
-async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
+/** CreateSecret + AddSecretVersion; the version's number. */
+async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<string> {
   checkSecretId(entry.name);
   checkLabels(entry.metadata);
   try {
-    await gcp.client.createSecret(
-      {
-        parent: gcp.parent,
-        secretId: entry.name,
-        secret: { replication: { automatic: {} }, labels: { ...entry.metadata } },
-      },
-      call(gcp),
+    await rpc(gcp, () =>
+      gcp.client.createSecret(
+        {
+          parent: gcp.parent,
+          secretId: entry.name,
+          secret: { replication: { automatic: {} }, labels: { ...entry.metadata } },
+        },
+        call(gcp),
+      ),
     );
   } catch (error) {
     if (grpcCode(error) === GRPC_ALREADY_EXISTS)
@@ -123,10 +142,12 @@ async function createEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
     throw error;
   }
   try {
-    await addVersion(gcp, entry.name, entry.values);
+    return await addGcpVersion(gcp, entry.name, entry.values);
   } catch (error) {
     // Don't leave a secret without a value behind; the caller may simply retry the create.
-    await gcp.client.deleteSecret({ name: secretPath(gcp, entry.name) }, call(gcp)).catch(() => undefined);
+    await rpc(gcp, () => gcp.client.deleteSecret({ name: secretPath(gcp, entry.name) }, call(gcp))).catch(
+      () => undefined,
+    );
     throw error;
   }
 }
@@ -135,8 +156,10 @@ async function getEntry(gcp: Gcp, name: string): Promise<BackendEntry | undefine
   if (!SECRET_ID_RULE.test(name)) return undefined;
   try {
     const [[secret], [version]] = await Promise.all([
-      gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp)),
-      gcp.client.accessSecretVersion({ name: `${secretPath(gcp, name)}/versions/latest` }, call(gcp)),
+      rpc(gcp, () => gcp.client.getSecret({ name: secretPath(gcp, name) }, call(gcp))),
+      rpc(gcp, () =>
+        gcp.client.accessSecretVersion({ name: `${secretPath(gcp, name)}/versions/latest` }, call(gcp)),
+      ),
     ]);
     return {
       name,
@@ -151,32 +174,37 @@ async function getEntry(gcp: Gcp, name: string): Promise<BackendEntry | undefine
   }
 }
 
-async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<void> {
+/** AddSecretVersion (the labels too when they changed); the version's number. */
+async function updateEntry(gcp: Gcp, entry: BackendEntry): Promise<string> {
   checkSecretId(entry.name);
   checkLabels(entry.metadata);
   const secret = await getSecret(gcp, entry.name);
   if (!secret) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+  let versionId: string;
   try {
-    await addVersion(gcp, entry.name, entry.values);
+    versionId = await addGcpVersion(gcp, entry.name, entry.values);
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
     throw error;
   }
   if (!sameMetadata(labelsOf(secret.labels as Labels), entry.metadata)) {
-    await gcp.client.updateSecret(
-      {
-        secret: { name: secretPath(gcp, entry.name), labels: { ...entry.metadata } },
-        updateMask: { paths: ['labels'] },
-      },
-      call(gcp),
+    await rpc(gcp, () =>
+      gcp.client.updateSecret(
+        {
+          secret: { name: secretPath(gcp, entry.name), labels: { ...entry.metadata } },
+          updateMask: { paths: ['labels'] },
+        },
+        call(gcp),
+      ),
     );
   }
+  return versionId;
 }
 
 async function deleteEntry(gcp: Gcp, name: string): Promise<boolean> {
   if (!SECRET_ID_RULE.test(name)) return false;
   try {
-    await gcp.client.deleteSecret({ name: secretPath(gcp, name) }, call(gcp));
+    await rpc(gcp, () => gcp.client.deleteSecret({ name: secretPath(gcp, name) }, call(gcp)));
     return true;
   } catch (error) {
     if (grpcCode(error) === GRPC_NOT_FOUND) return false;
@@ -186,9 +214,11 @@ async function deleteEntry(gcp: Gcp, name: string): Promise<boolean> {
 
 async function listEntries(gcp: Gcp, query: BackendListQuery): Promise<BackendListPage> {
   const pageSize = Math.max(1, Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE));
-  const [secrets, , response] = await gcp.client.listSecrets(
-    { parent: gcp.parent, pageSize, pageToken: query.pageToken, filter: filterFor(query) },
-    { ...call(gcp), autoPaginate: false },
+  const [secrets, , response] = await rpc(gcp, () =>
+    gcp.client.listSecrets(
+      { parent: gcp.parent, pageSize, pageToken: query.pageToken, filter: filterFor(query) },
+      { ...call(gcp), autoPaginate: false },
+    ),
   );
   // Google answers with the project number in resource names, so take the last segment.
   const entries = secrets
@@ -212,14 +242,21 @@ export function createGcpBackend(options: GcpBackendOptions): SecretBackend {
     client: clientFor(options),
     parent: `projects/${options.projectId}`,
     timeoutMs: options.timeoutMs,
+    retry: throttleRetry(options.throttleRetry),
   };
   const backend = explainingSignIn({
     kind: 'gcp',
-    create: (entry) => createEntry(gcp, entry),
+    create: async (entry) => void (await createEntry(gcp, entry)),
     get: (name) => getEntry(gcp, name),
-    update: (entry) => updateEntry(gcp, entry),
+    update: async (entry) => void (await updateEntry(gcp, entry)),
     delete: (name) => deleteEntry(gcp, name),
     list: (query) => listEntries(gcp, query),
+    createVersioned: (entry) => createEntry(gcp, entry),
+    putVersion: (entry) => updateEntry(gcp, entry),
+    getVersion: (name, versionId) => getGcpVersion(gcp, name, versionId),
+    currentVersionId: (name) => currentGcpVersionId(gcp, name),
+    restoreVersion: (name, versionId) => restoreGcpVersion(gcp, name, versionId),
+    destroyVersions: (name, versionIds) => destroyGcpVersions(gcp, name, versionIds),
     close: () => gcp.client.close(),
   });
   return checkingEndpoint(backend, options);

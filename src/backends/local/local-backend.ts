@@ -1,6 +1,9 @@
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
 import { AlreadyExistsError, BackendError, BadUserInputError, NotFoundError } from '../../errors.js';
+import { pythonStr } from '../../python/python-str.js';
+import { isPyDict, type PyValue } from '../../python/python-values.js';
+import { pyyamlDump, type YamlTree } from '../../python/pyyaml-dump.js';
+import { pyyamlSafeLoad } from '../../python/pyyaml-load.js';
 import {
   type BackendEntry,
   type BackendListPage,
@@ -60,8 +63,21 @@ function toStored(entry: BackendEntry): StoredSecret {
   return stored;
 }
 
+/**
+ * A mapping PyYAML read, with every leaf as Python's `str()` gives it (`True`, `1.0`, a date)
+ * and None kept (written back as `null`), so the file can be written again as text.
+ */
+function textTree(value: PyValue): YamlTree {
+  if (value === null) return null;
+  if (!isPyDict(value)) return pythonStr(value);
+  const tree: Record<string, YamlTree> = {};
+  for (const [key, item] of Object.entries(value)) setOwn(tree, key, textTree(item));
+  return tree;
+}
+
+/** A value PyYAML read, as text: Python's `str()` (`True`, `1.0`, `None`, a date). */
 function scalarText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return pythonStr(value as PyValue);
 }
 
 function metadataOf(stored: StoredSecret): SecretMetadata {
@@ -110,22 +126,23 @@ async function load(file: LocalFile): Promise<StoredFile> {
 function parseFile(file: ContainedFile, text: string): StoredFile {
   let parsed: unknown;
   try {
-    parsed = parse(text);
+    parsed = pyyamlSafeLoad(text);
   } catch {
     throw new BackendError(`local secrets file ${file.shownAs} is not valid YAML`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (!isRecord(parsed)) throw new BackendError(`local secrets file ${file.shownAs} is not a YAML map`);
+  if (!isPyDict(parsed)) throw new BackendError(`local secrets file ${file.shownAs} is not a YAML map`);
   const secrets: StoredFile = {};
   for (const [name, value] of Object.entries(parsed)) {
-    setOwn(secrets, name, isRecord(value) ? value : {});
+    setOwn(secrets, name, isPyDict(value) ? (textTree(value) as StoredSecret) : {});
   }
   return secrets;
 }
 
 /** Replaces the file atomically (see writeContained). */
 async function save(file: LocalFile, secrets: StoredFile): Promise<void> {
-  await writeContained(file, Object.keys(secrets).length === 0 ? '{}\n' : stringify(secrets));
+  // ZenML's `yaml_utils.append_yaml`/`write_yaml`: `yaml.dump` with PyYAML's defaults.
+  await writeContained(file, pyyamlDump(secrets as Record<string, YamlTree>));
 }
 
 interface PendingChange {

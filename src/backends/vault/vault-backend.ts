@@ -5,10 +5,12 @@ import {
   type BackendListPage,
   type BackendListQuery,
   matchesListQuery,
+  RAW_VALUE_KEY,
   type SecretBackend,
   type SecretMetadata,
   type SecretValues,
 } from '../backend.js';
+import type { ThrottleRetryBounds } from '../throttle-retry.js';
 import type { VaultAppRole } from './vault-approle-session.js';
 import {
   connectKv,
@@ -25,6 +27,14 @@ import {
   type VaultKv,
   writeMetadata,
 } from './vault-kv.js';
+import { textOf, valuesOf } from './vault-values.js';
+import {
+  currentVaultVersionId,
+  destroyVaultVersions,
+  getVaultVersion,
+  restoreVaultVersion,
+  writtenVersion,
+} from './vault-versions.js';
 
 export interface VaultBackendOptions {
   /** Vault address, e.g. `https://vault.example.com:8200`. */
@@ -43,6 +53,8 @@ export interface VaultBackendOptions {
   timeoutMs: number;
   /** Connections go only to addresses the policy allows (checked per connection). */
   endpoints?: EndpointPolicy;
+  /** Bounds of the retry of throttled calls (default DEFAULT_THROTTLE_RETRY). */
+  throttleRetry?: Partial<ThrottleRetryBounds>;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -69,18 +81,6 @@ function checkPath(name: string): void {
       ],
     );
   }
-}
-
-function textOf(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function valuesOf(data: unknown): SecretValues {
-  if (typeof data !== 'object' || data === null) return {};
-  const values: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(data))
-    if (value !== null && value !== undefined) values.push([key, textOf(value)]);
-  return Object.fromEntries(values);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -127,16 +127,32 @@ function checkSignIn(options: VaultBackendOptions): void {
   }
 }
 
-async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/**
+ * The KV data of an entry: the values, or, when RAW_VALUE_KEY is the only key, the JSON object it
+ * holds (nested maps, as ZenML's HashiCorp secrets store writes them).
+ */
+function kvDataOf(values: SecretValues): Record<string, unknown> {
+  const keys = Object.keys(values);
+  if (keys.length !== 1 || keys[0] !== RAW_VALUE_KEY) return { ...values };
+  const parsed: unknown = JSON.parse(values[RAW_VALUE_KEY]);
+  if (!isObject(parsed))
+    throw new BackendError('vault back-end error: a raw KV payload must be a JSON object');
+  return parsed;
+}
+
+/** Check-and-set 0, then the custom metadata; the version number. */
+async function createEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
+  let version: string;
   try {
-    const data = { data: { ...entry.values }, options: { cas: 0 } };
-    await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+    const data = { data: kvDataOf(entry.values), options: { cas: 0 } };
+    version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
   } catch (error) {
     if (isCasMismatch(error)) throw new AlreadyExistsError(`Secret entry "${entry.name}" already exists`);
     throw error;
   }
   if (Object.keys(entry.metadata).length > 0) await writeMetadata(kv, entry.name, entry.metadata);
+  return version;
 }
 
 async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undefined> {
@@ -152,14 +168,16 @@ async function getEntry(kv: VaultKv, name: string): Promise<BackendEntry | undef
   }
 }
 
-async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
+/** Check-and-set on the current version (the custom metadata when it changed); the version number. */
+async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<string> {
   checkPath(entry.name);
   for (let attempt = 1; ; attempt++) {
     const current = await readMetadata(kv, entry.name);
     if (!current || !isLive(current)) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+    let version: string;
     try {
-      const data = { data: { ...entry.values }, options: { cas: current.current_version ?? 0 } };
-      await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data));
+      const data = { data: kvDataOf(entry.values), options: { cas: current.current_version ?? 0 } };
+      version = writtenVersion(await signedIn(kv, () => kv.client.write(dataPath(kv, entry.name), data)));
     } catch (error) {
       // Someone wrote (or deleted) in between: look again, then write on top of that.
       if (isCasMismatch(error) && attempt < CAS_ATTEMPTS) continue;
@@ -167,7 +185,7 @@ async function updateEntry(kv: VaultKv, entry: BackendEntry): Promise<void> {
     }
     if (!sameMetadata(metadataOf(current.custom_metadata), entry.metadata))
       await writeMetadata(kv, entry.name, entry.metadata);
-    return;
+    return version;
   }
 }
 
@@ -216,10 +234,16 @@ export function createVaultBackend(options: VaultBackendOptions): SecretBackend 
   const kv = connectKv(options);
   return {
     kind: 'vault',
-    create: (entry) => createEntry(kv, entry),
+    create: async (entry) => void (await createEntry(kv, entry)),
     get: (name) => getEntry(kv, name),
-    update: (entry) => updateEntry(kv, entry),
+    update: async (entry) => void (await updateEntry(kv, entry)),
     delete: (name) => deleteEntry(kv, name),
     list: (query) => listEntries(kv, query),
+    createVersioned: (entry) => createEntry(kv, entry),
+    putVersion: (entry) => updateEntry(kv, entry),
+    getVersion: (name, versionId) => getVaultVersion(kv, name, versionId),
+    currentVersionId: (name) => currentVaultVersionId(kv, name),
+    restoreVersion: (name, versionId) => restoreVaultVersion(kv, name, versionId),
+    destroyVersions: (name, versionIds) => destroyVaultVersions(kv, name, versionIds),
   };
 }

@@ -2,6 +2,8 @@ import vault from 'node-vault';
 import { BadUserInputError } from '../../errors.js';
 import { guardedAgents } from '../../security/guarded-connections.js';
 import type { SecretMetadata } from '../backend.js';
+import { retryThrottled, type ThrottleRetry, throttleRetry } from '../throttle-retry.js';
+import { httpThrottling } from '../throttled-answer.js';
 import { startAppRoleSession, type VaultAppRoleSession } from './vault-approle-session.js';
 import type { VaultBackendOptions } from './vault-backend.js';
 
@@ -20,6 +22,8 @@ export interface VaultKv {
   client: vault.client;
   mount: string;
   session: VaultAppRoleSession | undefined;
+  /** How throttled (429) calls are retried. */
+  retry: ThrottleRetry;
 }
 
 interface VaultFailure {
@@ -73,14 +77,24 @@ export function connectKv(options: VaultBackendOptions): VaultKv {
     client,
     mount: (options.mountPoint ?? 'secret').replace(/^\/+|\/+$/g, ''),
     session: options.appRole ? startAppRoleSession(client, options.appRole) : undefined,
+    retry: throttleRetry(options.throttleRetry),
   };
 }
 
 /**
- * Runs a call with a live token; with AppRole a 403 for a token Vault no longer knows (revoked,
- * expired) logs in once more and retries; a policy's 403 stays the answer.
+ * Vault's 429 (a rate limit quota) as throttling. node-vault keeps no response header, so a
+ * `Retry-After` Vault may send is not seen: the backoff alone paces the retries.
  */
-export async function signedIn<T>(kv: VaultKv, call: () => Promise<T>): Promise<T> {
+const vaultThrottling = (error: unknown) => httpThrottling(statusOf(error));
+
+/**
+ * Runs a call with a live token, retried while Vault answers 429 (throttle-retry.ts; a throttled
+ * write was not done, so a `cas: 0` create retried so can't meet itself); with AppRole a 403 for a
+ * token Vault no longer knows (revoked, expired) logs in once more and retries; a policy's 403
+ * stays the answer.
+ */
+export async function signedIn<T>(kv: VaultKv, request: () => Promise<T>): Promise<T> {
+  const call = () => retryThrottled(request, vaultThrottling, kv.retry);
   const session = kv.session;
   if (!session) return call();
   await session.ready();

@@ -9,6 +9,7 @@ import {
 } from '../command.js';
 import type { GatewayClient } from '../gateway-client.js';
 import type { Output } from '../output.js';
+import { auditProofCommands } from './audit-proof.js';
 
 interface AuditEvent {
   id: string;
@@ -224,5 +225,5 @@ const tail: Command = {
 export const auditGroup: CommandGroup = {
   name: 'audit',
   summary: 'the audit log (ADMIN and AUDITOR)',
-  children: [tail],
+  children: [tail, ...auditProofCommands],
 };

@@ -17,11 +17,13 @@ export interface SourceSecret {
   values?: Record<string, string>;
 }
 
-/** What to migrate (null: everything), under which new names, and whether conflicts are overwritten. */
+/** What to migrate (null: everything), under which new names, whether conflicts are overwritten, which sources to delete. */
 export interface Decisions {
   names: string[] | null;
   renames: Record<string, string>;
   overwrite: boolean;
+  /** With `--delete`: the sources to delete once migrated (null: all of them). */
+  deletes: string[] | null;
 }
 
 /** A source secret's keys as indented table lines, values masked unless shown. */
@@ -44,95 +46,117 @@ interface Questioning {
   taken: Set<string>;
   migrateAll: boolean;
   overwriteAll: boolean;
+  /** `--delete` given: asked per secret (default no), unless "all" was answered. */
+  deleting: boolean;
+  deleteAll: boolean;
 }
 
-/** Asks per secret (migrate? y/n/all) and per conflict (overwrite? y/n/all; "n" asks for a new name). */
+/**
+ * Asks as ZenML 0.40's `migrate` does: per secret "migrate?" (y/n/all, default y); per conflict
+ * "overwrite?" (y/n/all, default n), "n" asking for a new name (default: the same) until it is
+ * free or overwritten; with `--delete`, per secret "delete?" (y/n/all, default n), also for an
+ * identical one that is skipped.
+ */
 export async function decideInteractively(
   context: CommandContext,
   client: GatewayClient,
   plan: PlanItem[],
   sources: Map<string, SourceSecret>,
-  targetScope: string,
-  showSecrets: boolean,
+  options: { targetScope: string; showSecrets: boolean; deleting: boolean },
 ): Promise<Decisions> {
   const asking: Questioning = {
     context,
     client,
     sources,
-    targetScope,
-    showSecrets,
+    ...options,
     taken: new Set(plan.map((item) => item.name)),
     migrateAll: false,
     overwriteAll: false,
+    deleteAll: false,
   };
-  const decisions = { names: [] as string[], renames: {} as Record<string, string>, overwrite: false };
-  for (const item of plan) await decideOne(asking, item, decisions);
+  const decisions: Decisions = { names: [], renames: {}, overwrite: false, deletes: [] };
+  for (const item of plan) {
+    if (!(await decideOne(asking, item, decisions))) continue;
+    if (asking.deleting && (await confirmDelete(asking, item))) decisions.deletes?.push(item.name);
+  }
   return decisions;
 }
 
+/** Delete the source secret? (asked unless "all" was answered before). */
+async function confirmDelete(asking: Questioning, item: PlanItem): Promise<boolean> {
+  if (asking.deleteAll) return true;
+  const answer = await asking.context.prompt.chooseYesNoAll(
+    `Delete secret ${item.name} from the secrets manager?`,
+    'n',
+  );
+  if (answer === 'all') asking.deleteAll = true;
+  return answer !== 'n';
+}
+
 /** Shows one planned secret and records what the user decides for it. */
-async function decideOne(
-  asking: Questioning,
-  item: PlanItem,
-  decisions: { names: string[]; renames: Record<string, string>; overwrite: boolean },
-): Promise<void> {
+async function decideOne(asking: Questioning, item: PlanItem, decisions: Decisions): Promise<boolean> {
+  const names = decisions.names as string[];
   const { prompt, out } = asking.context;
   const source = asking.sources.get(item.name);
   if (item.status === 'IDENTICAL') {
     out.info(
       `Secret ${item.name}: identical in the ${asking.targetScope.toLowerCase()} scope; it will be skipped.`,
     );
-    decisions.names.push(item.name);
-    return;
+    names.push(item.name);
+    return true;
   }
   out.info(`Secret ${item.name} (schema ${source?.schema ?? '?'}): ${item.status}`);
   for (const line of secretLines(source, asking.showSecrets)) out.info(line);
   if (!asking.migrateAll) {
-    const answer = await prompt.chooseYesNoAll(`Migrate secret ${item.name}?`);
-    if (answer === 'n') return;
+    const answer = await prompt.chooseYesNoAll(`Migrate secret ${item.name}?`, 'y');
+    if (answer === 'n') return false;
     if (answer === 'all') asking.migrateAll = true;
   }
-  if (item.status !== 'CONFLICT') {
-    decisions.names.push(item.name);
-    return;
-  }
-  if (await confirmOverwrite(asking, item)) {
-    decisions.overwrite = true;
-    decisions.names.push(item.name);
-    return;
-  }
-  const newName = await askNewName(asking, item);
-  if (newName === undefined) return;
-  decisions.renames[item.name] = newName;
-  decisions.names.push(item.name);
+  names.push(item.name);
+  if (item.status !== 'CONFLICT') return true;
+  const target = await resolveConflict(asking, item);
+  if (target.overwrite) decisions.overwrite = true;
+  if (target.name !== item.name) decisions.renames[item.name] = target.name;
+  return true;
 }
 
-/** Overwrite a conflicting secret? (asked unless "all" was answered before). */
-async function confirmOverwrite(asking: Questioning, item: PlanItem): Promise<boolean> {
+/** Overwrite, or new names (default: the same) until one is free or the user overwrites it. */
+async function resolveConflict(
+  asking: Questioning,
+  item: PlanItem,
+): Promise<{ name: string; overwrite: boolean }> {
+  let name = item.name;
+  for (;;) {
+    if (await confirmOverwrite(asking, name)) return { name, overwrite: true };
+    name = await askNewName(asking, item, name);
+    if (!(await existsInTarget(asking, name))) {
+      asking.taken.add(name);
+      return { name, overwrite: false };
+    }
+  }
+}
+
+/** Overwrite the existing secret `name`? (default no; asked unless "all" was answered before). */
+async function confirmOverwrite(asking: Questioning, name: string): Promise<boolean> {
   if (asking.overwriteAll) return true;
   const { prompt } = asking.context;
-  prompt.note(
-    `A secret named ${item.name} already exists in the ${asking.targetScope.toLowerCase()} scope with other values.`,
-  );
-  const answer = await prompt.chooseYesNoAll(`Overwrite ${item.name}?`);
+  prompt.note(`A secret named ${name} already exists in the ${asking.targetScope.toLowerCase()} scope.`);
+  const answer = await prompt.chooseYesNoAll(`Overwrite ${name}?`, 'n');
   if (answer === 'all') asking.overwriteAll = true;
   return answer !== 'n';
 }
 
-/** Asks for a new name free in the target scope; undefined when skipped (Enter); ABORTED when input ends. */
-async function askNewName(asking: Questioning, item: PlanItem): Promise<string | undefined> {
+/** Asks for a new name (Enter: `current`), not one another secret of this migration takes; ABORTED when input ends. */
+async function askNewName(asking: Questioning, item: PlanItem, current: string): Promise<string> {
   const { prompt } = asking.context;
   for (;;) {
-    const newName = (await prompt.ask(`New name for ${item.name} (Enter to skip it): `))?.trim();
-    if (newName === undefined) throw new CliError('ABORTED', 'input ended; nothing was migrated');
-    if (newName === '') return undefined;
-    if (asking.taken.has(newName) || (await existsInTarget(asking, newName))) {
-      prompt.note(
-        `A secret named ${newName} already exists in the ${asking.targetScope.toLowerCase()} scope; choose another name.`,
-      );
+    const answer = (await prompt.ask(`New name for ${item.name} [${current}]: `))?.trim();
+    if (answer === undefined) throw new CliError('ABORTED', 'input ended; nothing was migrated');
+    const newName = answer === '' ? current : answer;
+    if (newName !== item.name && newName !== current && asking.taken.has(newName)) {
+      prompt.note(`Another secret of this migration is named ${newName}; choose another name.`);
       continue;
     }
-    asking.taken.add(newName);
     return newName;
   }
 }

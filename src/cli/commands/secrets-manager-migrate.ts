@@ -119,8 +119,32 @@ async function startJob(
   return started.id;
 }
 
+/** Statuses of an item whose secret is in the store with the source's values. */
+const LANDED = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
+
+/** Deletes the chosen source secrets that landed (ZenML asks per secret; the job deletes all or none). */
+async function deleteChosenSources(
+  context: CommandContext,
+  client: GatewayClient,
+  options: MigrateOptions,
+  migration: Migration,
+  chosen: string[],
+): Promise<void> {
+  for (const item of migration.items) {
+    if (!chosen.includes(item.name) || !LANDED.has(item.status)) continue;
+    await client.request(
+      'mutation($name: String!, $stack: String) { deleteManagedSecret(name: $name, stack: $stack) }',
+      {
+        name: item.name,
+        stack: options.stack,
+      },
+    );
+    context.out.note(`Deleted secret ${item.name} from the secrets manager.`);
+  }
+}
+
 /** Prints the finished job's items and a summary; MIGRATION_FAILED unless it succeeded with no failed item. */
-async function reportOutcome(context: CommandContext, client: GatewayClient, id: string): Promise<void> {
+async function reportOutcome(context: CommandContext, client: GatewayClient, id: string): Promise<Migration> {
   const { out } = context;
   const { migration } = await client.request<{ migration: Migration | null }>(
     `query($id: ID!) { migration(id: $id) { ${MIGRATION_FIELDS} } }`,
@@ -141,6 +165,7 @@ async function reportOutcome(context: CommandContext, client: GatewayClient, id:
       `migration ${migration.id} ${migration.status.toLowerCase()}${failed ? ` (${failed} secret(s) failed)` : ''}${migration.error ? `: ${migration.error}` : ''}`,
     );
   }
+  return migration;
 }
 
 function summary(migration: Migration): string {
@@ -156,8 +181,9 @@ export const migrateCommand: Command = {
     '[NAMES...] [--delete] [--non-interactive] [--scope workspace|user] [--show-secrets] [--stack STACK]',
   summary: 'Migrate secrets from the secrets manager to the centralized store',
   details:
-    'Shows the plan, then asks per secret (migrate? y/n/all) and per conflict (overwrite? y/n/all;\n' +
-    '"n" asks for a new name). --non-interactive migrates everything and overwrites conflicts.\n' +
+    'Shows the plan, then asks as ZenML 0.40 does: per secret migrate? (y/n/all, default y); per conflict\n' +
+    'overwrite? (y/n/all, default n; "n" asks for a new name, default the same); with --delete, delete?\n' +
+    '(y/n/all, default n). --non-interactive migrates everything, overwrites conflicts and deletes all.\n' +
     'The job runs on the gateway; its progress is shown live, then a summary.',
   options: [
     { name: 'delete', kind: 'boolean', help: 'delete each source secret once migrated (or found identical)' },
@@ -181,16 +207,23 @@ export const migrateCommand: Command = {
       return;
     }
     showPlan(context, options, plan, sources);
+    const deleting = flag(context, 'delete');
     const decisions: Decisions = options.interactive
-      ? await decideInteractively(context, client, plan, sources, options.targetScope, options.showSecrets)
-      : { names: options.requested, renames: {}, overwrite: true };
+      ? await decideInteractively(context, client, plan, sources, { ...options, deleting })
+      : { names: options.requested, renames: {}, overwrite: true, deletes: null };
     if (decisions.names && !decisions.names.length) {
       context.out.result({ plan, migration: null }, () => context.out.line('Nothing to migrate.'));
       return;
     }
-    const id = await startJob(client, options, decisions, flag(context, 'delete'));
+    // Every source to be deleted: the job deletes each once verified; else the chosen ones after it.
+    const deleteAll =
+      deleting &&
+      (decisions.deletes === null || decisions.names?.every((n) => decisions.deletes?.includes(n)));
+    const id = await startJob(client, options, decisions, Boolean(deleteAll));
     context.out.note(`Started migration ${id}.`);
     await followProgress(context, client, id);
-    await reportOutcome(context, client, id);
+    const migration = await reportOutcome(context, client, id);
+    if (deleting && !deleteAll)
+      await deleteChosenSources(context, client, options, migration, decisions.deletes ?? []);
   },
 };

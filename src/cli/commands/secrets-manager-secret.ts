@@ -3,6 +3,7 @@ import { type Command, type CommandContext, type CommandGroup, flag, stringOptio
 import { confirmDeletion, YES_OPTION } from '../confirm-deletion.js';
 import type { OptionSpec } from '../parse-command-line.js';
 import {
+  checkSecretName,
   checkValueSource,
   fetchSecretSchema,
   promptSecretValues,
@@ -55,6 +56,7 @@ const register: Command = {
   argNames: ['NAME'],
   async run(context) {
     const [name] = context.positionals;
+    checkSecretName(name);
     const interactive = flag(context, 'interactive');
     checkValueSource(interactive, context.pairs);
     const schema = stringOption(context, 'schema') ?? 'arbitrary';

@@ -1,6 +1,7 @@
 import { badInput, CliError } from '../cli-error.js';
 import { type Command, type CommandGroup, flag, stringOption } from '../command.js';
 import { confirmDeletion, YES_OPTION } from '../confirm-deletion.js';
+import { registerSecretsCommand } from './stack-register-secrets.js';
 
 interface StackComponent {
   name: string;
@@ -188,5 +189,5 @@ const remove: Command = {
 export const stackGroup: CommandGroup = {
   name: 'stack',
   summary: 'stacks: a secrets manager plus the other components of a pipeline',
-  children: [register, list, set, describe, remove],
+  children: [register, list, set, describe, remove, registerSecretsCommand],
 };

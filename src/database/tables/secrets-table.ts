@@ -11,6 +11,8 @@ export interface SecretsTable {
   version: number;
   origin: ColumnType<Record<string, unknown> | null, string | null, string | null>;
   store: string;
+  /** Back-end version holding the committed values (migration 0006); null: the entry's current. */
+  store_version: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }

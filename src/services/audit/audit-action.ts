@@ -4,6 +4,7 @@
  */
 export const AUDIT_ACTIONS = [
   'audit.list',
+  'audit.sinks',
   'audit.subscribe',
   'audit.verify',
   'auth.authenticate',

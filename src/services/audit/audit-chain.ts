@@ -5,6 +5,22 @@ import type { AuditEvent, UnchainedAuditEvent } from './audit-event.js';
  * The audit chain, pure (no I/O): each event carries the hash of the one before it and its own
  * SHA-256 over that hash and its canonical content, so a changed, removed or reordered event
  * breaks every link after it.
+ *
+ * What an outside verifier implements (the `sgw audit verify` of an export uses this file):
+ *
+ *   hash = lowercase hex SHA-256 of  prevHash + "\n" + canonicalJson({
+ *            id,                 // decimal string, e.g. "42"
+ *            at,                 // ISO-8601 UTC with milliseconds, e.g. "2026-01-01T00:00:00.000Z"
+ *            actor, action, outcome,
+ *            target,             // JSON object as stored
+ *            valueFingerprints,  // object key -> hex HMAC, or null
+ *          })
+ *
+ * `canonicalJson` is JSON with no whitespace, object keys sorted (by UTF-16 code units) at every
+ * level, members whose value is undefined left out, strings escaped as JSON.stringify does. The
+ * first event's prevHash is 64 zeros (GENESIS_HASH); ids run 1, 2, 3 … with no gap; every event's
+ * prevHash is the hash of the event before it. `prevHash`, `hash` and the storage-only
+ * `published` flag are not hashed. Checkpoints sign (lastEventId, hash): checkpoint-signature.ts.
  */
 
 /** The `prevHash` of the first event. */

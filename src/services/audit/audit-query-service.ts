@@ -1,19 +1,26 @@
-import { setImmediate } from 'node:timers/promises';
 import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Db } from '../../database/database.js';
 import { BadUserInputError, type InputIssue } from '../../errors.js';
 import { INPUT_LIMITS } from '../input-limits.js';
 import type { VerificationLimiter } from '../rate-limit/verification-limiter.js';
-import { type AuditChainReport, CHAIN_START, chainReport, verifyLinks } from './audit-chain.js';
+import { listAuditCheckpoints } from './audit-checkpoint-repository.js';
 import type { AuditEvent, AuditFilter } from './audit-event.js';
-import { AUDIT_PAGE, findAuditEvents, readAuditHead } from './audit-repository.js';
+import { findAuditEvents } from './audit-repository.js';
+import type { AuditVerification } from './audit-verifier.js';
+import type { AuditCheckpoint } from './checkpoint-signature.js';
 
 export interface AuditQueryDeps {
   db: Db;
   authorize: Authorize;
-  /** Bounds full verifications per principal. */
+  /** Bounds verifications per principal. */
   verifications: VerificationLimiter;
+  /** The verifier (incremental unless `full`), unchecked. */
+  verify(options: { full?: boolean }): Promise<AuditVerification>;
+  /** base64 of the raw Ed25519 public key checkpoints are signed with. */
+  publicKey: string;
+  /** Every public key whose checkpoints are accepted, the current one first. */
+  acceptedKeys: string[];
   /** The feed, unchecked (`subscribeAuditFeed` bound to its bus). */
   subscribe(filter: AuditFilter | null | undefined, after?: string | null): AsyncGenerator<AuditEvent>;
 }
@@ -28,27 +35,6 @@ export interface AuditListArgs {
 
 /** The target of an audit-log read (every one is for ADMIN and AUDITOR: `audit.read`). */
 const auditTarget = () => ({ kind: 'audit' });
-
-/**
- * Walks the whole stored chain, a page at a time; reports the first event whose link or hash
- * does not hold. Between pages it lets the event loop serve other requests (embedded PGlite runs
- * on this thread: without the pause a long log would hold every other request, /healthz too).
- */
-export async function verifyAuditChain(db: Db): Promise<AuditChainReport> {
-  let progress = CHAIN_START;
-  let after: string | null = null;
-  for (;;) {
-    if (after !== null) await setImmediate();
-    const events = await findAuditEvents(db, { after, limit: AUDIT_PAGE });
-    progress = verifyLinks(events, progress);
-    const { checked, firstBrokenId } = progress;
-    if (firstBrokenId !== null) return { ok: false, checked, firstBrokenId };
-    if (events.length < AUDIT_PAGE) break;
-    after = events[events.length - 1].id;
-  }
-  const head = await readAuditHead(db);
-  return chainReport(progress, { lastId: Number(head.lastId), lastHash: head.lastHash });
-}
 
 function checkCursor(value: string | null | undefined, path: string, issues: InputIssue[]): void {
   if (value != null && !/^\d{1,18}$/.test(value)) issues.push({ path, message: 'must be an audit event id' });
@@ -78,11 +64,28 @@ async function listAuditEvents(
 
 /** The chain verification for ADMIN and AUDITOR; one at a time and a few a minute per caller (RATE_LIMITED). */
 async function verifyAuditChainFor(
-  deps: Pick<AuditQueryDeps, 'db' | 'authorize' | 'verifications'>,
+  deps: Pick<AuditQueryDeps, 'authorize' | 'verifications' | 'verify'>,
   principal: Principal,
-): Promise<AuditChainReport> {
+  options: { full?: boolean },
+): Promise<AuditVerification> {
   await deps.authorize(principal, 'audit.read', { action: 'audit.verify', target: auditTarget() });
-  return deps.verifications.run(principal, () => verifyAuditChain(deps.db));
+  return deps.verifications.run(principal, () => deps.verify(options));
+}
+
+/** Signed checkpoints for ADMIN and AUDITOR, newest first (below event `before` when given). */
+async function listCheckpointsFor(
+  deps: Pick<AuditQueryDeps, 'db' | 'authorize'>,
+  principal: Principal,
+  args: { first?: number | null; before?: string | null },
+): Promise<AuditCheckpoint[]> {
+  await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
+  const first = args.first ?? 50;
+  const issues: InputIssue[] = [];
+  if (!Number.isInteger(first) || first < 1 || first > INPUT_LIMITS.maxPageSize)
+    issues.push({ path: 'first', message: `must be between 1 and ${INPUT_LIMITS.maxPageSize}` });
+  checkCursor(args.before, 'before', issues);
+  if (issues.length) throw new BadUserInputError('Invalid checkpoint query', issues);
+  return listAuditCheckpoints(deps.db, { limit: first, beforeEventId: args.before });
 }
 
 /** The subscription for ADMIN and AUDITOR, checked (permission, cursor) before anything is sent. */
@@ -103,7 +106,20 @@ async function subscribeAuditFor(
 export function createAuditQueryService(deps: AuditQueryDeps) {
   return {
     listEvents: (principal: Principal, args: AuditListArgs) => listAuditEvents(deps, principal, args),
-    verifyChainFor: (principal: Principal) => verifyAuditChainFor(deps, principal),
+    verifyChainFor: (principal: Principal, options: { full?: boolean } = {}) =>
+      verifyAuditChainFor(deps, principal, options),
+    checkpointsFor: (principal: Principal, args: { first?: number | null; before?: string | null }) =>
+      listCheckpointsFor(deps, principal, args),
+    /** The checkpoint public key, for ADMIN and AUDITOR. */
+    publicKeyFor: async (principal: Principal): Promise<string> => {
+      await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
+      return deps.publicKey;
+    },
+    /** Every accepted checkpoint key (current first), for ADMIN and AUDITOR. */
+    publicKeysFor: async (principal: Principal): Promise<string[]> => {
+      await deps.authorize(principal, 'audit.read', { action: 'audit.list', target: auditTarget() });
+      return deps.acceptedKeys;
+    },
     subscribeFor: (principal: Principal, filter: AuditFilter | null, after: string | null) =>
       subscribeAuditFor(deps, principal, filter, after),
   };

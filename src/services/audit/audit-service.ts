@@ -4,12 +4,15 @@ import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { createVerificationLimiter } from '../rate-limit/verification-limiter.js';
+import type { AuditCheckpointer } from './audit-checkpointer.js';
 import type { AuditFilter } from './audit-event.js';
 import { subscribeAuditFeed } from './audit-feed.js';
 import { createAuditOutbox } from './audit-outbox.js';
-import { createAuditQueryService, verifyAuditChain } from './audit-query-service.js';
+import { createAuditQueryService } from './audit-query-service.js';
 import { createAuditRelay } from './audit-relay.js';
+import { verifyAuditLog } from './audit-verifier.js';
 import { createAuditWriter } from './audit-writer.js';
+import { publicKeyFromRaw } from './checkpoint-signature.js';
 
 export type { RecordAudit } from './audit-writer.js';
 
@@ -57,6 +60,8 @@ export interface AuditServiceParts {
   db: Db;
   /** Built from `trail.record` (src/auth/authorize.ts): the queries' permission check. */
   authorize: Authorize;
+  /** Signs checkpoints (one replica at a time); its public key and high-water mark serve the verifier. */
+  checkpointer: AuditCheckpointer;
   /** Full chain verifications one principal may start a minute (default 60; one at a time). */
   verificationsPerMinute?: number;
 }
@@ -66,15 +71,28 @@ export const VERIFICATIONS_PER_MINUTE = 60;
 
 /** The trail and its permission-checked queries: the audit service the gateway is handed. */
 export function createAuditService(parts: AuditServiceParts) {
-  const { trail, db, authorize } = parts;
+  const { trail, db, authorize, checkpointer } = parts;
   const verifications = createVerificationLimiter({
     perMinute: parts.verificationsPerMinute ?? VERIFICATIONS_PER_MINUTE,
   });
+  const verifierDeps = {
+    db,
+    publicKeys: checkpointer.acceptedKeys.map(publicKeyFromRaw),
+    highWater: checkpointer.highWater,
+  };
+  const verify = (options: { full?: boolean } = {}) => verifyAuditLog(verifierDeps, options);
   return {
     ...trail,
-    /** Walks the whole chain, unchecked. */
-    verifyChain: () => verifyAuditChain(db),
-    ...createAuditQueryService({ db, authorize, verifications, subscribe: trail.subscribe }),
+    /** Verifies the chain against its newest checkpoint, unchecked (incremental unless `full`). */
+    verifyChain: verify,
+    /** Makes the checkpoints the chain lacks now (one replica at a time). */
+    checkpointNow: checkpointer.checkpointNow,
+    ...createAuditQueryService({
+      ...{ db, authorize, verifications, verify },
+      subscribe: trail.subscribe,
+      publicKey: checkpointer.publicKey,
+      acceptedKeys: checkpointer.acceptedKeys,
+    }),
   };
 }
 

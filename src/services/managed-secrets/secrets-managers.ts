@@ -43,9 +43,11 @@ function backendOf(deps: SecretsManagersDeps, cache: BackendCache, component: Co
 /** The scope context a secrets manager's configuration sets (scope `none` when unset). */
 function scopeContextOf(component: Component): ScopeContext {
   const c = component.configuration;
+  const scope = (c.scope as SecretsManagerScope | undefined) ?? 'none';
   return {
-    scope: (c.scope as SecretsManagerScope | undefined) ?? 'none',
-    namespace: typeof c.namespace === 'string' ? c.namespace : undefined,
+    scope,
+    // ZenML accepts a namespace on every scope but uses it only with scope namespace.
+    namespace: scope === 'namespace' && typeof c.namespace === 'string' ? c.namespace : undefined,
     componentId: component.id,
     componentName: component.name,
   };

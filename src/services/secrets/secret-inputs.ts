@@ -39,7 +39,7 @@ export const listSecretsInputSchema = z.object({
 export const createSecretInputSchema = z.object({ name: secretNameSchema, scope: scopeSchema });
 
 /** `updateSecret`, apart from its values. */
-export const updateSecretInputSchema = z.object({ scope: scopeSchema });
+export const updateSecretInputSchema = z.object({ scope: scopeSchema, newScope: scopeSchema });
 
 /** `renameSecret`: a known scope and a valid new name. */
 export const renameSecretInputSchema = z.object({ scope: scopeSchema, newName: secretNameSchema });

@@ -41,6 +41,7 @@ export async function listSecrets(
   await deps.authorize(principal, 'secret.read', { action: 'secret.list', target: { kind: 'secret' } });
   checkInput(listSecretsInputSchema, { scope: args.scope, first: args.first }, 'Invalid secret listing');
   const first = args.first ?? DEFAULT_PAGE;
+  await deps.stored.adoptStoreEntries();
   const rows = await repo.listSecrets(deps.db, {
     viewerId: principal.id,
     seesAllUsers: principal.role === 'ADMIN',

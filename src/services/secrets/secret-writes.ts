@@ -18,8 +18,10 @@ import {
 } from './secret-inputs.js';
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
+import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
 import { requireSecretIn } from './stored-secret-lookups.js';
-import { type ValidatedSecret, writeEntry } from './stored-secret-writes.js';
+import type { ValidatedSecret } from './stored-secret-writes.js';
+import { writeEntry } from './versioned-entries.js';
 
 /** What the writes use. */
 export type SecretWriteDeps = Pick<
@@ -68,22 +70,43 @@ export async function createSecret(
   });
 }
 
-/** Creates a checked secret in its own audited transaction; a remote entry written before a failure is discarded. */
+/**
+ * Creates a checked secret in its own audited transaction, its remote entry journaled first; an
+ * entry written before a failure is discarded at once (after a crash, by the orphan collector).
+ */
 async function createValidated(
   deps: SecretWriteDeps,
   principal: Principal,
   secret: ValidatedSecret,
 ): Promise<Secret> {
   const id = randomUUID();
-  try {
-    return await deps.audit.audited(async (trx, record) => {
-      const [created] = await deps.stored.createManyIn(trx, record, principal, [{ ...secret, id }]);
-      return created;
-    });
-  } catch (error) {
-    await deps.stored.discardEntries([id]);
-    throw error;
-  }
+  // A failure collects the intent at once: the entry of a row that did not commit is deleted.
+  const create = () =>
+    deps.stored.journaled([id], 'create', (intents) =>
+      deps.audit.audited(async (trx, record) => {
+        const [created] = await deps.stored.createManyIn(
+          trx,
+          record,
+          principal,
+          [{ ...secret, id }],
+          intents,
+        );
+        return created;
+      }),
+    );
+  return retryingCollected(create);
+}
+
+/** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */
+function journalTarget(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope: SecretScope | null | undefined,
+): Promise<Secret | undefined> {
+  return deps.store.kind === 'sql'
+    ? Promise.resolve(undefined)
+    : deps.stored.findVisible(principal, name, scope);
 }
 
 /** Merges (or with `replace`, replaces) a secret's values. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT. */
@@ -96,18 +119,43 @@ export async function updateSecret(
     action: 'secret.update',
     target: { kind: 'secret', name: input.name, scope: input.scope },
   });
-  const issues = inputIssues(updateSecretInputSchema, { scope: input.scope });
+  const issues = inputIssues(updateSecretInputSchema, { scope: input.scope, newScope: input.newScope });
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
-  return deps.audit.audited(async (trx, record) => {
-    const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
-    if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
-      throw new ConflictError(
-        `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+  const { updated, replaced } = await retryingCollected(() =>
+    journaledUpdate(deps, principal, input, changes),
+  );
+  if (replaced !== updated.storeVersion) await deps.stored.retireVersion(updated.id, replaced);
+  return updated;
+}
+
+/** The update in its transaction, its remote entry journaled before it (copy-on-write); the pin it replaced. */
+async function journaledUpdate(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  input: UpdateSecretInput,
+  changes: Record<string, string | null>,
+): Promise<{ updated: Secret; replaced: string | null }> {
+  const target = await journalTarget(deps, principal, input.name, input.scope);
+  if (target) await deps.stored.pinLegacyRow(target);
+  return deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
+    deps.audit.audited(async (trx, record) => {
+      const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
+      checkJournaled(deps.store.kind !== 'sql', intents, secret.id);
+      await claimIntents(trx, intents);
+      if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
+        throw new ConflictError(
+          `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
+        );
+      }
+      const done = await applyUpdate(deps, { trx, record, principal, secret, input, changes });
+      await closeIntents(
+        trx,
+        intents.map((intent) => intent.id),
       );
-    }
-    return applyUpdate(deps, { trx, record, principal, secret, input, changes });
-  });
+      return { updated: done, replaced: secret.storeVersion };
+    }),
+  );
 }
 
 /** The update of a locked secret inside its transaction: new values, row, entry and event. */
@@ -131,20 +179,32 @@ async function applyUpdate(
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
   const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
   const removed = Object.keys(current).filter((k) => !(k in values));
-  const updated = secretFromRow(
-    await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() }),
-  );
-  await writeEntry(deps.store, trx, updated, values);
+  const scope = await newScopeOf(trx, secret, input.newScope);
+  const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort(), scope });
+  const updated = await writeEntry(deps.store, trx, secretFromRow(row), values);
   await u.record({
     actor: u.principal.name,
     action: 'secret.update',
     target: secretAuditTarget(updated, {
       changedKeys: Object.keys(changed).sort(),
       removedKeys: removed.sort(),
+      ...(scope ? { previousScope: secret.scope } : {}),
     }),
     values: changed,
   });
   return updated;
+}
+
+/** The scope a secret moves to (undefined: it stays); ALREADY_EXISTS when the name is taken there. */
+async function newScopeOf(
+  trx: Transaction<Database>,
+  secret: Secret,
+  newScope: SecretScope | null | undefined,
+): Promise<SecretScope | undefined> {
+  if (!newScope || newScope === secret.scope) return undefined;
+  if (await repo.findSecret(trx, { name: secret.name, scope: newScope, ownerId: secret.ownerId }))
+    throw new AlreadyExistsError(`A ${newScope} secret named "${secret.name}" already exists`);
+  return newScope;
 }
 
 /** Renames a secret within its scope. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, ALREADY_EXISTS. */
@@ -166,6 +226,9 @@ export async function renameSecret(
       throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
     }
     const updated = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
+    // A remote store's entry carries the name in its tags (ZenML's layout): rewrite them.
+    if (deps.store.kind !== 'sql')
+      await writeEntry(deps.store, trx, updated, await deps.stored.storedValues(secret, trx));
     await record({
       actor: principal.name,
       action: 'secret.rename',
@@ -187,11 +250,31 @@ export async function deleteSecret(
     target: { kind: 'secret', name, scope },
   });
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
-  return deps.audit.audited(async (trx, record) => {
-    const secret = await requireSecretIn(trx, principal, name, scope, true);
-    await repo.deleteSecret(trx, secret.id);
-    await deps.store.backend.delete(deps.store.entryName(secret.id), { trx });
-    await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(secret) });
+  return retryingCollected(() => journaledDelete(deps, principal, name, scope));
+}
+
+/**
+ * The delete in its transaction; a remote entry is deleted after the row's commit (journaled: a
+ * crash in between leaves it to the orphan collector), so no committed secret is without values.
+ */
+async function journaledDelete(
+  deps: SecretWriteDeps,
+  principal: Principal,
+  name: string,
+  scope?: SecretScope | null,
+): Promise<boolean> {
+  const target = await journalTarget(deps, principal, name, scope);
+  return deps.stored.journaled(target ? [target.id] : [], 'delete', async (intents) => {
+    const secret = await deps.audit.audited(async (trx, record) => {
+      const locked = await requireSecretIn(trx, principal, name, scope, true);
+      checkJournaled(deps.store.kind !== 'sql', intents, locked.id);
+      await claimIntents(trx, intents);
+      await repo.deleteSecret(trx, locked.id);
+      if (intents.length === 0) await deps.store.backend.delete(deps.store.entryName(locked.id), { trx });
+      await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(locked) });
+      return locked;
+    });
+    if (intents.length > 0) await deps.stored.discardDeleted(secret.id, intents);
     return true;
   });
 }

@@ -15,6 +15,8 @@ export interface Secret {
   version: number;
   origin: Record<string, unknown> | null;
   store: string;
+  /** The back-end version holding the committed values; null: the entry's current (no versions, or a row from before). */
+  storeVersion: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -31,6 +33,7 @@ export function secretFromRow(row: SecretRow): Secret {
     version: row.version,
     origin: row.origin,
     store: row.store,
+    storeVersion: row.store_version ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -104,12 +104,19 @@ export async function insertSecrets(db: Executor, secrets: NewSecret[]): Promise
 export async function updateSecretMeta(
   db: Executor,
   id: string,
-  changes: { name?: string; keys?: string[]; schema?: string; origin?: Record<string, unknown> | null },
+  changes: {
+    name?: string;
+    scope?: string;
+    keys?: string[];
+    schema?: string;
+    origin?: Record<string, unknown> | null;
+  },
 ): Promise<SecretRow> {
   return db
     .updateTable('secrets')
     .set((eb) => ({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.scope !== undefined ? { scope: changes.scope } : {}),
       ...(changes.keys !== undefined ? { keys: JSON.stringify(changes.keys) } : {}),
       ...(changes.schema !== undefined ? { schema: changes.schema } : {}),
       ...(changes.origin !== undefined

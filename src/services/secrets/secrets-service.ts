@@ -20,7 +20,15 @@ export interface SecretsServiceDeps {
   /** The unchecked store access this service checks in front of (shared micro-batches). */
   stored: Pick<
     StoredSecrets,
-    'findVisible' | 'valuesOf' | 'storedValues' | 'createManyIn' | 'discardEntries'
+    | 'findVisible'
+    | 'valuesOf'
+    | 'storedValues'
+    | 'createManyIn'
+    | 'journaled'
+    | 'retireVersion'
+    | 'pinLegacyRow'
+    | 'discardDeleted'
+    | 'adoptStoreEntries'
   >;
 }
 
@@ -41,6 +49,8 @@ export interface UpdateSecretInput {
   removeKeys?: string[] | null;
   replace?: boolean | null;
   expectedVersion?: number | null;
+  /** Moves the secret to this scope (ZenML's `secret update --new-scope`). */
+  newScope?: SecretScope | null;
 }
 
 /** One page of `listSecrets`; `endCursor` as `secret-cursor.ts` encodes it. */

@@ -7,6 +7,8 @@ import { AlreadyExistsError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
 import * as repo from './secrets-repository.js';
+import { claimIntents, closeIntents, type WriteIntent } from './store-write-journal.js';
+import { createEntries, writeEntry } from './versioned-entries.js';
 
 /** A checked secret to create (migration and createSecret). */
 export interface ValidatedSecret {
@@ -56,7 +58,9 @@ export interface StoredSecretReplacement {
 /**
  * Creates validated secrets inside the caller's audited transaction, in one statement per
  * table where the store allows (no authorization). With a remote store the values are written
- * outside the transaction: the caller discards the ids (discardEntries) if it fails.
+ * outside the transaction: the caller discards the ids (discardEntries) if it fails, and a caller
+ * that journaled the writes (openIntents before its transaction) passes its intents, claimed here
+ * and closed by the commit, so a crash leaves them to the orphan collector.
  */
 export async function createManyIn(
   store: CentralStore,
@@ -64,17 +68,31 @@ export async function createManyIn(
   record: RecordAudit,
   principal: Principal,
   list: NewStoredSecret[],
+  intents: WriteIntent[] = [],
 ): Promise<Secret[]> {
   if (list.length === 0) return [];
-  const secrets = await insertRows(store, trx, principal, list);
-  const { backend } = store;
-  const entries = secrets.map((secret, i) => ({
-    name: store.entryName(secret.id),
-    values: list[i].values,
-    metadata: store.entryMetadata(secret),
+  const inserted = await insertRows(store, trx, principal, list);
+  await claimIntents(trx, intents);
+  const pins = await createEntries(
+    store,
+    trx,
+    inserted.map((secret, i) => ({
+      id: secret.id,
+      entry: {
+        name: store.entryName(secret.id),
+        values: list[i].values,
+        metadata: store.entryMetadata(secret),
+      },
+    })),
+  );
+  await closeIntents(
+    trx,
+    intents.map((intent) => intent.id),
+  );
+  const secrets = inserted.map((secret) => ({
+    ...secret,
+    storeVersion: pins.get(secret.id) ?? secret.storeVersion,
   }));
-  if (backend.createMany) await backend.createMany(entries, { trx });
-  else for (const entry of entries) await backend.create(entry, { trx });
   for (const [i, secret] of secrets.entries())
     await record({
       actor: principal.name,
@@ -83,19 +101,6 @@ export async function createManyIn(
       values: list[i].values,
     });
   return secrets;
-}
-
-/** Writes a secret's store entry (values and metadata of `updated`) inside `trx`. */
-export async function writeEntry(
-  store: CentralStore,
-  trx: Transaction<Database>,
-  updated: Secret,
-  values: SecretValues,
-): Promise<void> {
-  await store.backend.update(
-    { name: store.entryName(updated.id), values, metadata: store.entryMetadata(updated) },
-    { trx },
-  );
 }
 
 /** Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction (no authorization). */
@@ -112,8 +117,7 @@ export async function replaceIn(
     schema: next.schema,
     origin: next.origin,
   });
-  const updated = secretFromRow(row);
-  await writeEntry(store, trx, updated, next.values);
+  const updated = await writeEntry(store, trx, secretFromRow(row), next.values);
   await record({
     actor: principal.name,
     action: 'secret.update',

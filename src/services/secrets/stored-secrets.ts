@@ -5,14 +5,19 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Db } from '../../database/database.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import type { WriteIntent } from './store-write-journal.js';
+import { createStoredJournal } from './stored-secret-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
 import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
+import { createStoreAdoption } from './zenml-adoption.js';
 
 /** What the unchecked store access is built from. */
 export interface StoredSecretsDeps {
   db: Db;
   store: CentralStore;
+  /** Where a failed adoption of ZenML-written store entries is reported (zenml-adoption.ts). */
+  onAdoptionError?: (error: unknown) => void;
 }
 
 /**
@@ -22,7 +27,14 @@ export interface StoredSecretsDeps {
  */
 export function createStoredSecrets(deps: StoredSecretsDeps) {
   const { db, store } = deps;
-  const findVisible = createBatchedLookup(db);
+  const lookup = createBatchedLookup(db);
+  const adoptStoreEntries = createStoreAdoption({ db, store, onError: deps.onAdoptionError });
+  /** A lookup miss first adopts what a ZenML server sharing the store wrote, then looks again. */
+  const findVisible = async (principal: Principal, name: string, scope?: SecretScope | null) => {
+    const found = await lookup(principal, name, scope);
+    if (found || !(await adoptStoreEntries())) return found;
+    return lookup(principal, name, scope);
+  };
   const valuesOf = createBatchedValues(store);
 
   /** A visible secret by name (in `scope`, else USER then WORKSPACE), with values when asked; the caller audits. */
@@ -40,6 +52,8 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
   return {
     /** A secret by name as the principal sees it (given scope, else USER then WORKSPACE); batched. */
     findVisible,
+    /** Adopts entries a ZenML server sharing the store wrote (before a listing); how many. */
+    adoptStoreEntries,
     /** A secret's stored values outside any transaction; batched; NOT_FOUND when missing. */
     valuesOf,
     getSecretForResolution,
@@ -48,7 +62,8 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       record: RecordAudit,
       principal: Principal,
       list: Array<ValidatedSecret & { id: string }>,
-    ) => createManyIn(store, trx, record, principal, list),
+      intents?: WriteIntent[],
+    ) => createManyIn(store, trx, record, principal, list, intents),
     replaceIn: (
       trx: Transaction<Database>,
       record: RecordAudit,
@@ -57,6 +72,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
     ) => replaceIn(store, trx, record, principal, secret, next),
     discardEntries: (ids: string[]) => discardEntries(store, ids),
+    ...createStoredJournal(db, store),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
       storedValuesMany(store, secrets, trx),

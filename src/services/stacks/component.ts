@@ -60,12 +60,8 @@ export function maskedConfiguration(component: Component): Record<string, unknow
 export function componentReferences(component: Component): FieldReference[] {
   const refs: FieldReference[] = [];
   for (const [field, value] of Object.entries(component.configuration)) {
-    try {
-      const ref = parseSecretReference(value);
-      if (ref) refs.push({ field, ...ref });
-    } catch {
-      // stored configurations were validated; ignore anything else
-    }
+    const ref = parseSecretReference(value);
+    if (ref) refs.push({ field, ...ref });
   }
   return refs;
 }

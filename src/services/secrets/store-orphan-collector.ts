@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { sql } from 'kysely';
+import { isVersioned } from '../../backends/backend.js';
+import type { CentralStore } from '../../backends/central-store.js';
+import type { Db } from '../../database/database.js';
+import type { StoreWriteIntentRow } from '../../database/tables/store-write-intents-table.js';
+import type { Logger } from '../../logger.js';
+import { closeIntents } from './store-write-journal.js';
+import { pinStoreVersion, restoreCommitted, retireVersion } from './versioned-entries.js';
+
+export interface OrphanCollectorDeps {
+  db: Db;
+  store: CentralStore;
+  log: Logger;
+  /** Age of an intent before its writer counts as gone (it waited on no lock that long). */
+  graceMs: number;
+  /** Period of the passes started by `start`. */
+  intervalMs: number;
+}
+
+/** What one pass did: entries of never-committed creates deleted, entries repaired, intents closed. */
+export interface CollectionReport {
+  discarded: number;
+  repaired: number;
+  closed: number;
+}
+
+const LEASE = 'store-orphans';
+const BATCH = 100;
+/** Postgres' lock_not_available (NOWAIT on a row a writer holds). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Takes (or renews) the collector lease for `ttlMs`; false while another replica holds it. */
+async function takeLease(db: Db, holder: string, ttlMs: number): Promise<boolean> {
+  const expires = sql<Date>`now() + ${ttlMs} * interval '1 millisecond'`;
+  const row = await db
+    .insertInto('store_collector_lease')
+    .values({ name: LEASE, holder, expires_at: expires })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ holder, expires_at: expires })
+        .where((eb) =>
+          eb.or([
+            eb('store_collector_lease.expires_at', '<', sql<Date>`now()`),
+            eb('store_collector_lease.holder', '=', holder),
+          ]),
+        ),
+    )
+    .returning('holder')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function releaseLease(db: Db, holder: string): Promise<void> {
+  await db
+    .deleteFrom('store_collector_lease')
+    .where('name', '=', LEASE)
+    .where('holder', '=', holder)
+    .execute();
+}
+
+type Outcome = 'discarded' | 'repaired' | 'closed' | 'busy';
+
+/**
+ * One intent, in its own transaction holding the intent and the secret's row (both skipped when a
+ * writer holds them): no row means the create never committed (its entry is deleted); a row whose
+ * pinned version is not the entry's current one gets the committed values back as current.
+ */
+async function collectIntent(deps: Pick<OrphanCollectorDeps, 'db' | 'store'>, id: string): Promise<Outcome> {
+  const { db, store } = deps;
+  const { backend } = store;
+  let retired: { secretId: string; versionId: string } | undefined;
+  const outcome = await db.transaction().execute(async (trx): Promise<Outcome> => {
+    const intent = (await trx
+      .selectFrom('store_write_intents')
+      .selectAll()
+      .where('id', '=', id)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst()) as StoreWriteIntentRow | undefined;
+    if (!intent) return 'busy';
+    const row = await trx
+      .selectFrom('secrets')
+      .selectAll()
+      .where('id', '=', intent.secret_id)
+      .forUpdate()
+      .noWait()
+      .executeTakeFirst();
+    let done: Outcome = 'closed';
+    if (!row) {
+      if (await backend.delete(intent.entry_name)) done = 'discarded';
+    } else if (isVersioned(backend) && row.store_version) {
+      const pin = await restoreCommitted(backend, intent.entry_name, row.store_version);
+      if (pin !== row.store_version) {
+        await pinStoreVersion(trx, row.id, pin);
+        retired = { secretId: row.id, versionId: row.store_version };
+      }
+      done = 'repaired';
+    }
+    await closeIntents(trx, [intent.id]);
+    return done;
+  });
+  if (retired) await retireVersion(store, retired.secretId, retired.versionId);
+  return outcome;
+}
+
+const isLockBusy = (error: unknown) => (error as { code?: unknown } | undefined)?.code === LOCK_NOT_AVAILABLE;
+
+/**
+ * Collects these intents now, whatever their age (a write that just failed: its writer is this
+ * caller). A busy one (a writer holds the secret) is left to a later pass.
+ */
+export async function collectIntents(
+  deps: Pick<OrphanCollectorDeps, 'db' | 'store'>,
+  intents: Array<{ id: string }>,
+): Promise<void> {
+  for (const { id } of intents) {
+    try {
+      await collectIntent(deps, id);
+    } catch (error) {
+      if (!isLockBusy(error)) throw error;
+    }
+  }
+}
+
+/**
+ * The orphan collector of a remote store: intents older than the grace, one replica at a time
+ * (a lease row), in batches; `start` runs a pass every interval. Errors are logged (never values)
+ * and the intent is tried again next pass.
+ */
+export function createOrphanCollector(deps: OrphanCollectorDeps) {
+  const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<CollectionReport> | undefined;
+
+  async function pass(): Promise<CollectionReport> {
+    const report: CollectionReport = { discarded: 0, repaired: 0, closed: 0 };
+    if (deps.store.kind === 'sql') return report;
+    if (!(await takeLease(deps.db, holder, deps.intervalMs + deps.graceMs))) return report;
+    try {
+      const due = await deps.db
+        .selectFrom('store_write_intents')
+        .select('id')
+        .where('created_at', '<', sql<Date>`now() - ${deps.graceMs} * interval '1 millisecond'`)
+        .orderBy('created_at')
+        .limit(BATCH)
+        .execute();
+      for (const { id } of due) {
+        try {
+          const outcome = await collectIntent(deps, id);
+          if (outcome !== 'busy') report[outcome]++;
+        } catch (error) {
+          if (!isLockBusy(error))
+            deps.log.warn('store orphan collection failed', { intent: id, error: (error as Error).name });
+        }
+      }
+    } finally {
+      await releaseLease(deps.db, holder).catch(() => undefined);
+    }
+    return report;
+  }
+
+  /** One pass now (joins the one running). */
+  function collectOnce(): Promise<CollectionReport> {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    collectOnce,
+    start(): void {
+      if (timer || deps.store.kind === 'sql') return;
+      timer = setInterval(() => {
+        collectOnce().catch((error: unknown) =>
+          deps.log.warn('store orphan collection failed', { error: (error as Error).name }),
+        );
+      }, deps.intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+export type OrphanCollector = ReturnType<typeof createOrphanCollector>;
