@@ -100,6 +100,13 @@ const envSchema = z.object({
     .describe('secret back-end call timeout'),
   SGW_MIGRATION_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8).describe('items run at once'),
   SGW_MIGRATION_LEASE_MS: z.coerce.number().int().min(500).default(10_000).describe('migration job lease'),
+  SGW_MIGRATION_WRITES_PER_SECOND: z.coerce
+    .number()
+    .min(0)
+    .optional()
+    .describe(
+      'writes and deletes per second a migration makes to each remote back-end (source manager, store); 0: unpaced; unset: the back-end quota (aws 50, gcp 10, azure 30, others unpaced)',
+    ),
   SGW_STORE_COLLECT_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -194,6 +201,8 @@ export interface Config extends AuditSinkConfig {
   backendTimeoutMs: number;
   migrationParallelism: number;
   migrationLeaseMs: number;
+  /** Migration writes per second per remote back-end; undefined: each flavor's quota, 0: unpaced. */
+  migrationWritesPerSecond: number | undefined;
   /** Remote store: interval of the orphan collector, and the age at which it takes an intent over. */
   storeCollectIntervalMs: number;
   storeCollectGraceMs: number;
@@ -260,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backendTimeoutMs: e.SGW_BACKEND_TIMEOUT_MS,
     migrationParallelism: e.SGW_MIGRATION_PARALLELISM,
     migrationLeaseMs: e.SGW_MIGRATION_LEASE_MS,
+    migrationWritesPerSecond: e.SGW_MIGRATION_WRITES_PER_SECOND,
     storeCollectIntervalMs: e.SGW_STORE_COLLECT_INTERVAL_MS,
     storeCollectGraceMs: e.SGW_STORE_COLLECT_GRACE_MS,
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -19,14 +19,15 @@ export class KeyringFormatError extends Error {}
 
 /** AES-256-GCM with a set of keys by id; the first key seals, every key opens. */
 export class Keyring {
-  private readonly keys: Map<string, Buffer>;
+  /** As KeyObjects, made once: a cipher over a raw Buffer key costs several times more. */
+  private readonly keys: Map<string, KeyObject>;
 
   constructor(
     entries: ReadonlyArray<{ id: string; key: Buffer }>,
     readonly activeKeyId: string = entries[0]?.id ?? '',
   ) {
     if (entries.length === 0) throw new KeyringFormatError('the keyring has no key');
-    this.keys = new Map(entries.map((e) => [e.id, e.key]));
+    this.keys = new Map(entries.map((e) => [e.id, createSecretKey(e.key)]));
     if (!this.keys.has(activeKeyId))
       throw new KeyringFormatError(`active key id "${activeKeyId}" is not in the keyring`);
   }

@@ -130,6 +130,8 @@ function wireMigration(
     ...parts,
     parallelism: config.migrationParallelism,
     leaseMs: config.migrationLeaseMs,
+    storeKind: base.store.kind,
+    writesPerSecond: config.migrationWritesPerSecond,
   });
   const migrations = createMigrationService({
     ...{ db, audit, authorize, progress },

@@ -24,6 +24,11 @@ const MigrationItemObject = builder.objectRef<MigrationItem>('MigrationItem').im
     targetName: t.exposeString('targetName'),
     status: t.field({ type: MigrationItemStatusEnum, resolve: (i) => i.status }),
     error: t.exposeString('error', { nullable: true }),
+    sourceDeleted: t.exposeBoolean('sourceDeleted', {
+      nullable: true,
+      description:
+        'null: no source deletion asked (no deleteSource, or not copied); false: pending, or failed (see error); true: deleted',
+    }),
   }),
 });
 

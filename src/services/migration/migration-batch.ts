@@ -1,82 +1,166 @@
 import { AppError } from '../../errors.js';
-import type { ManagedSecret, SecretsManager } from '../managed-secrets/managed-secrets-service.js';
-import type { Migration, MigrationItem, MigrationItemStatus } from './migration.js';
+import { groupCommit } from '../audit/group-commit.js';
+import type { ManagedSecret } from '../managed-secrets/managed-secrets-service.js';
+import type { Secret } from '../secrets/secret.js';
+import type { Migration, MigrationItem } from './migration.js';
 import { planItems, saveItems, VerificationError, writeAndVerify } from './migration-item.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
+import { deleteSources } from './migration-source-deletion.js';
+import { committedSecretIds } from './source-deletion-repository.js';
+import { killPoint } from './test-kill-point.js';
 
-const COPIED: ReadonlySet<MigrationItemStatus> = new Set(['MIGRATED', 'RENAMED', 'OVERWRITTEN', 'IDENTICAL']);
+/** A batch with its sources and existing targets loaded, ready to commit; `saved` once it has. */
+export interface PreparedBatch {
+  batch: MigrationItem[];
+  sources: Map<string, ManagedSecret>;
+  existing: Map<string, Secret>;
+  saved?: MigrationItem[];
+  /** Batches in the transaction that committed (or failed) this one. */
+  groupSize?: number;
+}
+
+/** How a batch commits: with the batches ready at the same time (`grouped`), or on its own. */
+type CommitMode = 'grouped' | 'alone';
 
 /**
- * Runs a batch of items in one transaction (see copyBatch). When the batch fails, the store
- * entries written outside the transaction are discarded and each item runs on its own, so one
- * bad item fails alone; a single item that fails is saved as FAILED. Never rejects for an
- * item's fault; rejects when even the failure can't be saved.
+ * Loads a batch (prepareBatch) and hands it to the grouped commit; resolves once loaded, with
+ * the promise of its outcome (commitPrepared), so the caller can load the next batch meanwhile.
  */
-export async function runBatch(
+export async function startBatch(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  batch: MigrationItem[],
+): Promise<{ outcome: Promise<MigrationItem[]> }> {
+  let prepared: PreparedBatch;
+  try {
+    prepared = await prepareBatch(deps, run, batch);
+  } catch (error) {
+    return { outcome: recover(deps, run, { batch, mode: 'grouped' }, error) };
+  }
+  return { outcome: commitPrepared(deps, run, prepared, 'grouped') };
+}
+
+/** Runs a batch on its own: loads, commits alone, deletes its sources (see commitPrepared). */
+async function runBatch(
   deps: MigrationRunDeps,
   run: JobRun,
   batch: MigrationItem[],
 ): Promise<MigrationItem[]> {
-  const created: string[] = [];
+  let prepared: PreparedBatch;
   try {
-    return await copyBatch(deps, run, batch, created);
+    prepared = await prepareBatch(deps, run, batch);
   } catch (error) {
-    await deps.storedSecrets.discardEntries(created);
-    if (batch.length > 1) return retryOneByOne(deps, run, batch);
-    return saveFailure(deps, run.job, batch[0], error);
+    return recover(deps, run, { batch, mode: 'alone' }, error);
   }
+  return commitPrepared(deps, run, prepared, 'alone');
 }
 
 /**
- * Loads the sources and the existing targets, then in one audited transaction plans every
- * item, writes and verifies the copies and saves the outcomes with their audit events, so they
- * commit together. Verified sources are deleted afterwards when the job asks for it.
+ * Commits a loaded batch in one transaction — with the other batches ready at the same time
+ * (`run.commitGrouped`, commitGroup) or alone — then, when the job asks, deletes the sources of
+ * its committed copies as a step of their own (migration-source-deletion.ts): a deletion that
+ * fails stays pending, recorded, and never sends the batch back. A failed commit is recovered
+ * (recover). Never rejects for an item's fault; rejects when even the failure can't be saved.
  */
-async function copyBatch(
+async function commitPrepared(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  prepared: PreparedBatch,
+  mode: CommitMode,
+): Promise<MigrationItem[]> {
+  try {
+    if (mode === 'grouped') await run.commitGrouped(prepared);
+    else await commitGroup(deps, run, [prepared]);
+  } catch (error) {
+    return recover(deps, run, { batch: prepared.batch, mode, groupSize: prepared.groupSize }, error);
+  }
+  killPoint('after-commit');
+  const saved = prepared.saved ?? [];
+  return run.job.deleteSource ? deleteSources(deps, run, saved) : saved;
+}
+
+/**
+ * After a failure: a batch that failed in a group is tried alone, one that failed alone item by
+ * item, so one bad item fails alone; a single item that fails is saved as FAILED.
+ */
+function recover(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  failed: { batch: MigrationItem[]; mode: CommitMode; groupSize?: number },
+  error: unknown,
+): Promise<MigrationItem[]> {
+  const { batch, mode, groupSize = 1 } = failed;
+  if (mode === 'grouped' && groupSize > 1) return runBatch(deps, run, batch);
+  if (batch.length > 1) return retryOneByOne(deps, run, batch);
+  return saveFailure(deps, run.job, batch[0], error);
+}
+
+/**
+ * Transactions of one job committing at once. Batches ready while a lane commits share its next
+ * transaction (at most twice `parallelism` batches): fewer, larger commits; a second lane does
+ * its work while the first waits on the database.
+ */
+const COMMIT_LANES = 2;
+
+/** The grouped commit of a job's prepared batches, over COMMIT_LANES lanes in turn. */
+export function groupedCommits(
+  deps: MigrationRunDeps,
+  runOf: () => JobRun,
+): (prepared: PreparedBatch) => Promise<void> {
+  const lanes = Array.from({ length: COMMIT_LANES }, () =>
+    groupCommit((group: PreparedBatch[]) => commitGroup(deps, runOf(), group), 2 * deps.parallelism),
+  );
+  let next = 0;
+  return (prepared) => lanes[next++ % COMMIT_LANES](prepared);
+}
+
+/** Loads a batch's sources and existing targets; paces the store writes of a remote store. */
+async function prepareBatch(
   deps: MigrationRunDeps,
   run: JobRun,
   batch: MigrationItem[],
-  created: string[],
-): Promise<MigrationItem[]> {
-  const { job, principal } = run;
+): Promise<PreparedBatch> {
   const sources = await run.loadMany(batch.map((item) => item.name));
   const existing = await deps.storedSecrets.findManyInScope(
-    principal,
+    run.principal,
     batch.map((item) => item.targetName),
-    job.targetScope,
+    run.job.targetScope,
   );
-  const saved = await deps.audit.audited(async (trx, record) => {
-    const planned = await planItems(deps, trx, run, batch, { sources, existing });
-    await writeAndVerify(deps, trx, record, { principal, created }, planned);
-    return saveItems(trx, record, { job, owner: deps.owner }, planned);
-  });
-  if (job.deleteSource) await deleteSources(deps, run.manager, saved, sources);
-  return saved;
+  await run.pacing.store.take(sources.size);
+  return { batch, sources, existing };
 }
 
-/** Deletes the sources of the items copied (or found identical) that this batch read. */
-async function deleteSources(
-  deps: Pick<MigrationRunDeps, 'managedSecrets'>,
-  manager: SecretsManager,
-  saved: MigrationItem[],
-  sources: Map<string, ManagedSecret>,
-): Promise<void> {
-  const verified = saved.filter((item) => COPIED.has(item.status) && sources.has(item.name));
-  await Promise.all(verified.map((item) => deleteSource(deps, manager, item.name)));
-}
-
-/** Deletes a verified source's entries (named ones directly: the batch just read them). */
-async function deleteSource(
-  deps: Pick<MigrationRunDeps, 'managedSecrets'>,
-  manager: SecretsManager,
-  name: string,
-): Promise<void> {
-  const lookup = manager.scoping.entryLookup(manager.ctx, name);
-  const entries =
-    lookup.by === 'name'
-      ? lookup.names
-      : (await deps.managedSecrets.entriesOf(manager, name)).map((entry) => entry.name);
-  await Promise.all(entries.map((entry) => manager.backend.delete(entry)));
+/**
+ * Commits prepared batches in one audited transaction: plans every item, writes and verifies
+ * the copies and saves the outcomes with their audit events, so they commit together (a copied
+ * item's source deletion recorded pending in the same commit). On failure, the store entries
+ * written outside the transaction are discarded — only those whose rows did not commit — and
+ * the error is rethrown.
+ */
+async function commitGroup(deps: MigrationRunDeps, run: JobRun, group: PreparedBatch[]): Promise<void> {
+  const { job, principal } = run;
+  const created: string[] = [];
+  for (const prepared of group) prepared.groupSize = group.length;
+  try {
+    await deps.audit.audited(async (trx, record) => {
+      const planned = [];
+      for (const { batch, sources, existing } of group)
+        planned.push(...(await planItems(deps, trx, run, batch, { sources, existing })));
+      await writeAndVerify(deps, trx, record, { principal, created }, planned);
+      const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
+      killPoint('after-copy');
+      let at = 0;
+      for (const prepared of group) {
+        prepared.saved = saved.slice(at, at + prepared.batch.length);
+        at += prepared.batch.length;
+      }
+    });
+  } catch (error) {
+    for (const prepared of group) prepared.saved = undefined;
+    const committed = await committedSecretIds(deps.db, created);
+    await deps.storedSecrets.discardEntries(created.filter((id) => !committed.has(id)));
+    throw error;
+  }
 }
 
 /** Runs each item of a failed batch as a batch of its own, one after the other. */
@@ -108,7 +192,12 @@ async function saveFailure(
       error: (error as Error).message,
     });
   const failed = {
-    item: { ...item, status: 'FAILED' as const, error: expected ? error.message : 'unexpected error' },
+    item: {
+      ...item,
+      status: 'FAILED' as const,
+      error: expected ? error.message : 'unexpected error',
+      sourceDeleted: null,
+    },
   };
   return deps.audit.audited((trx, record) => saveItems(trx, record, { job, owner: deps.owner }, [failed]));
 }

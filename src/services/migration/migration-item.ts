@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import type { SecretValues } from '../../backends/backend.js';
 import type { Database } from '../../database/database.js';
+import { NotFoundError } from '../../errors.js';
 import { sameSecretValues } from '../../schemas/secret-values-input.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { ManagedSecret, SecretsManager } from '../managed-secrets/managed-secrets-service.js';
@@ -19,6 +20,14 @@ export interface PlannedItem {
   create?: NewStoredSecret;
   replace?: { existing: Secret; next: StoredSecretReplacement };
 }
+
+/** Outcomes that leave the secret in the store: their sources are deleted when the job asks. */
+export const COPIED: ReadonlySet<MigrationItemStatus> = new Set([
+  'MIGRATED',
+  'RENAMED',
+  'OVERWRITTEN',
+  'IDENTICAL',
+]);
 
 /** Thrown inside a batch's transaction when a copy read back differs from its source. */
 export class VerificationError extends Error {}
@@ -54,13 +63,27 @@ async function planItem(
   const { job } = run;
   const migrated: MigrationItemStatus = pending.targetName !== pending.name ? 'RENAMED' : 'MIGRATED';
   const ours = existing?.origin?.migrationId === job.id;
-  const outcome = (status: MigrationItemStatus, error: string | null = null) => ({
-    item: { ...pending, status, error },
-    values: source?.values,
+  // A copied item's source deletion, when asked: pending until done, done if already gone.
+  const outcome = (status: MigrationItemStatus, error: string | null = null, values = source?.values) => ({
+    item: {
+      ...pending,
+      status,
+      error,
+      sourceDeleted: job.deleteSource && COPIED.has(status) ? !source : null,
+    },
+    values,
   });
   if (!source) {
-    // Copied and the source deleted by an earlier attempt, or gone before it was copied.
-    return ours ? outcome(migrated) : outcome('FAILED', 'the source secret no longer exists');
+    // Copied by an earlier attempt and the source since deleted — but only when the copy is
+    // really in the store — or gone before it was copied.
+    const copy = ours && existing ? await valuesIfStored(deps, existing, trx) : undefined;
+    if (copy) return outcome(migrated, null, copy);
+    return outcome(
+      'FAILED',
+      ours
+        ? 'the source secret no longer exists and its copy is not in the store'
+        : 'the source secret no longer exists',
+    );
   }
   const next = { schema: source.schema, values: source.values, origin: originOf(run, pending.name) };
   if (!existing) {
@@ -76,6 +99,20 @@ async function planItem(
     'FAILED',
     `a ${job.targetScope} secret named "${pending.targetName}" exists with other values`,
   );
+}
+
+/** A secret's stored values, or undefined when its store entry is missing. */
+async function valuesIfStored(
+  deps: Pick<MigrationRunDeps, 'storedSecrets'>,
+  secret: Secret,
+  trx: Transaction<Database>,
+): Promise<SecretValues | undefined> {
+  try {
+    return await deps.storedSecrets.storedValues(secret, trx);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
 /** The `origin` of a copy: this job and where the source secret came from. */

@@ -103,17 +103,22 @@ export async function renewLease(db: Executor, id: string, owner: string, leaseM
   return row?.cancel_requested;
 }
 
-/** Records the outcomes of pending items, one statement per distinct status and error. */
+/**
+ * Records the outcomes of pending items, one statement per distinct status, error and source
+ * deletion (`sourceDeleted` false: PENDING, true: DELETED, null: none asked).
+ */
 export async function saveItems(db: Executor, jobId: string, items: MigrationItem[]): Promise<void> {
   const groups = new Map<string, MigrationItem[]>();
   for (const item of items) {
-    const key = JSON.stringify([item.status, item.error]);
+    const key = JSON.stringify([item.status, item.error, item.sourceDeleted]);
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   for (const group of groups.values()) {
+    const { status, error, sourceDeleted } = group[0];
+    const deletion = sourceDeleted === null ? null : sourceDeleted ? 'DELETED' : 'PENDING';
     await db
       .updateTable('migration_items')
-      .set({ status: group[0].status, error: group[0].error, updated_at: new Date() })
+      .set({ status, error, source_deletion: deletion, updated_at: new Date() })
       .where('job_id', '=', jobId)
       .where(
         'name',

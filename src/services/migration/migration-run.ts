@@ -12,7 +12,9 @@ import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { ComponentsService } from '../stacks/components-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
 import type { Migration, MigrationItem } from './migration.js';
+import type { PreparedBatch } from './migration-batch.js';
 import type { ProgressFeed } from './migration-progress.js';
+import type { WritePacer } from './write-pacer.js';
 
 /** What running a migration job needs: the stores on both sides, audit, progress and limits. */
 export interface MigrationRunDeps {
@@ -33,6 +35,10 @@ export interface MigrationRunDeps {
   leaseMs: number;
   /** Counts item outcomes once they are committed. */
   metrics?: Pick<GatewayMetrics, 'migrationItem'>;
+  /** The store's kind (`sql`, `aws` …): its writes are paced when remote. */
+  storeKind: string;
+  /** SGW_MIGRATION_WRITES_PER_SECOND: undefined for each back-end's quota, 0 unpaced. */
+  writesPerSecond?: number;
   /** This worker's lease owner (host:pid:random), also named in each item's audit event. */
   owner: string;
 }
@@ -49,4 +55,8 @@ export interface JobRun {
   queue: MigrationItem[];
   /** Items per transaction: a whole batch where the source reads in batches, else one. */
   batchSize: number;
+  /** Commits a prepared batch together with the others ready at the same time (groupCommit). */
+  commitGrouped: (prepared: PreparedBatch) => Promise<void>;
+  /** Paces this run's writes: deletes on the source manager, copies to a remote store. */
+  pacing: { source: WritePacer; store: WritePacer };
 }

@@ -42,7 +42,15 @@ export interface MigrationItem {
   targetName: string;
   status: MigrationItemStatus;
   error: string | null;
+  /**
+   * Whether the source is deleted: null when no deletion was asked (no `deleteSource`, or the
+   * item was not copied), false while its deletion is pending or once it failed, true once done.
+   */
+  sourceDeleted: boolean | null;
 }
+
+/** How an item's source deletion stands (migration_items.source_deletion). */
+export type SourceDeletion = 'PENDING' | 'DELETED' | 'FAILED';
 
 /** One progress message: the job's state and the item that changed (if any). */
 export interface MigrationProgress {
@@ -75,7 +83,9 @@ export function itemFromRow(row: MigrationItemRow): MigrationItem {
     name: row.name,
     targetName: row.target_name,
     status: row.status as MigrationItemStatus,
-    error: row.error,
+    // A failed source deletion is the item's error (its own status stays what the copy was).
+    error: row.error ?? (row.source_deletion === 'FAILED' ? row.source_delete_error : null),
+    sourceDeleted: row.source_deletion === null ? null : row.source_deletion === 'DELETED',
   };
 }
 
