@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { groupCommit } from '../audit/group-commit.js';
 import type { ManagedSecret } from '../managed-secrets/managed-secrets-service.js';
 import type { Secret } from '../secrets/secret.js';
+import { claimIntents, closeIntents, type WriteIntent } from '../secrets/store-write-journal.js';
 import type { Migration, MigrationItem } from './migration.js';
 import { planItems, saveItems, VerificationError, writeAndVerify } from './migration-item.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
 import { deleteSources } from './migration-source-deletion.js';
-import { committedSecretIds } from './source-deletion-repository.js';
 import { killPoint } from './test-kill-point.js';
 
 /** A batch with its sources and existing targets loaded, ready to commit; `saved` once it has. */
@@ -14,6 +15,10 @@ export interface PreparedBatch {
   batch: MigrationItem[];
   sources: Map<string, ManagedSecret>;
   existing: Map<string, Secret>;
+  /** Ids chosen for the copies this batch may create (target name → id): journaled before the commit. */
+  createIds: Map<string, string>;
+  /** Existing targets this batch may replace (OVERWRITE, or its own earlier copy): journaled too. */
+  replaceIds: string[];
   saved?: MigrationItem[];
   /** Batches in the transaction that committed (or failed) this one. */
   groupSize?: number;
@@ -127,40 +132,68 @@ async function prepareBatch(
     run.job.targetScope,
   );
   await run.pacing.store.take(sources.size);
-  return { batch, sources, existing };
+  const createIds = new Map<string, string>();
+  const replaceIds: string[] = [];
+  for (const { targetName } of batch) {
+    const target = existing.get(targetName);
+    if (!target) createIds.set(targetName, randomUUID());
+    else if (run.job.onConflict === 'OVERWRITE' || target.origin?.migrationId === run.job.id)
+      replaceIds.push(target.id);
+  }
+  return { batch, sources, existing, createIds, replaceIds };
 }
 
 /**
  * Commits prepared batches in one audited transaction: plans every item, writes and verifies
  * the copies and saves the outcomes with their audit events, so they commit together (a copied
- * item's source deletion recorded pending in the same commit). On failure, the store entries
- * written outside the transaction are discarded — only those whose rows did not commit — and
- * the error is rethrown.
+ * item's source deletion recorded pending in the same commit). On a remote store the entries the
+ * group may write are journaled first (store-write-journal.ts): claimed by the transaction and
+ * closed by its commit, so a failure undoes what was written at once and a crash leaves it to the
+ * orphan collector; what committed is never touched. The error is rethrown.
  */
 async function commitGroup(deps: MigrationRunDeps, run: JobRun, group: PreparedBatch[]): Promise<void> {
-  const { job, principal } = run;
-  const created: string[] = [];
   for (const prepared of group) prepared.groupSize = group.length;
+  const createIds = group.flatMap((prepared) => [...prepared.createIds.values()]);
+  const replaceIds = group.flatMap((prepared) => prepared.replaceIds);
+  const { journaled } = deps.storedSecrets;
   try {
-    await deps.audit.audited(async (trx, record) => {
-      const planned = [];
-      for (const { batch, sources, existing } of group)
-        planned.push(...(await planItems(deps, trx, run, batch, { sources, existing })));
-      await writeAndVerify(deps, trx, record, { principal, created }, planned);
-      const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
-      killPoint('after-copy');
-      let at = 0;
-      for (const prepared of group) {
-        prepared.saved = saved.slice(at, at + prepared.batch.length);
-        at += prepared.batch.length;
-      }
-    });
+    await journaled(createIds, 'create', (creates) =>
+      journaled(replaceIds, 'update', (replaces) =>
+        commitJournaled(deps, run, group, [...creates, ...replaces]),
+      ),
+    );
   } catch (error) {
     for (const prepared of group) prepared.saved = undefined;
-    const committed = await committedSecretIds(deps.db, created);
-    await deps.storedSecrets.discardEntries(created.filter((id) => !committed.has(id)));
     throw error;
   }
+}
+
+/** The group's transaction, holding the journal's intents (none on the SQL store). */
+async function commitJournaled(
+  deps: MigrationRunDeps,
+  run: JobRun,
+  group: PreparedBatch[],
+  intents: WriteIntent[],
+): Promise<void> {
+  const { job, principal } = run;
+  await deps.audit.audited(async (trx, record) => {
+    await claimIntents(trx, intents);
+    const planned = [];
+    for (const { batch, sources, existing, createIds } of group)
+      planned.push(...(await planItems(deps, trx, run, batch, { sources, existing, createIds })));
+    await writeAndVerify(deps, trx, record, { principal }, planned);
+    const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
+    await closeIntents(
+      trx,
+      intents.map((intent) => intent.id),
+    );
+    killPoint('after-copy');
+    let at = 0;
+    for (const prepared of group) {
+      prepared.saved = saved.slice(at, at + prepared.batch.length);
+      at += prepared.batch.length;
+    }
+  });
 }
 
 /** Runs each item of a failed batch as a batch of its own, one after the other. */

@@ -38,13 +38,21 @@ export async function planItems(
   trx: Transaction<Database>,
   run: { job: Migration; manager: SecretsManager },
   batch: MigrationItem[],
-  found: { sources: Map<string, ManagedSecret>; existing: Map<string, Secret> },
+  found: {
+    sources: Map<string, ManagedSecret>;
+    existing: Map<string, Secret>;
+    /** Ids chosen beforehand for the copies to create (journaled); others get a new one. */
+    createIds?: Map<string, string>;
+  },
 ): Promise<PlannedItem[]> {
   const planned: PlannedItem[] = [];
-  for (const item of batch)
+  for (const item of batch) {
+    const source = found.sources.get(item.name);
+    const id = found.createIds?.get(item.targetName) ?? randomUUID();
     planned.push(
-      await planItem(deps, trx, run, item, found.sources.get(item.name), found.existing.get(item.targetName)),
+      await planItem(deps, trx, run, { pending: item, id }, source, found.existing.get(item.targetName)),
     );
+  }
   return planned;
 }
 
@@ -56,11 +64,12 @@ async function planItem(
   deps: Pick<MigrationRunDeps, 'storedSecrets'>,
   trx: Transaction<Database>,
   run: { job: Migration; manager: SecretsManager },
-  pending: MigrationItem,
+  item: { pending: MigrationItem; id: string },
   source: ManagedSecret | undefined,
   existing: Secret | undefined,
 ): Promise<PlannedItem> {
   const { job } = run;
+  const { pending } = item;
   const migrated: MigrationItemStatus = pending.targetName !== pending.name ? 'RENAMED' : 'MIGRATED';
   const ours = existing?.origin?.migrationId === job.id;
   // A copied item's source deletion, when asked: pending until done, done if already gone.
@@ -87,7 +96,7 @@ async function planItem(
   }
   const next = { schema: source.schema, values: source.values, origin: originOf(run, pending.name) };
   if (!existing) {
-    const create = { ...next, id: randomUUID(), name: pending.targetName, scope: job.targetScope };
+    const create = { ...next, id: item.id, name: pending.targetName, scope: job.targetScope };
     return { ...outcome(migrated), create };
   }
   if (sameSecretValues(await deps.storedSecrets.storedValues(existing, trx), source.values))
@@ -131,20 +140,19 @@ function originOf(run: { job: Migration; manager: SecretsManager }, secretName: 
 }
 
 /**
- * Writes a batch's planned copies (new secrets in one insert per table; their ids go to
- * `created` first, for the caller to discard on failure), reads them all back from the store
+ * Writes a batch's planned copies (new secrets in one insert per table; on a remote store the
+ * caller journaled their entries beforehand), reads them all back from the store
  * and compares with their sources; throws VerificationError on a difference.
  */
 export async function writeAndVerify(
   deps: Pick<MigrationRunDeps, 'storedSecrets'>,
   trx: Transaction<Database>,
   record: RecordAudit,
-  ctx: { principal: Principal; created: string[] },
+  ctx: { principal: Principal },
   planned: PlannedItem[],
 ): Promise<void> {
   const { storedSecrets } = deps;
   const creates = planned.flatMap((p) => (p.create ? [p.create] : []));
-  ctx.created.push(...creates.map((c) => c.id));
   const written = await storedSecrets.createManyIn(trx, record, ctx.principal, creates);
   for (const p of planned) {
     if (p.replace)

@@ -24,7 +24,7 @@ export interface MigrationRunDeps {
   /** The centralized store the copies go to. */
   storedSecrets: Pick<
     StoredSecrets,
-    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'discardEntries'
+    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'journaled'
   >;
   managedSecrets: Pick<ManagedSecretsService, 'managerOfComponent' | 'batchLoader' | 'entriesOf'>;
   components: Pick<ComponentsService, 'componentById'>;

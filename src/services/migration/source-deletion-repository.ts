@@ -70,10 +70,3 @@ export async function countSourcesLeft(
     .executeTakeFirstOrThrow();
   return { left: Number(row.left), asked: Number(row.asked) };
 }
-
-/** Which of these secret ids have committed rows (a copy committed before a failure was reported). */
-export async function committedSecretIds(db: Executor, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('secrets').select('id').where('id', 'in', ids).execute();
-  return new Set(rows.map((r) => r.id));
-}

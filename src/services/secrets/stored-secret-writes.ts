@@ -58,9 +58,9 @@ export interface StoredSecretReplacement {
 /**
  * Creates validated secrets inside the caller's audited transaction, in one statement per
  * table where the store allows (no authorization). With a remote store the values are written
- * outside the transaction: the caller discards the ids (discardEntries) if it fails, and a caller
- * that journaled the writes (openIntents before its transaction) passes its intents, claimed here
- * and closed by the commit, so a crash leaves them to the orphan collector.
+ * outside the transaction, so the caller journals them first (store-write-journal.ts) and passes
+ * its intents here or claims them itself: the commit closes them, a failure or crash leaves them
+ * to the journal's repair or the orphan collector.
  */
 export async function createManyIn(
   store: CentralStore,
@@ -125,10 +125,4 @@ export async function replaceIn(
     values: next.values,
   });
   return updated;
-}
-
-/** Deletes the remote store entries of secrets whose transaction did not commit (no-op for SQL; failures ignored). */
-export async function discardEntries(store: CentralStore, ids: string[]): Promise<void> {
-  if (store.kind === 'sql') return;
-  await Promise.all(ids.map((id) => store.backend.delete(store.entryName(id)).catch(() => false)));
 }

@@ -9,7 +9,7 @@ import type { WriteIntent } from './store-write-journal.js';
 import { createStoredJournal } from './stored-secret-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
 import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
-import { createManyIn, discardEntries, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
+import { createManyIn, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
 import { createStoreAdoption } from './zenml-adoption.js';
 
 /** What the unchecked store access is built from. */
@@ -71,7 +71,6 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       secret: Secret,
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
     ) => replaceIn(store, trx, record, principal, secret, next),
-    discardEntries: (ids: string[]) => discardEntries(store, ids),
     ...createStoredJournal(db, store),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
