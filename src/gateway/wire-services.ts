@@ -11,6 +11,7 @@ import {
   type ManagedSecretsService,
 } from '../services/managed-secrets/managed-secrets-service.js';
 import { managerSecretSource } from '../services/managed-secrets/manager-secret-source.js';
+import { createListingHandoff } from '../services/migration/listing-handoff.js';
 import { createProgressFeed } from '../services/migration/migration-progress.js';
 import { createMigrationService } from '../services/migration/migration-service.js';
 import { createMigrationWorker, type MigrationWorker } from '../services/migration/migration-worker.js';
@@ -125,8 +126,9 @@ function wireMigration(
   const { infra, audit, authorize, tokens } = base;
   const { db, log, bus, channels, config, metrics } = infra;
   const progress = createProgressFeed({ bus, channels });
+  const listings = createListingHandoff();
   const worker = createMigrationWorker({
-    ...{ db, log, audit, tokens, progress, metrics },
+    ...{ db, log, audit, tokens, progress, metrics, listings },
     ...parts,
     parallelism: config.migrationParallelism,
     leaseMs: config.migrationLeaseMs,
@@ -137,6 +139,7 @@ function wireMigration(
     ...{ db, audit, authorize, progress },
     managedSecrets: parts.managedSecrets,
     storedSecrets: parts.storedSecrets,
+    listings,
     onQueued: worker.kick,
   });
   return { migrations, worker };

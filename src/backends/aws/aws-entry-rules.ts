@@ -54,7 +54,12 @@ export const tagsOf = (metadata: SecretMetadata): Tag[] =>
 export const metadataOf = (tags: Tag[] | undefined): SecretMetadata =>
   Object.fromEntries((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 
-/** Server-side filters for a listing (AWS matches prefixes, so results are re-checked exactly). */
+/**
+ * Server-side filters for a listing (AWS matches prefixes, so results are re-checked exactly).
+ * A usable name prefix is sent alone: a scope's prefix already narrows the listing to its
+ * secrets, the tag filters (which match any tag's key or value by prefix) never spared the
+ * exact metadata check, and each one makes the service scan every listed secret's tags.
+ */
 export function filtersFor(query: {
   namePrefix?: string;
   metadata?: SecretMetadata;
@@ -62,7 +67,7 @@ export function filtersFor(query: {
 }): Filter[] {
   const filters: Filter[] = [];
   const usable = (value: string) => FILTER_VALUE_RULE.test(value) && !value.startsWith('!');
-  if (query.namePrefix && usable(query.namePrefix)) filters.push({ Key: 'name', Values: [query.namePrefix] });
+  if (query.namePrefix && usable(query.namePrefix)) return [{ Key: 'name', Values: [query.namePrefix] }];
   for (const [key, value] of Object.entries(query.metadata ?? {})) {
     if (usable(key)) filters.push({ Key: 'tag-key', Values: [key] });
     if (value !== '' && usable(value)) filters.push({ Key: 'tag-value', Values: [value] });

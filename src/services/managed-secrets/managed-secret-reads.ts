@@ -37,15 +37,31 @@ export async function requireSecret(manager: SecretsManager, name: string): Prom
   return secret;
 }
 
-/** Names of every secret of the manager's scope, sorted (real pagination on the wire). */
-export async function listNames(manager: SecretsManager): Promise<string[]> {
+/**
+ * One listing of the manager's scope: the secret names, sorted, and the metadata of every
+ * listed entry by entry name (what a batch read needs to tell an entry belongs to the scope).
+ */
+export interface ScopeListing {
+  names: string[];
+  listed: Map<string, SecretMetadata>;
+}
+
+/** Lists the manager's scope once (real pagination on the wire). */
+export async function listScope(manager: SecretsManager): Promise<ScopeListing> {
   const entries = await listAll(manager.backend, manager.scoping.listQuery(manager.ctx));
   const names = new Set<string>();
+  const listed = new Map<string, SecretMetadata>();
   for (const entry of entries) {
+    listed.set(entry.name, entry.metadata);
     const name = manager.scoping.secretNameOf(manager.ctx, entry);
     if (name !== undefined) names.add(name);
   }
-  return [...names].sort();
+  return { names: [...names].sort(), listed };
+}
+
+/** Names of every secret of the manager's scope, sorted (real pagination on the wire). */
+export async function listNames(manager: SecretsManager): Promise<string[]> {
+  return (await listScope(manager)).names;
 }
 
 /** One secret to read in a batch: its name and the entry names that may hold it. */
@@ -82,13 +98,16 @@ function secretsOfBatch(
 /**
  * Loads many secrets of one manager; absent ones are left out. A back-end with a batch read
  * (`getValues`) is listed once (the metadata that shows an entry belongs to the scope) and
- * then read in batches; otherwise each secret is loaded on its own.
+ * then read in batches; otherwise each secret is loaded on its own. `listedBefore`: the
+ * metadata of a listing just made (listScope), used instead of listing again.
  */
 export function batchLoader(
   manager: SecretsManager,
+  listedBefore?: Map<string, SecretMetadata>,
 ): (names: string[]) => Promise<Map<string, ManagedSecret>> {
   const { scoping, ctx, backend } = manager;
-  let listing: Promise<Map<string, SecretMetadata>> | undefined;
+  let listing: Promise<Map<string, SecretMetadata>> | undefined =
+    listedBefore && Promise.resolve(listedBefore);
   const loadEach = async (names: string[]) => {
     const loaded = await Promise.all(names.map((name) => load(manager, name)));
     return new Map(loaded.filter((s) => s !== undefined).map((s) => [s.name, s]));

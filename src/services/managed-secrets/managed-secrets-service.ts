@@ -4,7 +4,7 @@ import type { SecretValues } from '../../backends/backend.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
 import type { AuditService } from '../audit/audit-service.js';
 import { type ManagedSecret, type ManagedSecretRef, managedSecretTarget } from './managed-secret.js';
-import { batchLoader, entriesOf, listNames, load, requireSecret } from './managed-secret-reads.js';
+import { batchLoader, entriesOf, listNames, listScope, load, requireSecret } from './managed-secret-reads.js';
 import { register, remove, update } from './managed-secret-writes.js';
 import { createSecretsManagers, type SecretsManagers, type SecretsManagersDeps } from './secrets-managers.js';
 
@@ -84,6 +84,7 @@ export function createManagedSecretsService(deps: ManagedSecretsServiceDeps) {
     load,
     batchLoader,
     listNames,
+    listScope,
     entriesOf,
     getSecret: (principal: Principal, name: string, stackName?: string | null) =>
       getSecret(bound, principal, name, stackName),

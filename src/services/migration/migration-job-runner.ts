@@ -60,7 +60,7 @@ async function openSource(deps: MigrationRunDeps, job: Migration): Promise<JobRu
     queue,
     // A back-end with a batch read serves a whole batch in one call; others one item per call.
     batchSize: manager.backend.getValues ? BATCH_SIZE : 1,
-    loadMany: deps.managedSecrets.batchLoader(manager),
+    loadMany: deps.managedSecrets.batchLoader(manager, deps.listings?.take(job.id)),
     pacing: {
       source: createWritePacer(writesPerSecondOf(component.flavor, deps.writesPerSecond)),
       store: createWritePacer(writesPerSecondOf(deps.storeKind, deps.writesPerSecond)),

@@ -22,7 +22,7 @@ export interface MigrationPlanArgs {
 
 export interface MigrationPlanDeps {
   authorize: Authorize;
-  managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listNames' | 'load'>;
+  managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listScope' | 'load'>;
   storedSecrets: Pick<StoredSecrets, 'findManyInScope' | 'storedValues'>;
 }
 

@@ -11,6 +11,7 @@ import type {
 import type { StoredSecrets } from '../secrets/stored-secrets.js';
 import type { ComponentsService } from '../stacks/components-service.js';
 import type { TokensService } from '../tokens/tokens-service.js';
+import type { ListingHandoff } from './listing-handoff.js';
 import type { Migration, MigrationItem } from './migration.js';
 import type { PreparedBatch } from './migration-batch.js';
 import type { ProgressFeed } from './migration-progress.js';
@@ -39,6 +40,8 @@ export interface MigrationRunDeps {
   storeKind: string;
   /** SGW_MIGRATION_WRITES_PER_SECOND: undefined for each back-end's quota, 0 unpaced. */
   writesPerSecond?: number;
+  /** Start listings made in this process, taken by a job's first run instead of listing again. */
+  listings?: Pick<ListingHandoff, 'take'>;
   /** This worker's lease owner (host:pid:random), also named in each item's audit event. */
   owner: string;
 }

@@ -17,6 +17,7 @@ export interface MigrationServiceDeps extends MigrationJobsDeps {
   managedSecrets: MigrationPlanDeps['managedSecrets'] & MigrationStartDeps['managedSecrets'];
   storedSecrets: MigrationPlanDeps['storedSecrets'];
   progress: Pick<ProgressFeed, 'publish' | 'watch'>;
+  listings?: MigrationStartDeps['listings'];
   /** Wakes this process's worker when a job is queued. */
   onQueued?: () => void;
 }

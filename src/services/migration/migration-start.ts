@@ -9,11 +9,12 @@ import type { StackSecretsManager } from '../managed-secrets/managed-secret.js';
 import type { ManagedSecretsService } from '../managed-secrets/managed-secrets-service.js';
 import type { SecretScope } from '../secrets/secret.js';
 import { secretNameSchema } from '../secrets/secret-inputs.js';
+import type { ListingHandoff } from './listing-handoff.js';
 import { CONFLICT_POLICIES, type ConflictPolicy, type Migration, migrationFromRow } from './migration.js';
 import { targetScopeSchema } from './migration-plan.js';
 import type { ProgressFeed } from './migration-progress.js';
 import * as repo from './migration-repository.js';
-import { sourceNames } from './migration-source-names.js';
+import { sourceListing } from './migration-source-names.js';
 
 export interface StartMigrationInput {
   stack?: string | null;
@@ -27,8 +28,10 @@ export interface StartMigrationInput {
 export interface MigrationStartDeps {
   audit: Pick<AuditService, 'audited'>;
   authorize: Authorize;
-  managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listNames'>;
+  managedSecrets: Pick<ManagedSecretsService, 'managerOf' | 'listScope'>;
   progress: Pick<ProgressFeed, 'publish'>;
+  /** Hands the start's listing to this process's worker (listing-handoff.ts). */
+  listings?: Pick<ListingHandoff, 'keep'>;
   /** Wakes this process's worker when a job is queued. */
   onQueued?: () => void;
 }
@@ -103,13 +106,14 @@ export async function startMigration(
   await deps.authorize(principal, 'secret.values', { action: 'migration.start', target });
   const settings = parseStartSettings(input);
   const manager = await deps.managedSecrets.managerOf(principal, input.stack);
-  const names = await sourceNames(deps.managedSecrets, manager, input.names);
+  const { names, listed } = await sourceListing(deps.managedSecrets, manager, input.names);
   checkNames(names, settings.renames);
   const migration = await recordJob(deps, principal, manager, {
     ...settings,
     names,
     deleteSource: input.deleteSource ?? false,
   });
+  deps.listings?.keep(migration.id, listed);
   await deps.progress.publish({ migration, item: null });
   deps.onQueued?.();
   return migration;
