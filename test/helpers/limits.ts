@@ -3,9 +3,21 @@ import type { TestGateway } from './test-gateway.js';
 
 /** The token lookup every authenticated request makes. */
 const AUTHENTICATION = /from "tokens"/;
-/** What runs in the background whatever the requests: the migration worker's poll, the audit relay (its head read included). */
-const BACKGROUND =
-  /"migration_jobs"|"audit_pending"|"published" = \$1|set "published"|^select "last_id" from "audit_head"|^(begin|commit|rollback)/i;
+/**
+ * What runs in the background whatever the requests: the migration worker's poll, the audit relay
+ * (its head read included), the audit checkpointer (its poll, lock, reads of the events to sign
+ * and of the covered hashes, and the checkpoints it stores).
+ */
+const BACKGROUND = new RegExp(
+  [
+    /"migration_jobs"|"audit_pending"|"published" = \$1|set "published"|^select "last_id" from "audit_head"/,
+    /audit_checkpoints|advisory_xact_lock|^select "id", "hash" from "audit_events" where "id" in/,
+    /^select \* from "audit_events" where "id" > \$1 and "id" <= \$2|^(begin|commit|rollback)/,
+  ]
+    .map((part) => part.source)
+    .join('|'),
+  'i',
+);
 
 /**
  * Runs an operation that must be refused with BAD_USER_INPUT before any work: the only
