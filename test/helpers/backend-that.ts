@@ -18,3 +18,13 @@ export function backendThat(behaviour: () => Promise<unknown>): SecretBackend {
     },
   };
 }
+
+/** The SQL back-end `createCentralStore` is handed when the test's store is a remote one (never called). */
+export const unusedSqlBackend: SecretBackend = {
+  kind: 'sql',
+  create: async () => {},
+  get: async () => undefined,
+  update: async () => {},
+  delete: async () => false,
+  list: async () => ({ entries: [] }),
+};

@@ -102,3 +102,31 @@ export async function postGraphQL(
   });
   return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> };
 }
+
+/** The data of one GraphQL operation on a gateway process; throws with the errors when it has any. */
+export async function dataOf(
+  gateway: GatewayProcess,
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  const result = await postGraphQL(gateway.url, token, query, variables);
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data;
+}
+
+/** Polls until `poll` gives a value (not undefined); throws naming `what` after `timeoutMs`. */
+export async function pollUntil<T>(
+  what: string,
+  poll: () => Promise<T | undefined>,
+  timeoutMs: number,
+  stepMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await poll();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

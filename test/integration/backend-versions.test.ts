@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isVersioned, type SecretBackend, type VersionedBackend } from '../../src/backends/backend.js';
+import { isVersioned, type VersionedBackend } from '../../src/backends/backend.js';
 import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
+import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
 import { LOOPBACK_ENDPOINTS } from '../helpers/test-gateway.js';
@@ -9,14 +10,7 @@ import { LOOPBACK_ENDPOINTS } from '../helpers/test-gateway.js';
 // The versioned calls of each remote store's back-end (guarded and observed as the gateway uses
 // them), through the real SDKs against the fakes.
 
-const unused: SecretBackend = {
-  kind: 'sql',
-  create: async () => {},
-  get: async () => undefined,
-  update: async () => {},
-  delete: async () => false,
-  list: async () => ({ entries: [] }),
-};
+const unused = unusedSqlBackend;
 const metadata = { zenml: 'true', zenml_secret_name: 'versions' };
 
 describe.each(REMOTE_STORE_KINDS)('versions of %s store entries', (kind) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SecretBackend } from '../../src/backends/backend.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
 import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
@@ -9,6 +8,7 @@ import { startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js
 import { startAzureKeyVaultFake } from '../fakes/azure-key-vault-fake.js';
 import { startGcpSecretManagerFake } from '../fakes/gcp-secret-manager-fake.js';
 import { startVaultKvFake } from '../fakes/vault-kv-fake.js';
+import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { caught } from '../helpers/caught.js';
 import {
   readAwsAsZenml,
@@ -31,14 +31,7 @@ const ISO_UPDATED = '2023-05-25T16:06:48';
 
 const identity = { deploymentId: randomUUID(), workspaceId: randomUUID() };
 
-const sqlStandIn: SecretBackend = {
-  kind: 'sql',
-  create: async () => {},
-  get: async () => undefined,
-  update: async () => {},
-  delete: async () => false,
-  list: async () => ({ entries: [] }),
-};
+const sqlStandIn = unusedSqlBackend;
 
 function storeFor(kind: string, options: Record<string, string>) {
   const env: Record<string, string> = { SGW_SECRETS_STORE: kind, SGW_BACKEND_TIMEOUT_MS: '5000' };

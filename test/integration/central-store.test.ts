@@ -3,24 +3,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SecretBackend } from '../../src/backends/backend.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
 import { createCentralStore, SecretsStoreInitError } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
+import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { caught } from '../helpers/caught.js';
 
 const EXAMPLE = 'examples/custom-secrets-store.ts';
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A back-end standing in for the SQL one: createCentralStore only hands it through. */
-const sqlStandIn: SecretBackend = {
-  kind: 'sql',
-  create: async () => {},
-  get: async () => undefined,
-  update: async () => {},
-  delete: async () => false,
-  list: async () => ({ entries: [] }),
-};
+const sqlStandIn = unusedSqlBackend;
 
 /** Config as the gateway would load it from SGW_SECRETS_STORE and SGW_SECRETS_STORE_<OPTION>. */
 function configFor(kind: string, options: Record<string, string> = {}) {

@@ -4,9 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import {
+  dataOf,
   type GatewayProcess,
   gatewayEnv,
-  postGraphQL,
+  pollUntil,
   sharedRedisEnv,
   startGatewayProcess,
 } from '../helpers/gateway-process.js';
@@ -18,26 +19,8 @@ const COUNT = 300;
 const DELAY_MS = 120;
 const LEASE_MS = 1500;
 
-async function ok(
-  gateway: GatewayProcess,
-  token: string,
-  query: string,
-  variables?: Record<string, unknown>,
-) {
-  const result = await postGraphQL(gateway.url, token, query, variables);
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data;
-}
-
-async function waitFor<T>(what: string, poll: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const ok = dataOf;
+const waitFor = <T>(what: string, poll: () => Promise<T | undefined>) => pollUntil(what, poll, 60_000, 50);
 
 /**
  * Gateways as real processes on one Postgres, migrating from an AWS fake in this process:

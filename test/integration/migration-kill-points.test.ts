@@ -5,9 +5,10 @@ import { generateApiToken } from '../../src/auth/api-token.js';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import {
+  dataOf,
   type GatewayProcess,
   gatewayEnv,
-  postGraphQL,
+  pollUntil,
   sharedRedisEnv,
   startGatewayProcess,
 } from '../helpers/gateway-process.js';
@@ -17,26 +18,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 const COUNT = 100;
 const LEASE_MS = 1500;
 
-async function ok(
-  gateway: GatewayProcess,
-  token: string,
-  query: string,
-  variables?: Record<string, unknown>,
-) {
-  const result = await postGraphQL(gateway.url, token, query, variables);
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data;
-}
-
-async function waitFor<T>(what: string, poll: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await poll();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const ok = dataOf;
+const waitFor = <T>(what: string, poll: () => Promise<T | undefined>) => pollUntil(what, poll, 45_000, 100);
 
 interface Scenario {
   store: 'sql' | 'aws';

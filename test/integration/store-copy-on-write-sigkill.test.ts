@@ -1,13 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiToken } from '../../src/auth/api-token.js';
-import type { SecretBackend } from '../../src/backends/backend.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
 import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/database/create-database.js';
 import { createLogger } from '../../src/logger.js';
 import { createOrphanCollector } from '../../src/services/secrets/store-orphan-collector.js';
+import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import {
   type GatewayProcess,
@@ -29,14 +29,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 
 const HMAC_KEY = 'store-cow-sigkill-hmac-key';
 const SHARED = ['shared-0', 'shared-1'];
-const unused: SecretBackend = {
-  kind: 'sql',
-  create: async () => {},
-  get: async () => undefined,
-  update: async () => {},
-  delete: async () => false,
-  list: async () => ({ entries: [] }),
-};
+const unused = unusedSqlBackend;
 
 interface SharedWrite {
   name: string;

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SecretBackend } from '../../src/backends/backend.js';
 import type { CentralStore } from '../../src/backends/central-store.js';
 import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { createLogger } from '../../src/logger.js';
@@ -8,6 +7,7 @@ import {
   createOrphanCollector,
   type OrphanCollector,
 } from '../../src/services/secrets/store-orphan-collector.js';
+import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
@@ -18,14 +18,7 @@ import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 // values readable whole, and the back-end's current value is the committed one again (at once,
 // or after the orphan collector).
 
-const unused: SecretBackend = {
-  kind: 'sql',
-  create: async () => {},
-  get: async () => undefined,
-  update: async () => {},
-  delete: async () => false,
-  list: async () => ({ entries: [] }),
-};
+const unused = unusedSqlBackend;
 
 /** Installs the faults: a COMMIT failing for rows with a `fail_commit` key, an audit insert failing for `fail_audit`. */
 async function installFaults(t: TestGateway): Promise<void> {
