@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
+import { registerManagerStack } from '../helpers/manager-stack.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 const MIGRATION = `query($id: ID!) { migration(id: $id) { status total done error items { name status error } } }`;
@@ -19,13 +20,9 @@ describe('migration source listing', () => {
     for (let i = 0; i < COUNT; i += 1)
       fakes.seedGlobal('aws', `s${String(i).padStart(3, '0')}`, { v: `value-${i}` }, 'arbitrary');
     t = await startTestGateway({ env: { SGW_LOG_LEVEL: 'error', SGW_VALUE_READS_PER_SECOND: '0' } });
-    await t.ok(
-      `mutation($c: JSON!) {
-        registerComponent(type: SECRETS_MANAGER, name: "src", flavor: "aws", configuration: $c) { component { id } }
-        registerStack(name: "src", components: ["src"]) { id }
-      }`,
-      { c: fakes.managerConfig('aws', { scope: 'global' }) },
-    );
+    expect(
+      (await registerManagerStack(t, 'src', 'aws', fakes.managerConfig('aws', { scope: 'global' }))).errors,
+    ).toBeUndefined();
   });
   afterEach(async () => {
     await t?.close();

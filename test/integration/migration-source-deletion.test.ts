@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsBackend } from '../../src/backends/aws/aws-backend.js';
 import { type AwsSecretsManagerFake, startAwsSecretsManagerFake } from '../fakes/aws-secrets-manager-fake.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
+import { registerManagerStack } from '../helpers/manager-stack.js';
 import { awsStoreEnv, liveSources, liveStoreEntries, seedSources } from '../helpers/migration-checks.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -22,13 +23,9 @@ describe('migration source deletion on a remote store', () => {
     fakes = await startCloudFakes();
     store = await startAwsSecretsManagerFake({ faults: [] });
     t = await startTestGateway({ env: { ...awsStoreEnv(store), SGW_MIGRATION_PARALLELISM: '8' } });
-    await t.ok(
-      `mutation($c: JSON!) {
-        registerComponent(type: SECRETS_MANAGER, name: "src", flavor: "aws", configuration: $c) { component { id } }
-        registerStack(name: "src", components: ["src"]) { id }
-      }`,
-      { c: fakes.managerConfig('aws', { scope: 'global' }) },
-    );
+    expect(
+      (await registerManagerStack(t, 'src', 'aws', fakes.managerConfig('aws', { scope: 'global' }))).errors,
+    ).toBeUndefined();
   });
   afterEach(async () => {
     await t?.close();

@@ -9,6 +9,7 @@ import {
 } from '../../src/services/secrets/store-orphan-collector.js';
 import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
+import { registerManagerStack } from '../helpers/manager-stack.js';
 import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -239,13 +240,10 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
   });
 
   it('a migration into the store pins every copied entry (one batch) and reads them back', async () => {
-    await t.ok(
-      `mutation($c: JSON!) {
-        registerComponent(type: SECRETS_MANAGER, name: "src", flavor: "vault", configuration: $c) { component { id } }
-        registerStack(name: "src", components: ["src"]) { id }
-      }`,
-      { c: fakes.managerConfig('vault', { scope: 'global' }) },
-    );
+    expect(
+      (await registerManagerStack(t, 'src', 'vault', fakes.managerConfig('vault', { scope: 'global' })))
+        .errors,
+    ).toBeUndefined();
     for (let i = 0; i < 3; i++) fakes.seedGlobal('vault', `m${i}`, { k: `v${i}` });
     const id = (await t.ok('mutation { startSecretsMigration(stack: "src", onConflict: OVERWRITE) { id } }'))
       .startSecretsMigration.id;
