@@ -44,9 +44,9 @@ export function canSee(principal: Principal, secret: Secret): boolean {
   return secret.scope === 'WORKSPACE' || secret.ownerId === principal.id || principal.role === 'ADMIN';
 }
 
-/** A secret as an audit event's target (never its values), with extra fields of the action. */
+/** A secret as an audit event's target (never its values): its version after the action, and extra fields of the action. */
 export function secretAuditTarget(
-  secret: Pick<Secret, 'id' | 'name' | 'scope' | 'keys'>,
+  secret: Pick<Secret, 'id' | 'name' | 'scope' | 'keys' | 'ownerId' | 'version'>,
   extra: Record<string, unknown> = {},
 ) {
   return {
@@ -54,7 +54,10 @@ export function secretAuditTarget(
     secretId: secret.id,
     name: secret.name,
     scope: secret.scope,
+    // Who owns a USER secret, so that feeds show its changes only to whoever may see it.
+    ownerId: secret.ownerId,
     keys: secret.keys,
+    version: secret.version,
     ...extra,
   };
 }
