@@ -3,6 +3,7 @@ import './principals.js';
 import './flavors.js';
 import './stacks.js';
 import './secrets.js';
+import './secret-history.js';
 import './audit.js';
 import './audit-sinks.js';
 import './audit-checkpoints.js';

@@ -7,7 +7,7 @@ import { SecretScopeEnum } from './enums.js';
 import { PageInfo } from './pagination.js';
 import { PrincipalType } from './principals.js';
 
-const SecretObject = builder.objectRef<Secret>('Secret').implement({
+export const SecretObject = builder.objectRef<Secret>('Secret').implement({
   description: 'A secret in the centralized secrets store',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -35,8 +35,9 @@ const SecretObject = builder.objectRef<Secret>('Secret').implement({
     }),
     values: t.field({
       type: 'JSON',
-      description: 'Needs value access; audited',
-      resolve: (s, _args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s),
+      description: 'Needs value access; audited with the version read. No version: the current one',
+      args: { version: t.arg.int() },
+      resolve: (s, args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s, args.version),
     }),
   }),
 });
