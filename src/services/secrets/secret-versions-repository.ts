@@ -91,3 +91,18 @@ export async function storeVersionsOf(db: Executor, secretId: string): Promise<s
     .execute();
   return rows.flatMap((r) => (r.store_version ? [r.store_version] : []));
 }
+
+/** The back-end version now holding a version's values (the orphan collector moved the pin). */
+export async function pinCurrentVersion(
+  db: Executor,
+  secretId: string,
+  version: number,
+  pin: string,
+): Promise<void> {
+  await db
+    .updateTable('secret_versions')
+    .set({ store_version: pin })
+    .where('secret_id', '=', secretId)
+    .where('version', '=', version)
+    .execute();
+}

@@ -5,6 +5,7 @@ import type { Db } from '../../database/database.js';
 import type { StoreWriteIntentRow } from '../../database/tables/store-write-intents-table.js';
 import type { Logger } from '../../logger.js';
 import { leaseHolderName, releaseLease, takeLease } from './collector-lease.js';
+import { pinCurrentVersion } from './secret-versions-repository.js';
 import { closeIntents } from './store-write-journal.js';
 import { pinStoreVersion, restoreCommitted, retireVersion } from './versioned-entries.js';
 
@@ -64,6 +65,7 @@ async function collectIntent(deps: Pick<OrphanCollectorDeps, 'db' | 'store'>, id
       const pin = await restoreCommitted(backend, intent.entry_name, row.store_version);
       if (pin !== row.store_version) {
         await pinStoreVersion(trx, row.id, pin);
+        await pinCurrentVersion(trx, row.id, row.version, pin);
         retired = { secretId: row.id, versionId: row.store_version };
       }
       done = 'repaired';

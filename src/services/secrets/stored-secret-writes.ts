@@ -42,8 +42,27 @@ async function insertRows(
   );
   const inserted = new Map(rows.map((row) => [row.id, secretFromRow(row)]));
   const taken = list.find((s) => !inserted.has(s.id));
-  if (taken) throw new AlreadyExistsError(`A ${taken.scope} secret named "${taken.name}" already exists`);
+  if (taken) throw await takenNameError(trx, principal, taken);
   return list.map((s) => inserted.get(s.id) as Secret);
+}
+
+/** ALREADY_EXISTS for a taken name, saying so when a deleted secret that can be restored holds it. */
+async function takenNameError(
+  trx: Transaction<Database>,
+  principal: Principal,
+  taken: ValidatedSecret,
+): Promise<AlreadyExistsError> {
+  const deleted = await repo.findSecret(
+    trx,
+    { name: taken.name, scope: taken.scope, ownerId: principal.id },
+    false,
+    'deleted',
+  );
+  return new AlreadyExistsError(
+    deleted
+      ? `A deleted ${taken.scope} secret named "${taken.name}" can still be restored; restore or purge it first`
+      : `A ${taken.scope} secret named "${taken.name}" already exists`,
+  );
 }
 
 /** A secret to create: validated, with its id chosen beforehand (migration copies). */
