@@ -5,6 +5,7 @@ import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
 import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
 import { createAuditSinksService } from '../services/audit/sinks/audit-sinks-service.js';
+import { createSecretChangeFeed } from '../services/changes/secret-change-feed.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
   createManagedSecretsService,
@@ -43,7 +44,7 @@ export interface ServiceFoundation {
 /**
  * Builds every domain service in dependency order, with no cycle: stacks → stored secrets →
  * secrets → managed secrets → references → components (reference check) → key rotation →
- * migration (worker first, the service kicks it).
+ * migration (worker first, the service kicks it); the change feed over audit and references.
  */
 export function wireServices(base: ServiceFoundation): {
   services: Services;
@@ -73,6 +74,7 @@ export function wireServices(base: ServiceFoundation): {
     metrics,
   });
   const references = createReferencesService({
+    ...{ db, keyring: keys.keyring },
     secrets: storedSecrets,
     stacks,
     audit,
@@ -101,10 +103,15 @@ export function wireServices(base: ServiceFoundation): {
     burst: config.valueReadsBurst,
     metrics,
   });
+  const secretChanges = createSecretChangeFeed({
+    authorize,
+    subscribe: audit.subscribe,
+    usesOf: references.usesOf,
+  });
   const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
     ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
-    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
+    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions, secretChanges },
   };
   const collector = createOrphanCollector({
     ...{ db, store, log: infra.log },

@@ -3,6 +3,8 @@ import './principals.js';
 import './flavors.js';
 import './stacks.js';
 import './secrets.js';
+import './secret-references.js';
+import './secret-changes.js';
 import './audit.js';
 import './audit-sinks.js';
 import './audit-checkpoints.js';

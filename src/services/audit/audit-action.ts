@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'secret.read',
   'secret.rename',
   'secret.update',
+  'secret.watch',
   'stack.activate',
   'stack.delete',
   'stack.get',
