@@ -18,6 +18,7 @@ import { createMigrationService } from '../services/migration/migration-service.
 import { createMigrationWorker, type MigrationWorker } from '../services/migration/migration-worker.js';
 import { createValueReadLimiter } from '../services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from '../services/references/references-service.js';
+import { createSecretPurger, type SecretPurger } from '../services/secrets/secret-purger.js';
 import { createSecretsService } from '../services/secrets/secrets-service.js';
 import { createOrphanCollector, type OrphanCollector } from '../services/secrets/store-orphan-collector.js';
 import { createStoredSecrets, type StoredSecrets } from '../services/secrets/stored-secrets.js';
@@ -49,7 +50,8 @@ export interface ServiceFoundation {
 export function wireServices(base: ServiceFoundation): {
   services: Services;
   worker: MigrationWorker;
-  collector: OrphanCollector;
+  /** Background passes, one replica at a time: the store's orphan collector, the purger of expired deleted secrets. */
+  collectors: Array<Pick<OrphanCollector & SecretPurger, 'start' | 'stop'>>;
 } {
   const { infra, store, audit, authorize, tokens } = base;
   const { db, config, keys, metrics } = infra;
@@ -59,10 +61,14 @@ export function wireServices(base: ServiceFoundation): {
   const storedSecrets = createStoredSecrets({
     db,
     store,
+    versionsKept: config.secretVersionsKept,
     onAdoptionError: (error) =>
       infra.log.warn('adopting ZenML store entries failed', { error: (error as Error)?.name ?? 'Error' }),
   });
-  const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
+  const secrets = createSecretsService({
+    ...{ db, store, schemas, audit, authorize, stored: storedSecrets },
+    recoveryDays: config.secretRecoveryDays,
+  });
   const managedSecrets = createManagedSecretsService({
     stacks,
     audit,
@@ -74,13 +80,8 @@ export function wireServices(base: ServiceFoundation): {
     metrics,
   });
   const references = createReferencesService({
-    ...{ db, keyring: keys.keyring },
-    secrets: storedSecrets,
-    stacks,
-    audit,
-    authorize,
-    validationLevel: config.secretValidationLevel,
-    managerSecrets: managerSecretSource(managedSecrets),
+    ...{ db, keyring: keys.keyring, secrets: storedSecrets, stacks, audit, authorize },
+    ...{ validationLevel: config.secretValidationLevel, managerSecrets: managerSecretSource(managedSecrets) },
   });
   const components = createComponentsService({
     db,
@@ -103,11 +104,8 @@ export function wireServices(base: ServiceFoundation): {
     burst: config.valueReadsBurst,
     metrics,
   });
-  const secretChanges = createSecretChangeFeed({
-    authorize,
-    subscribe: audit.subscribe,
-    usesOf: references.usesOf,
-  });
+  const changeFeedDeps = { authorize, subscribe: audit.subscribe, usesOf: references.usesOf };
+  const secretChanges = createSecretChangeFeed(changeFeedDeps);
   const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
     ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
@@ -118,7 +116,11 @@ export function wireServices(base: ServiceFoundation): {
     graceMs: config.storeCollectGraceMs,
     intervalMs: config.storeCollectIntervalMs,
   });
-  return { services, worker, collector };
+  const purger = createSecretPurger({
+    ...{ db, store, audit, stored: storedSecrets, log: infra.log },
+    intervalMs: config.secretPurgeIntervalMs,
+  });
+  return { services, worker, collectors: [collector, purger] };
 }
 
 /** The migration worker, then the service that queues jobs and kicks it. */

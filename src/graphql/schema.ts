@@ -3,6 +3,7 @@ import './principals.js';
 import './flavors.js';
 import './stacks.js';
 import './secrets.js';
+import './secret-history.js';
 import './secret-references.js';
 import './secret-changes.js';
 import './audit.js';

@@ -36,8 +36,9 @@ export const SecretObject = builder.objectRef<Secret>('Secret').implement({
     }),
     values: t.field({
       type: 'JSON',
-      description: 'Needs value access; audited',
-      resolve: (s, _args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s),
+      description: 'Needs value access; audited with the version read. No version: the current one',
+      args: { version: t.arg.int() },
+      resolve: (s, args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s, args.version),
     }),
   }),
 });

@@ -174,6 +174,63 @@ describe.runIf(hasServices)('secretChanges across two replicas (Postgres + Redis
     }
   }, 60_000);
 
+  it('carries rollback, soft delete, restore and purge, each with its version and uses; USER ones only to their owner', async () => {
+    const subs = {
+      adminA: await subscribe('a', 'admin'),
+      adminB: await subscribe('b', 'admin'),
+      bob: await subscribe('b', 'bob'),
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await on(a, 'admin', `mutation { createSecret(name: "cycle", values: {k: "${CANARY}-6"}) { id } }`);
+      await on(
+        b,
+        'bob',
+        'mutation($c: JSON!) { registerComponent(type: ARTIFACT_STORE, name: "cycle-store", flavor: "s3", configuration: $c) { component { id } } }',
+        { c: { path: 's3://cycle', key: '{{cycle.k}}' } },
+      );
+      await on(
+        b,
+        'admin',
+        `mutation { updateSecret(name: "cycle", values: {k: "${CANARY}-7", j: "x"}) { id } }`,
+      );
+      await on(a, 'admin', 'mutation { rollbackSecret(name: "cycle", version: 1) { version } }');
+      await on(
+        a,
+        'ann',
+        `mutation { createSecret(name: "private", scope: USER, values: {p: "${CANARY}-8"}) { id } }`,
+      );
+      await on(b, 'admin', 'mutation { deleteSecret(name: "cycle") }');
+      await on(b, 'ann', 'mutation { deleteSecret(name: "private", scope: USER) }');
+      await on(a, 'admin', 'mutation { restoreSecret(name: "cycle") { version } }');
+      await on(a, 'ann', 'mutation { restoreSecret(name: "private", scope: USER) { version } }');
+      await on(b, 'admin', 'mutation { deleteSecret(name: "cycle") }');
+      await on(a, 'admin', 'mutation { purgeSecret(name: "cycle") }');
+      await Promise.all([subs.adminA.waitFor(10), subs.adminB.waitFor(10), subs.bob.waitFor(7)]);
+      await new Promise((r) => setTimeout(r, 500));
+      const adminA = changesOf(subs.adminA);
+      expect(changesOf(subs.adminB)).toEqual(adminA);
+      const line = (c: Change) =>
+        `${c.action} ${c.scope} ${c.name} v${c.version} [${c.changedKeys}] ${c.referencedBy.map((u) => u.component.name)}`;
+      expect(adminA.map(line)).toEqual([
+        'CREATED WORKSPACE cycle v1 [k] ',
+        'UPDATED WORKSPACE cycle v2 [j,k] cycle-store',
+        'ROLLED_BACK WORKSPACE cycle v3 [j,k] cycle-store',
+        'CREATED USER private v1 [p] ',
+        'DELETED WORKSPACE cycle v3 [] cycle-store',
+        'DELETED USER private v1 [] ',
+        'RESTORED WORKSPACE cycle v3 [] cycle-store',
+        'RESTORED USER private v1 [] ',
+        'DELETED WORKSPACE cycle v3 [] cycle-store',
+        'PURGED WORKSPACE cycle v3 [] cycle-store',
+      ]);
+      expect(changesOf(subs.bob).map(line)).toEqual(adminA.map(line).filter((l) => l.includes('WORKSPACE')));
+      expect(JSON.stringify(Object.values(subs).map((s) => s.received))).not.toContain(CANARY);
+    } finally {
+      for (const sub of Object.values(subs)) sub.close();
+    }
+  }, 60_000);
+
   it('resumes after a disconnect with `after`, on the other replica: no gap, no duplicate', async () => {
     const first = await subscribe('a', 'rita', { names: ['resume'] });
     const seen: Change[] = [];

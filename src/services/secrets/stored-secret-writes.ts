@@ -6,9 +6,10 @@ import type { Database } from '../../database/database.js';
 import { AlreadyExistsError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import type { SecretHistory } from './secret-history.js';
 import * as repo from './secrets-repository.js';
 import { claimIntents, closeIntents, type WriteIntent } from './store-write-journal.js';
-import { createEntries, writeEntry } from './versioned-entries.js';
+import { createEntries } from './versioned-entries.js';
 
 /** A checked secret to create (migration and createSecret). */
 export interface ValidatedSecret {
@@ -64,6 +65,7 @@ export interface StoredSecretReplacement {
  */
 export async function createManyIn(
   store: CentralStore,
+  history: SecretHistory,
   trx: Transaction<Database>,
   record: RecordAudit,
   principal: Principal,
@@ -93,6 +95,7 @@ export async function createManyIn(
     ...secret,
     storeVersion: pins.get(secret.id) ?? secret.storeVersion,
   }));
+  await history.recordCreated(trx, secrets, principal.name);
   for (const [i, secret] of secrets.entries())
     await record({
       actor: principal.name,
@@ -103,9 +106,13 @@ export async function createManyIn(
   return secrets;
 }
 
-/** Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction (no authorization). */
+/**
+ * Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction
+ * (no authorization), as a new version. A back-end version that leaves the history here is not
+ * destroyed (the transaction has not committed): the back-end's own limit retires it.
+ */
 export async function replaceIn(
-  store: CentralStore,
+  history: SecretHistory,
   trx: Transaction<Database>,
   record: RecordAudit,
   principal: Principal,
@@ -117,12 +124,19 @@ export async function replaceIn(
     schema: next.schema,
     origin: next.origin,
   });
-  const updated = await writeEntry(store, trx, secretFromRow(row), next.values);
+  const keys = [...new Set([...Object.keys(next.values), ...secret.keys])].sort();
+  const written = await history.write(trx, {
+    before: secret,
+    after: secretFromRow(row),
+    values: next.values,
+    actor: principal.name,
+    changedKeys: keys,
+  });
   await record({
     actor: principal.name,
     action: 'secret.update',
-    target: secretAuditTarget(updated, { replaced: true }),
+    target: secretAuditTarget(written.secret, { replaced: true, changedKeys: keys }),
     values: next.values,
   });
-  return updated;
+  return written.secret;
 }
