@@ -5,6 +5,7 @@ import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
 import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
 import { createAuditSinksService } from '../services/audit/sinks/audit-sinks-service.js';
+import { createSecretChangeFeed } from '../services/changes/secret-change-feed.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
   createManagedSecretsService,
@@ -44,7 +45,7 @@ export interface ServiceFoundation {
 /**
  * Builds every domain service in dependency order, with no cycle: stacks → stored secrets →
  * secrets → managed secrets → references → components (reference check) → key rotation →
- * migration (worker first, the service kicks it).
+ * migration (worker first, the service kicks it); the change feed over audit and references.
  */
 export function wireServices(base: ServiceFoundation): {
   services: Services;
@@ -79,12 +80,8 @@ export function wireServices(base: ServiceFoundation): {
     metrics,
   });
   const references = createReferencesService({
-    secrets: storedSecrets,
-    stacks,
-    audit,
-    authorize,
-    validationLevel: config.secretValidationLevel,
-    managerSecrets: managerSecretSource(managedSecrets),
+    ...{ db, keyring: keys.keyring, secrets: storedSecrets, stacks, audit, authorize },
+    ...{ validationLevel: config.secretValidationLevel, managerSecrets: managerSecretSource(managedSecrets) },
   });
   const components = createComponentsService({
     db,
@@ -107,10 +104,12 @@ export function wireServices(base: ServiceFoundation): {
     burst: config.valueReadsBurst,
     metrics,
   });
+  const changeFeedDeps = { authorize, subscribe: audit.subscribe, usesOf: references.usesOf };
+  const secretChanges = createSecretChangeFeed(changeFeedDeps);
   const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
     ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
-    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
+    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions, secretChanges },
   };
   const collector = createOrphanCollector({
     ...{ db, store, log: infra.log },

@@ -4,6 +4,8 @@ import './flavors.js';
 import './stacks.js';
 import './secrets.js';
 import './secret-history.js';
+import './secret-references.js';
+import './secret-changes.js';
 import './audit.js';
 import './audit-sinks.js';
 import './audit-checkpoints.js';

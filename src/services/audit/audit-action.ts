@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'secret.restore',
   'secret.rollback',
   'secret.update',
+  'secret.watch',
   'stack.activate',
   'stack.delete',
   'stack.get',
