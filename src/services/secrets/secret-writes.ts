@@ -11,7 +11,6 @@ import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from 
 import {
   checkInput,
   createSecretInputSchema,
-  deleteSecretInputSchema,
   inputIssues,
   renameSecretInputSchema,
   updateSecretInputSchema,
