@@ -135,6 +135,13 @@ const HINTS: Record<string, (f: Fixtures, strings: fc.Arbitrary<string>) => Argu
     newName: fc.oneof(fc.constantFrom(...f.names), fresh(f)),
   }),
   deleteSecret: (f) => ({ name: fc.constantFrom(...f.names) }),
+  rollbackSecret: (f) => ({
+    name: fc.constantFrom(...f.names),
+    version: fc.integer({ min: -1, max: 5 }),
+    expectedVersion: fc.integer({ min: -1, max: 4 }),
+  }),
+  restoreSecret: (f) => ({ name: fc.constantFrom(...f.names) }),
+  purgeSecret: (f) => ({ name: fc.constantFrom(...f.names) }),
   startSecretsMigration: (f, strings) => ({
     stack: fc.constantFrom(f.stack, 'missing'),
     names: fc.subarray([f.managedSecret, 'missing', f.secret]),
