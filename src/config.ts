@@ -8,6 +8,7 @@ import {
   auditSinkProblem,
 } from './config-audit-sinks.js';
 import { optionalString } from './config-fields.js';
+import { secretHistoryConfigOf, secretHistoryEnv } from './config-secret-history.js';
 import { allowedEndpointsProblem } from './security/endpoint-policy.js';
 
 /** Secrets store back-ends the centralized store can use. */
@@ -170,6 +171,7 @@ const envSchema = z.object({
       'proxies (IP addresses, CIDRs) whose X-Forwarded-For names the client address; unset: none, the socket address is the client',
     ),
   ...auditSinkEnv,
+  ...secretHistoryEnv,
   SGW_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('log level'),
 });
 
@@ -206,6 +208,10 @@ export interface Config extends AuditSinkConfig {
   /** Remote store: interval of the orphan collector, and the age at which it takes an intent over. */
   storeCollectIntervalMs: number;
   storeCollectGraceMs: number;
+  secretVersionsKept: number;
+  /** SGW_SECRET_RECOVERY_DAYS (fractions allowed; 0: a delete purges at once). */
+  secretRecoveryDays: number;
+  secretPurgeIntervalMs: number;
   /** Largest request body accepted on POST /graphql (and WebSocket message), in bytes. */
   maxBodyBytes: number;
   /** Secret value reads per second per principal; 0 disables the limit. */
@@ -272,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrationWritesPerSecond: e.SGW_MIGRATION_WRITES_PER_SECOND,
     storeCollectIntervalMs: e.SGW_STORE_COLLECT_INTERVAL_MS,
     storeCollectGraceMs: e.SGW_STORE_COLLECT_GRACE_MS,
+    ...secretHistoryConfigOf(e),
     maxBodyBytes: e.SGW_MAX_BODY_BYTES,
     valueReadsPerSecond: e.SGW_VALUE_READS_PER_SECOND,
     valueReadsBurst: e.SGW_VALUE_READS_BURST ?? Math.max(1, Math.ceil(e.SGW_VALUE_READS_PER_SECOND * 5)),

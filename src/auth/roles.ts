@@ -8,6 +8,7 @@ export type Permission =
   | 'secret.read'
   | 'secret.values'
   | 'secret.write'
+  | 'secret.purge'
   | 'migration.run'
   | 'audit.read'
   | 'token.manage'
@@ -20,6 +21,7 @@ const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'secret.read',
     'secret.values',
     'secret.write',
+    'secret.purge',
     'migration.run',
     'audit.read',
     'token.manage',

@@ -91,6 +91,23 @@ export interface SecretBackend {
    * deprecates unlabelled versions itself and Azure keeps every version: they lack this call).
    */
   destroyVersions?(name: string, versionIds: string[]): Promise<void>;
+  // Kept versions, on a back-end without versions of its own that keeps a secret's history itself
+  // (SQL). A back-end has both calls or neither.
+  /**
+   * Keeps the entry's current values as version `version` before a write replaces them, and
+   * destroys the kept versions numbered `dropUpTo` or lower (SQL joins the caller's transaction).
+   */
+  keepVersion?(
+    name: string,
+    keep: { version: number; dropUpTo: number },
+    options?: BackendCallOptions,
+  ): Promise<void>;
+  /** The values kept as `version`; undefined when not kept (never, or destroyed). */
+  getKeptVersion?(
+    name: string,
+    version: number,
+    options?: BackendCallOptions,
+  ): Promise<SecretValues | undefined>;
   close?(): Promise<void>;
 }
 

@@ -22,6 +22,8 @@ const OPERATIONS: Record<BackendOperation, true> = {
   currentVersionId: true,
   restoreVersion: true,
   destroyVersions: true,
+  keepVersion: true,
+  getKeptVersion: true,
 };
 
 /** The names of every SecretBackend call. */

@@ -13,6 +13,7 @@ interface GraphQLError {
 interface GraphQLResult<T> {
   data?: T | null;
   errors?: GraphQLError[];
+  extensions?: { warnings?: unknown };
 }
 
 /**
@@ -100,6 +101,14 @@ export class GatewayClient {
 
   /** Runs a query or mutation; any GraphQL error becomes a CliError with its code. */
   async request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T> {
+    return (await this.requestWithWarnings<T>(query, variables)).data;
+  }
+
+  /** `request`, with the answer's `extensions.warnings` (e.g. components referencing a deleted secret). */
+  async requestWithWarnings<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data: T; warnings: string[] }> {
     const response = await this.post(
       JSON.stringify({ query, variables }),
       'application/graphql-response+json, application/json',
@@ -112,7 +121,8 @@ export class GatewayClient {
         'BAD_RESPONSE',
         `the gateway at ${this.url} answered HTTP ${response.status} without data`,
       );
-    return result.data;
+    const warnings = result.extensions?.warnings;
+    return { data: result.data, warnings: Array.isArray(warnings) ? warnings.map(String) : [] };
   }
 
   /**

@@ -8,7 +8,9 @@ import type { ComponentsTable } from './tables/components-table.js';
 import type { MigrationItemsTable } from './tables/migration-items-table.js';
 import type { MigrationJobsTable } from './tables/migration-jobs-table.js';
 import type { PrincipalsTable } from './tables/principals-table.js';
+import type { SecretValueVersionsTable } from './tables/secret-value-versions-table.js';
 import type { SecretValuesTable } from './tables/secret-values-table.js';
+import type { SecretVersionsTable } from './tables/secret-versions-table.js';
 import type { SecretsTable } from './tables/secrets-table.js';
 import type { StackComponentsTable } from './tables/stack-components-table.js';
 import type { StacksTable } from './tables/stacks-table.js';
@@ -26,6 +28,8 @@ export interface Database {
   active_stacks: ActiveStacksTable;
   secrets: SecretsTable;
   secret_values: SecretValuesTable;
+  secret_versions: SecretVersionsTable;
+  secret_value_versions: SecretValueVersionsTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   audit_pending: AuditPendingTable;

@@ -92,11 +92,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
   const { store, sqlBackend } = opened;
   const resealStore = store.kind === 'sql' ? () => sqlBackend.reseal() : undefined;
-  const { services, worker, collector } = wireServices({
+  const { services, worker, collectors } = wireServices({
     ...{ infra, store, resealStore, audit, authorize, tokens, subscriptions },
   });
   worker.start();
-  collector.start();
+  for (const collector of collectors) collector.start();
   access.start();
   await audit.chainPending(); // events a stopped process committed but did not chain
   audit.startRelay();
@@ -119,7 +119,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   async function close(): Promise<void> {
     await worker.stop();
-    await collector.stop();
+    for (const collector of collectors) await collector.stop();
     access.stop();
     await authFailures.close(); // the summaries of open windows, while the database is open
     audit.stop();

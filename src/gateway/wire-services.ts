@@ -5,6 +5,7 @@ import { endpointPolicyOf } from '../security/endpoint-policy.js';
 import type { AuditService } from '../services/audit/audit-service.js';
 import { configuredSinkNames } from '../services/audit/sinks/audit-sinks.js';
 import { createAuditSinksService } from '../services/audit/sinks/audit-sinks-service.js';
+import { createSecretChangeFeed } from '../services/changes/secret-change-feed.js';
 import { createKeyRotationService } from '../services/keys/key-rotation-service.js';
 import {
   createManagedSecretsService,
@@ -17,6 +18,7 @@ import { createMigrationService } from '../services/migration/migration-service.
 import { createMigrationWorker, type MigrationWorker } from '../services/migration/migration-worker.js';
 import { createValueReadLimiter } from '../services/rate-limit/value-read-limiter.js';
 import { createReferencesService } from '../services/references/references-service.js';
+import { createSecretPurger, type SecretPurger } from '../services/secrets/secret-purger.js';
 import { createSecretsService } from '../services/secrets/secrets-service.js';
 import { createOrphanCollector, type OrphanCollector } from '../services/secrets/store-orphan-collector.js';
 import { createStoredSecrets, type StoredSecrets } from '../services/secrets/stored-secrets.js';
@@ -43,12 +45,13 @@ export interface ServiceFoundation {
 /**
  * Builds every domain service in dependency order, with no cycle: stacks → stored secrets →
  * secrets → managed secrets → references → components (reference check) → key rotation →
- * migration (worker first, the service kicks it).
+ * migration (worker first, the service kicks it); the change feed over audit and references.
  */
 export function wireServices(base: ServiceFoundation): {
   services: Services;
   worker: MigrationWorker;
-  collector: OrphanCollector;
+  /** Background passes, one replica at a time: the store's orphan collector, the purger of expired deleted secrets. */
+  collectors: Array<Pick<OrphanCollector & SecretPurger, 'start' | 'stop'>>;
 } {
   const { infra, store, audit, authorize, tokens } = base;
   const { db, config, keys, metrics } = infra;
@@ -58,10 +61,14 @@ export function wireServices(base: ServiceFoundation): {
   const storedSecrets = createStoredSecrets({
     db,
     store,
+    versionsKept: config.secretVersionsKept,
     onAdoptionError: (error) =>
       infra.log.warn('adopting ZenML store entries failed', { error: (error as Error)?.name ?? 'Error' }),
   });
-  const secrets = createSecretsService({ db, store, schemas, audit, authorize, stored: storedSecrets });
+  const secrets = createSecretsService({
+    ...{ db, store, schemas, audit, authorize, stored: storedSecrets },
+    recoveryDays: config.secretRecoveryDays,
+  });
   const managedSecrets = createManagedSecretsService({
     stacks,
     audit,
@@ -73,12 +80,8 @@ export function wireServices(base: ServiceFoundation): {
     metrics,
   });
   const references = createReferencesService({
-    secrets: storedSecrets,
-    stacks,
-    audit,
-    authorize,
-    validationLevel: config.secretValidationLevel,
-    managerSecrets: managerSecretSource(managedSecrets),
+    ...{ db, keyring: keys.keyring, secrets: storedSecrets, stacks, audit, authorize },
+    ...{ validationLevel: config.secretValidationLevel, managerSecrets: managerSecretSource(managedSecrets) },
   });
   const components = createComponentsService({
     db,
@@ -101,17 +104,23 @@ export function wireServices(base: ServiceFoundation): {
     burst: config.valueReadsBurst,
     metrics,
   });
+  const changeFeedDeps = { authorize, subscribe: audit.subscribe, usesOf: references.usesOf };
+  const secretChanges = createSecretChangeFeed(changeFeedDeps);
   const auditSinks = createAuditSinksService({ db, authorize, names: configuredSinkNames(config) });
   const services: Services = {
     ...{ audit, auditSinks, tokens, stacks, components, secrets, references, keys: keyRotation, schemas },
-    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions },
+    ...{ managedSecrets, migrations, valueReads, subscriptions: base.subscriptions, secretChanges },
   };
   const collector = createOrphanCollector({
     ...{ db, store, log: infra.log },
     graceMs: config.storeCollectGraceMs,
     intervalMs: config.storeCollectIntervalMs,
   });
-  return { services, worker, collector };
+  const purger = createSecretPurger({
+    ...{ db, store, audit, stored: storedSecrets, log: infra.log },
+    intervalMs: config.secretPurgeIntervalMs,
+  });
+  return { services, worker, collectors: [collector, purger] };
 }
 
 /** The migration worker, then the service that queues jobs and kicks it. */

@@ -16,6 +16,7 @@ import { useAuthentication } from './use-authentication.js';
 import { useBodySizeLimit } from './use-body-size-limit.js';
 import { useGraphQLMetrics } from './use-graphql-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
+import { useResponseWarnings } from './use-response-warnings.js';
 import { useStableErrorCodes } from './use-stable-error-codes.js';
 import { useStatusEndpoints } from './use-status-endpoints.js';
 import { useSubscriptionGuard } from './use-subscription-guard.js';
@@ -114,6 +115,7 @@ export function createGatewayYoga(services: Services, log: Logger, options: Gate
       useAuthentication(options.authFailures),
       // After authentication: an anonymous caller is told UNAUTHENTICATED whatever it sent.
       useArgumentLimits(),
+      useResponseWarnings(),
       ...(options.corsOrigins?.length ? [useVaryOnOrigin()] : []),
       // Last of the operation plugins: it wraps the subscribe function the others leave.
       useSubscriptionGuard(services.subscriptions),

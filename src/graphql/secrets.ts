@@ -6,8 +6,9 @@ import { principalOf, valueReaderOf } from './context.js';
 import { SecretScopeEnum } from './enums.js';
 import { PageInfo } from './pagination.js';
 import { PrincipalType } from './principals.js';
+import { addResponseWarnings } from './use-response-warnings.js';
 
-const SecretObject = builder.objectRef<Secret>('Secret').implement({
+export const SecretObject = builder.objectRef<Secret>('Secret').implement({
   description: 'A secret in the centralized secrets store',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -35,8 +36,9 @@ const SecretObject = builder.objectRef<Secret>('Secret').implement({
     }),
     values: t.field({
       type: 'JSON',
-      description: 'Needs value access; audited',
-      resolve: (s, _args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s),
+      description: 'Needs value access; audited with the version read. No version: the current one',
+      args: { version: t.arg.int() },
+      resolve: (s, args, ctx) => ctx.services.secrets.readValues(valueReaderOf(ctx), s, args.version),
     }),
   }),
 });
@@ -117,8 +119,15 @@ builder.mutationFields((t) => ({
       ctx.services.secrets.renameSecret(principalOf(ctx), args.name, args.scope, args.newName),
   }),
   deleteSecret: t.boolean({
+    description: 'Components referencing the secret are named in extensions.warnings',
     args: { name: t.arg.string({ required: true }), scope: t.arg({ type: SecretScopeEnum }) },
-    resolve: (_root, args, ctx) => ctx.services.secrets.deleteSecret(principalOf(ctx), args.name, args.scope),
+    resolve: async (_root, args, ctx) => {
+      const principal = principalOf(ctx);
+      const warnings = await ctx.services.references.deleteWarnings(principal, args.name, args.scope);
+      const deleted = await ctx.services.secrets.deleteSecret(principal, args.name, args.scope);
+      addResponseWarnings(ctx, warnings); // only once the delete succeeded
+      return deleted;
+    },
   }),
   rotateEncryptionKey: t.int({
     description: 'Rows re-encrypted under the active key',

@@ -41,7 +41,7 @@ export const ComponentObject = builder.objectRef<Component>('Component').impleme
   }),
 });
 
-const StackObject = builder.objectRef<Stack>('Stack').implement({
+export const StackObject = builder.objectRef<Stack>('Stack').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),

@@ -1,6 +1,7 @@
 import type { SecretSchemaRegistry } from '../schemas/secret-schemas.js';
 import type { AuditService } from './audit/audit-service.js';
 import type { AuditSinksService } from './audit/sinks/audit-sinks-service.js';
+import type { SecretChangeFeed } from './changes/secret-change-feed.js';
 import type { KeyRotationService } from './keys/key-rotation-service.js';
 import type { ManagedSecretsService } from './managed-secrets/managed-secrets-service.js';
 import type { MigrationService } from './migration/migration-service.js';
@@ -22,6 +23,8 @@ export interface Services {
   components: ComponentsService;
   secrets: SecretsService;
   references: ReferencesService;
+  /** `secretChanges`: the secrets' change feed over the audit feed. */
+  secretChanges: SecretChangeFeed;
   keys: KeyRotationService;
   schemas: SecretSchemaRegistry;
   managedSecrets: ManagedSecretsService;

@@ -33,7 +33,11 @@ describe('the centralized store on a cloud back-end (SGW_SECRETS_STORE=aws)', ()
     expect((await t.ok('{ secret(name: "cloud") { values } }')).secret.values).toEqual({ token: 't2' });
     const rows = await t.gateway.database.db.selectFrom('secret_values').selectAll().execute();
     expect(rows).toEqual([]);
+    expect(await t.gateway.database.db.selectFrom('secret_value_versions').selectAll().execute()).toEqual([]);
     await t.ok('mutation { deleteSecret(name: "cloud") }');
+    // Deleted, the secret stays restorable with its entry; a purge removes the entry.
+    expect(fakes.aws.secrets.get(`zenml/${id}`)?.deletedDate).toBeUndefined();
+    await t.ok('mutation { purgeSecret(name: "cloud") }');
     expect(
       [...fakes.aws.secrets.values()].filter((s) => s.deletedDate === undefined && s.name === `zenml/${id}`),
     ).toEqual([]);

@@ -93,8 +93,17 @@ describe(`migrating ${COUNT} secrets from every kind of secrets manager`, () => 
       expect(byStatus).toEqual({ MIGRATED: COUNT });
       const store = await storeValues(t);
       for (const [name, values] of expected) expect(store.get(name)).toEqual(values);
-      const sample = (await t.ok(`{ secret(name: "${flavor}-s0007") { schema origin } }`)).secret;
+      const sample = (
+        await t.ok(
+          `{ secret(name: "${flavor}-s0007") { schema origin version versions { version changedKeys } } }`,
+        )
+      ).secret;
       expect(sample.schema).toBe('basic_auth');
+      // A migrated secret starts its history at version 1.
+      expect(sample.version).toBe(1);
+      expect(sample.versions).toEqual([
+        { version: 1, changedKeys: Object.keys(expected.get(`${flavor}-s0007`) ?? {}).sort() },
+      ]);
       expect(sample.origin).toMatchObject({
         component: stack,
         flavor,
@@ -204,6 +213,11 @@ describe('conflicts, renames, deletion and progress', () => {
       values: { v: 'from-source' },
       origin: { migrationId: id },
     });
+    // An overwrite is a new version; the values it replaced stay readable.
+    const history = (
+      await t.ok('{ secret(name: "clash") { versions { version } first: values(version: 1) } }')
+    ).secret;
+    expect(history).toEqual({ versions: [{ version: 2 }, { version: 1 }], first: { v: 'in-store' } });
     expect((await t.ok('{ secret(name: "moved_v2") { values } }')).secret.values).toEqual({ v: 'moved' });
     expect((await t.ok('{ secret(name: "moved") { values } }')).secret.values).toEqual({ v: 'other' });
     const left = (await t.ok('{ managedSecrets(stack: "src") { name } }')).managedSecrets.map(

@@ -237,6 +237,8 @@ describe('encryption at rest', () => {
     try {
       for (let i = 0; i < 5; i += 1)
         await first.ok(CREATE, { name: `enc-${i}`, values: { password: `${value}-${i}` } });
+      // enc-0's first version is kept, sealed, beside its current values.
+      await first.ok(`mutation { updateSecret(name: "enc-0", values: {password: "${value}-new"}) { version } }`);
       const rows = await sql<{
         values: string;
         key_id: string;
@@ -273,7 +275,7 @@ describe('encryption at rest', () => {
       });
       try {
         const rotated = await rotating.ok('mutation { rotateEncryptionKey }');
-        expect(rotated.rotateEncryptionKey).toBe(5);
+        expect(rotated.rotateEncryptionKey).toBe(6); // 5 current values and 1 kept version
         expect((await rotating.ok('mutation { rotateEncryptionKey }')).rotateEncryptionKey).toBe(0);
       } finally {
         await rotating.gateway.close();
@@ -281,11 +283,13 @@ describe('encryption at rest', () => {
 
       const onlyNew = await startTestGateway({ database, dataDir, env: { SGW_ENCRYPTION_KEYS: newKey } });
       try {
-        for (let i = 0; i < 5; i += 1) {
+        for (let i = 1; i < 5; i += 1) {
           expect((await onlyNew.ok(READ, { name: `enc-${i}` })).secret.values).toEqual({
             password: `${value}-${i}`,
           });
         }
+        const enc0 = await onlyNew.ok('{ secret(name: "enc-0") { values v1: values(version: 1) } }');
+        expect(enc0.secret).toEqual({ values: { password: `${value}-new` }, v1: { password: `${value}-0` } });
       } finally {
         await onlyNew.gateway.close();
       }

@@ -211,11 +211,13 @@ describe.each(REMOTE_STORE_KINDS)('copy-on-write on the %s store', (kind) => {
     expect(await intents()).toEqual([]);
   });
 
-  it('a delete removes the entry after its commit; one cut off in between leaves it to the collector', async () => {
+  it('a purge removes the entry after its commit; one cut off in between leaves it to the collector', async () => {
     const gone = await read(
       (await t.ok('mutation { createSecret(name: "d1", values: {k: "v"}) { name } }')).createSecret.name,
     );
     expect(await t.ok('mutation { deleteSecret(name: "d1") }')).toEqual({ deleteSecret: true });
+    expect(await store.backend.get(store.entryName(gone.id))).toBeDefined();
+    expect(await t.ok('mutation { purgeSecret(name: "d1") }')).toEqual({ purgeSecret: true });
     expect(await store.backend.get(store.entryName(gone.id))).toBeUndefined();
     expect(await intents()).toEqual([]);
 

@@ -10,6 +10,7 @@ import type {
   SecretBackend,
   SecretValues,
 } from '../backend.js';
+import { dropKeptVersions, getKeptVersion, keepVersion, resealKeptBatch } from './sql-kept-versions.js';
 
 /** Postgres SQLSTATE of a unique constraint violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -108,6 +109,7 @@ async function updateEntry(
 }
 
 async function deleteEntry(store: SqlStore, name: string, options?: BackendCallOptions): Promise<boolean> {
+  await dropKeptVersions(executor(store, options), name);
   const result = await executor(store, options)
     .deleteFrom('secret_values')
     .where('name', '=', name)
@@ -164,14 +166,20 @@ async function resealBatch(store: SqlStore, batch: number): Promise<number> {
   });
 }
 
-/** Re-encrypts every entry not under the active key; returns how many changed. */
+/** Re-encrypts every entry and kept version not under the active key; returns how many changed. */
 async function reseal(store: SqlStore, batch: number): Promise<number> {
   let total = 0;
-  for (;;) {
-    const changed = await resealBatch(store, batch);
-    total += changed;
-    if (changed < batch) return total;
+  for (const resealOne of [
+    () => resealBatch(store, batch),
+    () => resealKeptBatch(store.db, store.keyring, batch),
+  ]) {
+    for (;;) {
+      const changed = await resealOne();
+      total += changed;
+      if (changed < batch) break;
+    }
   }
+  return total;
 }
 
 /** The default back-end: AES-256-GCM sealed JSON in Postgres, AAD = the entry name. */
@@ -189,6 +197,8 @@ export function createSqlBackend(
     update: (entry, options) => updateEntry(store, entry, options),
     delete: (name, options) => deleteEntry(store, name, options),
     list: (query, options) => listEntries(store, query, options),
+    keepVersion: (name, keep, options) => keepVersion(db, name, keep, options),
+    getKeptVersion: (name, version, options) => getKeptVersion(db, keyring, name, version, options),
     /** Re-encrypts every entry not under the active key; returns how many changed. */
     reseal: (batch = 500) => reseal(store, batch),
   };

@@ -157,10 +157,11 @@ const remove: Command = {
     const [name] = context.positionals;
     const secret = await findSecret(context, name);
     await confirmDeletion(context, `secret "${name}" (${secret.scope.toLowerCase()} scope)`);
-    const data = await (await context.client()).request<{ deleteSecret: boolean }>(
+    const { data, warnings } = await (await context.client()).requestWithWarnings<{ deleteSecret: boolean }>(
       'mutation($name: String!, $scope: SecretScope) { deleteSecret(name: $name, scope: $scope) }',
       { name, scope: secret.scope },
     );
+    for (const warning of warnings) context.out.note(`Warning: ${warning}`);
     context.out.result(data, () => context.out.line(`Deleted secret ${name}.`));
   },
 };

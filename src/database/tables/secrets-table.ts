@@ -13,6 +13,9 @@ export interface SecretsTable {
   store: string;
   /** Back-end version holding the committed values (migration 0006); null: the entry's current. */
   store_version: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Deleted, restorable until `purge_at` (migration 0011); null: a live secret. */
+  deleted_at: ColumnType<Date | null, never, Date | null>;
+  purge_at: ColumnType<Date | null, never, Date | null>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
 }

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import type { SecretValues } from '../../backends/backend.js';
 import type { Database } from '../../database/database.js';
-import { AlreadyExistsError, BadUserInputError, ConflictError, type InputIssue } from '../../errors.js';
+import { AlreadyExistsError, BadUserInputError, type InputIssue } from '../../errors.js';
 import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { mergeChanges } from '../merge-changes.js';
@@ -11,17 +11,15 @@ import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from 
 import {
   checkInput,
   createSecretInputSchema,
-  deleteSecretInputSchema,
   inputIssues,
   renameSecretInputSchema,
   updateSecretInputSchema,
 } from './secret-inputs.js';
+import { type WrittenVersion, writeVersion } from './secret-version-write.js';
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
-import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
-import { requireSecretIn } from './stored-secret-lookups.js';
+import { retryingCollected } from './store-write-journal.js';
 import type { ValidatedSecret } from './stored-secret-writes.js';
-import { writeEntry } from './versioned-entries.js';
 
 /** What the writes use. */
 export type SecretWriteDeps = Pick<
@@ -97,18 +95,6 @@ async function createValidated(
   return retryingCollected(create);
 }
 
-/** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */
-function journalTarget(
-  deps: SecretWriteDeps,
-  principal: Principal,
-  name: string,
-  scope: SecretScope | null | undefined,
-): Promise<Secret | undefined> {
-  return deps.store.kind === 'sql'
-    ? Promise.resolve(undefined)
-    : deps.stored.findVisible(principal, name, scope);
-}
-
 /** Merges (or with `replace`, replaces) a secret's values. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT. */
 export async function updateSecret(
   deps: SecretWriteDeps,
@@ -122,39 +108,8 @@ export async function updateSecret(
   const issues = inputIssues(updateSecretInputSchema, { scope: input.scope, newScope: input.newScope });
   const changes = secretValuesInput(input.values, issues, true);
   if (issues.length) throw new BadUserInputError('Invalid secret update', issues);
-  const { updated, replaced } = await retryingCollected(() =>
-    journaledUpdate(deps, principal, input, changes),
-  );
-  if (replaced !== updated.storeVersion) await deps.stored.retireVersion(updated.id, replaced);
-  return updated;
-}
-
-/** The update in its transaction, its remote entry journaled before it (copy-on-write); the pin it replaced. */
-async function journaledUpdate(
-  deps: SecretWriteDeps,
-  principal: Principal,
-  input: UpdateSecretInput,
-  changes: Record<string, string | null>,
-): Promise<{ updated: Secret; replaced: string | null }> {
-  const target = await journalTarget(deps, principal, input.name, input.scope);
-  if (target) await deps.stored.pinLegacyRow(target);
-  return deps.stored.journaled(target ? [target.id] : [], 'update', (intents) =>
-    deps.audit.audited(async (trx, record) => {
-      const secret = await requireSecretIn(trx, principal, input.name, input.scope, true);
-      checkJournaled(deps.store.kind !== 'sql', intents, secret.id);
-      await claimIntents(trx, intents);
-      if (input.expectedVersion != null && input.expectedVersion !== secret.version) {
-        throw new ConflictError(
-          `Secret "${secret.name}" is at version ${secret.version}, not ${input.expectedVersion}; read it again and retry`,
-        );
-      }
-      const done = await applyUpdate(deps, { trx, record, principal, secret, input, changes });
-      await closeIntents(
-        trx,
-        intents.map((intent) => intent.id),
-      );
-      return { updated: done, replaced: secret.storeVersion };
-    }),
+  return writeVersion(deps, principal, input, (trx, record, secret) =>
+    applyUpdate(deps, { trx, record, principal, secret, input, changes }),
   );
 }
 
@@ -169,7 +124,7 @@ async function applyUpdate(
     input: UpdateSecretInput;
     changes: Record<string, string | null>;
   },
-): Promise<Secret> {
+): Promise<WrittenVersion> {
   const { trx, secret, input } = u;
   const current = await deps.stored.storedValues(secret, trx);
   const next: Record<string, unknown> = mergeChanges(input.replace ? {} : current, u.changes);
@@ -181,18 +136,24 @@ async function applyUpdate(
   const removed = Object.keys(current).filter((k) => !(k in values));
   const scope = await newScopeOf(trx, secret, input.newScope);
   const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort(), scope });
-  const updated = await writeEntry(deps.store, trx, secretFromRow(row), values);
+  const written = await deps.stored.history.write(trx, {
+    before: secret,
+    after: secretFromRow(row),
+    values,
+    actor: u.principal.name,
+    changedKeys: [...Object.keys(changed), ...removed].sort(),
+  });
   await u.record({
     actor: u.principal.name,
     action: 'secret.update',
-    target: secretAuditTarget(updated, {
+    target: secretAuditTarget(written.secret, {
       changedKeys: Object.keys(changed).sort(),
       removedKeys: removed.sort(),
       ...(scope ? { previousScope: secret.scope } : {}),
     }),
     values: changed,
   });
-  return updated;
+  return written;
 }
 
 /** The scope a secret moves to (undefined: it stays); ALREADY_EXISTS when the name is taken there. */
@@ -202,7 +163,9 @@ async function newScopeOf(
   newScope: SecretScope | null | undefined,
 ): Promise<SecretScope | undefined> {
   if (!newScope || newScope === secret.scope) return undefined;
-  if (await repo.findSecret(trx, { name: secret.name, scope: newScope, ownerId: secret.ownerId }))
+  if (
+    await repo.findSecret(trx, { name: secret.name, scope: newScope, ownerId: secret.ownerId }, false, 'any')
+  )
     throw new AlreadyExistsError(`A ${newScope} secret named "${secret.name}" already exists`);
   return newScope;
 }
@@ -220,61 +183,32 @@ export async function renameSecret(
     target: { kind: 'secret', name, scope, newName },
   });
   checkInput(renameSecretInputSchema, { scope, newName }, 'Invalid rename');
-  return deps.audit.audited(async (trx, record) => {
-    const secret = await requireSecretIn(trx, principal, name, scope, true);
-    if (await repo.findSecret(trx, { name: newName, scope: secret.scope, ownerId: secret.ownerId })) {
+  return writeVersion(deps, principal, { name, scope }, async (trx, record, secret) => {
+    if (
+      await repo.findSecret(
+        trx,
+        { name: newName, scope: secret.scope, ownerId: secret.ownerId },
+        false,
+        'any',
+      )
+    ) {
       throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
     }
-    const updated = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
-    // A remote store's entry carries the name in its tags (ZenML's layout): rewrite them.
-    if (deps.store.kind !== 'sql')
-      await writeEntry(deps.store, trx, updated, await deps.stored.storedValues(secret, trx));
+    const renamed = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
+    // A remote store's entry carries the name in its tags (ZenML's layout): a new version rewrites them.
+    const values = await deps.stored.storedValues(secret, trx);
+    const written = await deps.stored.history.write(trx, {
+      before: secret,
+      after: renamed,
+      values,
+      actor: principal.name,
+      changedKeys: [],
+    });
     await record({
       actor: principal.name,
       action: 'secret.rename',
-      target: secretAuditTarget(updated, { previousName: name }),
+      target: secretAuditTarget(written.secret, { previousName: name }),
     });
-    return updated;
-  });
-}
-
-/** Deletes a secret and its store entry; true once done. FORBIDDEN, BAD_USER_INPUT, NOT_FOUND. */
-export async function deleteSecret(
-  deps: SecretWriteDeps,
-  principal: Principal,
-  name: string,
-  scope?: SecretScope | null,
-): Promise<boolean> {
-  await deps.authorize(principal, 'secret.write', {
-    action: 'secret.delete',
-    target: { kind: 'secret', name, scope },
-  });
-  checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
-  return retryingCollected(() => journaledDelete(deps, principal, name, scope));
-}
-
-/**
- * The delete in its transaction; a remote entry is deleted after the row's commit (journaled: a
- * crash in between leaves it to the orphan collector), so no committed secret is without values.
- */
-async function journaledDelete(
-  deps: SecretWriteDeps,
-  principal: Principal,
-  name: string,
-  scope?: SecretScope | null,
-): Promise<boolean> {
-  const target = await journalTarget(deps, principal, name, scope);
-  return deps.stored.journaled(target ? [target.id] : [], 'delete', async (intents) => {
-    const secret = await deps.audit.audited(async (trx, record) => {
-      const locked = await requireSecretIn(trx, principal, name, scope, true);
-      checkJournaled(deps.store.kind !== 'sql', intents, locked.id);
-      await claimIntents(trx, intents);
-      await repo.deleteSecret(trx, locked.id);
-      if (intents.length === 0) await deps.store.backend.delete(deps.store.entryName(locked.id), { trx });
-      await record({ actor: principal.name, action: 'secret.delete', target: secretAuditTarget(locked) });
-      return locked;
-    });
-    if (intents.length > 0) await deps.stored.discardDeleted(secret.id, intents);
-    return true;
+    return written;
   });
 }

@@ -11,6 +11,9 @@ export interface SecretLookup {
   ownerId: string;
 }
 
+/** Live secrets, deleted ones (restorable until purged), or either (a name is taken by both). */
+export type SecretState = 'live' | 'deleted' | 'any';
+
 /** WORKSPACE secrets and the USER secrets of these owners. */
 const visibleTo = (ownerIds: string[]) => (eb: ExpressionBuilder<Database, 'secrets'>) =>
   eb.or([eb('scope', '=', 'WORKSPACE'), eb.and([eb('scope', '=', 'USER'), eb('owner_id', 'in', ownerIds)])]);
@@ -23,8 +26,10 @@ export function findSecret(
   db: Executor,
   lookup: SecretLookup,
   forUpdate = false,
+  state: SecretState = 'live',
 ): Promise<SecretRow | undefined> {
   let query = db.selectFrom('secrets').selectAll().where('name', '=', lookup.name);
+  if (state !== 'any') query = query.where('deleted_at', state === 'live' ? 'is' : 'is not', null);
   if (!lookup.scope)
     query = query
       .where(visibleTo([lookup.ownerId]))
@@ -47,6 +52,7 @@ export function findSecretsVisibleTo(
     .selectFrom('secrets')
     .selectAll()
     .where('name', 'in', lookup.names)
+    .where('deleted_at', 'is', null)
     .where(visibleTo(lookup.ownerIds))
     .execute();
 }
@@ -61,7 +67,8 @@ export function findSecrets(
     .selectFrom('secrets')
     .selectAll()
     .where('name', 'in', lookup.names)
-    .where('scope', '=', lookup.scope);
+    .where('scope', '=', lookup.scope)
+    .where('deleted_at', 'is', null);
   if (lookup.scope === 'USER') query = query.where('owner_id', '=', lookup.ownerId);
   return query.execute();
 }
@@ -77,7 +84,6 @@ export interface NewSecret {
   store: string;
 }
 
-/** Inserts a secret; undefined when the name is already taken in its scope. */
 /** Inserts secrets in one statement; a taken name is skipped (absent from the returned rows). */
 export async function insertSecrets(db: Executor, secrets: NewSecret[]): Promise<SecretRow[]> {
   if (secrets.length === 0) return [];
@@ -134,6 +140,59 @@ export async function deleteSecret(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('secrets').where('id', '=', id).execute();
 }
 
+/** A secret's row by id, locked when asked; undefined when absent. */
+export function findSecretById(db: Executor, id: string, forUpdate = false): Promise<SecretRow | undefined> {
+  const query = db.selectFrom('secrets').selectAll().where('id', '=', id);
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+/** Marks a secret deleted, restorable for `recoveryDays`. */
+export function markDeleted(db: Executor, id: string, recoveryDays: number): Promise<SecretRow> {
+  return db
+    .updateTable('secrets')
+    .set({
+      deleted_at: sql<Date>`now()`,
+      purge_at: sql<Date>`now() + ${Math.round(recoveryDays * 86_400_000)} * interval '1 millisecond'`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Makes a deleted secret live again. */
+export function markRestored(db: Executor, id: string): Promise<SecretRow> {
+  return db
+    .updateTable('secrets')
+    .set({ deleted_at: null, purge_at: null })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Deleted secrets visible to the viewer (admins: all), newest deletion first. */
+export function listDeleted(
+  db: Executor,
+  q: { viewerId: string; seesAllUsers: boolean; scope?: SecretScope | null; limit: number },
+): Promise<SecretRow[]> {
+  let query = db.selectFrom('secrets').selectAll().where('deleted_at', 'is not', null);
+  if (q.scope) query = query.where('scope', '=', q.scope);
+  if (!q.seesAllUsers)
+    query = query.where((eb) => eb.or([eb('scope', '=', 'WORKSPACE'), eb('owner_id', '=', q.viewerId)]));
+  return query.orderBy('deleted_at', 'desc').orderBy('id').limit(q.limit).execute();
+}
+
+/** Ids of deleted secrets whose recovery window has passed, oldest first. */
+export async function dueForPurge(db: Executor, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('secrets')
+    .select('id')
+    .where('purge_at', '<=', sql<Date>`now()`)
+    .orderBy('purge_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export interface SecretListQuery {
   viewerId: string;
   /** Admins see every user's USER-scoped secrets. */
@@ -146,7 +205,7 @@ export interface SecretListQuery {
 
 /** Secrets visible to the viewer, ordered by name then id. */
 export function listSecrets(db: Executor, q: SecretListQuery): Promise<SecretRow[]> {
-  let query = db.selectFrom('secrets').selectAll();
+  let query = db.selectFrom('secrets').selectAll().where('deleted_at', 'is', null);
   if (q.name) query = query.where('name', '=', q.name);
   if (q.scope) query = query.where('scope', '=', q.scope);
   if (!q.seesAllUsers) {

@@ -5,9 +5,11 @@ import type { Db } from '../../database/database.js';
 import type { SecretSchemaRegistry } from '../../schemas/secret-schemas.js';
 import type { AuditService } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import { deleteSecret, listDeletedSecrets, purgeSecret, restoreSecret } from './secret-deletion.js';
 import { getSecret, type ListSecretsArgs, listSecrets } from './secret-queries.js';
-import { readValues } from './secret-value-reads.js';
-import { createSecret, deleteSecret, renameSecret, updateSecret } from './secret-writes.js';
+import { type RollbackSecretInput, rollbackSecret } from './secret-rollback.js';
+import { listVersions, readValues } from './secret-value-reads.js';
+import { createSecret, renameSecret, updateSecret } from './secret-writes.js';
 import type { StoredSecrets } from './stored-secrets.js';
 
 /** What the public secrets service is built from. */
@@ -25,11 +27,13 @@ export interface SecretsServiceDeps {
     | 'storedValues'
     | 'createManyIn'
     | 'journaled'
-    | 'retireVersion'
+    | 'history'
     | 'pinLegacyRow'
     | 'discardDeleted'
     | 'adoptStoreEntries'
   >;
+  /** SGW_SECRET_RECOVERY_DAYS: how long a deleted secret stays restorable (0: deleted at once). */
+  recoveryDays: number;
 }
 
 /** Arguments of `createSecret` (`origin`: set by internal callers only). */
@@ -69,7 +73,10 @@ export function createSecretsService(deps: SecretsServiceDeps) {
   return {
     getSecret: (principal: Principal, name: string, scope?: SecretScope | null) =>
       getSecret(deps, principal, name, scope),
-    readValues: (principal: Principal, secret: Secret) => readValues(deps, principal, secret),
+    readValues: (principal: Principal, secret: Secret, version?: number | null) =>
+      readValues(deps, principal, secret, version),
+    listVersions: (principal: Principal, secret: Secret, first?: number | null) =>
+      listVersions(deps, principal, secret, first),
     listSecrets: (principal: Principal, args: ListSecretsArgs) => listSecrets(deps, principal, args),
     createSecret: (principal: Principal, input: CreateSecretInput) => createSecret(deps, principal, input),
     updateSecret: (principal: Principal, input: UpdateSecretInput) => updateSecret(deps, principal, input),
@@ -81,6 +88,14 @@ export function createSecretsService(deps: SecretsServiceDeps) {
     ) => renameSecret(deps, principal, name, scope, newName),
     deleteSecret: (principal: Principal, name: string, scope?: SecretScope | null) =>
       deleteSecret(deps, principal, name, scope),
+    rollbackSecret: (principal: Principal, input: RollbackSecretInput) =>
+      rollbackSecret(deps, principal, input),
+    restoreSecret: (principal: Principal, name: string, scope?: SecretScope | null) =>
+      restoreSecret(deps, principal, name, scope),
+    purgeSecret: (principal: Principal, name: string, scope?: SecretScope | null) =>
+      purgeSecret(deps, principal, name, scope),
+    deletedSecrets: (principal: Principal, scope?: SecretScope | null) =>
+      listDeletedSecrets(deps, principal, scope),
   };
 }
 

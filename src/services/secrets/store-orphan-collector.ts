@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { isVersioned } from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
 import type { Db } from '../../database/database.js';
 import type { StoreWriteIntentRow } from '../../database/tables/store-write-intents-table.js';
 import type { Logger } from '../../logger.js';
+import { leaseHolderName, releaseLease, takeLease } from './collector-lease.js';
+import { pinCurrentVersion } from './secret-versions-repository.js';
 import { closeIntents } from './store-write-journal.js';
 import { pinStoreVersion, restoreCommitted, retireVersion } from './versioned-entries.js';
 
@@ -30,36 +30,6 @@ const LEASE = 'store-orphans';
 const BATCH = 100;
 /** Postgres' lock_not_available (NOWAIT on a row a writer holds). */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** Takes (or renews) the collector lease for `ttlMs`; false while another replica holds it. */
-async function takeLease(db: Db, holder: string, ttlMs: number): Promise<boolean> {
-  const expires = sql<Date>`now() + ${ttlMs} * interval '1 millisecond'`;
-  const row = await db
-    .insertInto('store_collector_lease')
-    .values({ name: LEASE, holder, expires_at: expires })
-    .onConflict((oc) =>
-      oc
-        .column('name')
-        .doUpdateSet({ holder, expires_at: expires })
-        .where((eb) =>
-          eb.or([
-            eb('store_collector_lease.expires_at', '<', sql<Date>`now()`),
-            eb('store_collector_lease.holder', '=', holder),
-          ]),
-        ),
-    )
-    .returning('holder')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-async function releaseLease(db: Db, holder: string): Promise<void> {
-  await db
-    .deleteFrom('store_collector_lease')
-    .where('name', '=', LEASE)
-    .where('holder', '=', holder)
-    .execute();
-}
 
 type Outcome = 'discarded' | 'repaired' | 'closed' | 'busy';
 
@@ -95,6 +65,7 @@ async function collectIntent(deps: Pick<OrphanCollectorDeps, 'db' | 'store'>, id
       const pin = await restoreCommitted(backend, intent.entry_name, row.store_version);
       if (pin !== row.store_version) {
         await pinStoreVersion(trx, row.id, pin);
+        await pinCurrentVersion(trx, row.id, row.version, pin);
         retired = { secretId: row.id, versionId: row.store_version };
       }
       done = 'repaired';
@@ -131,14 +102,14 @@ export async function collectIntents(
  * and the intent is tried again next pass.
  */
 export function createOrphanCollector(deps: OrphanCollectorDeps) {
-  const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const holder = leaseHolderName();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<CollectionReport> | undefined;
 
   async function pass(): Promise<CollectionReport> {
     const report: CollectionReport = { discarded: 0, repaired: 0, closed: 0 };
     if (deps.store.kind === 'sql') return report;
-    if (!(await takeLease(deps.db, holder, deps.intervalMs + deps.graceMs))) return report;
+    if (!(await takeLease(deps.db, LEASE, holder, deps.intervalMs + deps.graceMs))) return report;
     try {
       const due = await deps.db
         .selectFrom('store_write_intents')
@@ -157,7 +128,7 @@ export function createOrphanCollector(deps: OrphanCollectorDeps) {
         }
       }
     } finally {
-      await releaseLease(deps.db, holder).catch(() => undefined);
+      await releaseLease(deps.db, LEASE, holder).catch(() => undefined);
     }
     return report;
   }

@@ -3,7 +3,7 @@ import type { Db } from '../../database/database.js';
 import type { Secret } from './secret.js';
 import { collectIntents } from './store-orphan-collector.js';
 import { closeIntents, journaled, type WriteIntent } from './store-write-journal.js';
-import { pinLegacyRow, retireVersion } from './versioned-entries.js';
+import { pinLegacyRow } from './versioned-entries.js';
 
 /**
  * The journal of remote-store writes as the stored secrets hand it out (copy-on-write,
@@ -46,7 +46,5 @@ export function createStoredJournal(db: Db, store: CentralStore) {
     },
     /** Before an update outside its transaction: a row from before pinning pins the entry's current version. */
     pinLegacyRow: (secret: Secret) => pinLegacyRow(store, db, secret),
-    /** After a commit: retires the version the write replaced, where the back-end destroys versions. */
-    retireVersion: (secretId: string, versionId: string | null) => retireVersion(store, secretId, versionId),
   };
 }

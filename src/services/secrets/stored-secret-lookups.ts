@@ -19,15 +19,16 @@ export type BatchedLookup = (
   scope?: SecretScope | null,
 ) => Promise<Secret | undefined>;
 
-/** Looks a secret up by name in `executor`: the given scope, or USER first then WORKSPACE. */
-async function findSecretIn(
+/** Looks a secret up by name in `executor` (live ones, unless asked): the given scope, or USER first then WORKSPACE. */
+export async function findSecretIn(
   executor: Executor,
   principal: Principal,
   name: string,
   scope?: SecretScope | null,
   forUpdate = false,
+  state: repo.SecretState = 'live',
 ): Promise<Secret | undefined> {
-  const row = await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate);
+  const row = await repo.findSecret(executor, { name, scope, ownerId: principal.id }, forUpdate, state);
   return row ? secretFromRow(row) : undefined;
 }
 

@@ -6,9 +6,10 @@ import type { Database } from '../../database/database.js';
 import { AlreadyExistsError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import type { SecretHistory } from './secret-history.js';
 import * as repo from './secrets-repository.js';
 import { claimIntents, closeIntents, type WriteIntent } from './store-write-journal.js';
-import { createEntries, writeEntry } from './versioned-entries.js';
+import { createEntries } from './versioned-entries.js';
 
 /** A checked secret to create (migration and createSecret). */
 export interface ValidatedSecret {
@@ -41,8 +42,27 @@ async function insertRows(
   );
   const inserted = new Map(rows.map((row) => [row.id, secretFromRow(row)]));
   const taken = list.find((s) => !inserted.has(s.id));
-  if (taken) throw new AlreadyExistsError(`A ${taken.scope} secret named "${taken.name}" already exists`);
+  if (taken) throw await takenNameError(trx, principal, taken);
   return list.map((s) => inserted.get(s.id) as Secret);
+}
+
+/** ALREADY_EXISTS for a taken name, saying so when a deleted secret that can be restored holds it. */
+async function takenNameError(
+  trx: Transaction<Database>,
+  principal: Principal,
+  taken: ValidatedSecret,
+): Promise<AlreadyExistsError> {
+  const deleted = await repo.findSecret(
+    trx,
+    { name: taken.name, scope: taken.scope, ownerId: principal.id },
+    false,
+    'deleted',
+  );
+  return new AlreadyExistsError(
+    deleted
+      ? `A deleted ${taken.scope} secret named "${taken.name}" can still be restored; restore or purge it first`
+      : `A ${taken.scope} secret named "${taken.name}" already exists`,
+  );
 }
 
 /** A secret to create: validated, with its id chosen beforehand (migration copies). */
@@ -64,6 +84,7 @@ export interface StoredSecretReplacement {
  */
 export async function createManyIn(
   store: CentralStore,
+  history: SecretHistory,
   trx: Transaction<Database>,
   record: RecordAudit,
   principal: Principal,
@@ -93,6 +114,7 @@ export async function createManyIn(
     ...secret,
     storeVersion: pins.get(secret.id) ?? secret.storeVersion,
   }));
+  await history.recordCreated(trx, secrets, principal.name);
   for (const [i, secret] of secrets.entries())
     await record({
       actor: principal.name,
@@ -103,9 +125,13 @@ export async function createManyIn(
   return secrets;
 }
 
-/** Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction (no authorization). */
+/**
+ * Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction
+ * (no authorization), as a new version. A back-end version that leaves the history here is not
+ * destroyed (the transaction has not committed): the back-end's own limit retires it.
+ */
 export async function replaceIn(
-  store: CentralStore,
+  history: SecretHistory,
   trx: Transaction<Database>,
   record: RecordAudit,
   principal: Principal,
@@ -117,12 +143,19 @@ export async function replaceIn(
     schema: next.schema,
     origin: next.origin,
   });
-  const updated = await writeEntry(store, trx, secretFromRow(row), next.values);
+  const keys = [...new Set([...Object.keys(next.values), ...secret.keys])].sort();
+  const written = await history.write(trx, {
+    before: secret,
+    after: secretFromRow(row),
+    values: next.values,
+    actor: principal.name,
+    changedKeys: keys,
+  });
   await record({
     actor: principal.name,
     action: 'secret.update',
-    target: secretAuditTarget(updated, { replaced: true }),
+    target: secretAuditTarget(written.secret, { replaced: true, changedKeys: keys }),
     values: next.values,
   });
-  return updated;
+  return written.secret;
 }

@@ -5,6 +5,7 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Db } from '../../database/database.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import { createSecretHistory } from './secret-history.js';
 import type { WriteIntent } from './store-write-journal.js';
 import { createStoredJournal } from './stored-secret-journal.js';
 import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
@@ -16,6 +17,8 @@ import { createStoreAdoption } from './zenml-adoption.js';
 export interface StoredSecretsDeps {
   db: Db;
   store: CentralStore;
+  /** SGW_SECRET_VERSIONS_KEPT. */
+  versionsKept: number;
   /** Where a failed adoption of ZenML-written store entries is reported (zenml-adoption.ts). */
   onAdoptionError?: (error: unknown) => void;
 }
@@ -36,6 +39,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
     return lookup(principal, name, scope);
   };
   const valuesOf = createBatchedValues(store);
+  const history = createSecretHistory({ store, versionsKept: deps.versionsKept });
 
   /** A visible secret by name (in `scope`, else USER then WORKSPACE), with values when asked; the caller audits. */
   async function getSecretForResolution(
@@ -63,14 +67,16 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
       principal: Principal,
       list: Array<ValidatedSecret & { id: string }>,
       intents?: WriteIntent[],
-    ) => createManyIn(store, trx, record, principal, list, intents),
+    ) => createManyIn(store, history, trx, record, principal, list, intents),
     replaceIn: (
       trx: Transaction<Database>,
       record: RecordAudit,
       principal: Principal,
       secret: Secret,
       next: { schema: string; values: SecretValues; origin: Record<string, unknown> | null },
-    ) => replaceIn(store, trx, record, principal, secret, next),
+    ) => replaceIn(history, trx, record, principal, secret, next),
+    /** Versions of secrets: recorded with every write, read back by number. */
+    history,
     ...createStoredJournal(db, store),
     storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>

@@ -1,0 +1,108 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../database/database.js';
+import type { SecretVersionRow } from '../../database/tables/secret-versions-table.js';
+
+/** A version of a secret to record (never its values). */
+export interface NewSecretVersion {
+  secretId: string;
+  version: number;
+  actor: string;
+  keys: string[];
+  changedKeys: string[];
+  storeVersion: string | null;
+}
+
+const row = (v: NewSecretVersion) => ({
+  secret_id: v.secretId,
+  version: v.version,
+  actor: v.actor,
+  keys: JSON.stringify(v.keys),
+  changed_keys: JSON.stringify(v.changedKeys),
+  store_version: v.storeVersion,
+});
+
+/** Records the first versions of new secrets, in one statement. */
+export async function insertVersions(db: Executor, versions: NewSecretVersion[]): Promise<void> {
+  if (versions.length === 0) return;
+  await db.insertInto('secret_versions').values(versions.map(row)).execute();
+}
+
+/**
+ * Records a secret's new version in one statement: the previous version's row keeps the back-end
+ * version that held its values (`previousPin`, stores with versions), and rows numbered `floor` or
+ * lower are deleted. Returns the back-end versions of the deleted rows (to destroy after commit).
+ */
+export async function recordVersion(
+  db: Executor,
+  next: NewSecretVersion,
+  previous: { version: number; pin: string | null },
+  floor: number,
+): Promise<string[]> {
+  const r = row(next);
+  const pinPrevious =
+    previous.pin !== null && previous.version > floor
+      ? sql`, pinned as (update secret_versions set store_version = ${previous.pin}
+          where secret_id = ${next.secretId} and version = ${previous.version})`
+      : sql``;
+  const result = await sql<{ store_version: string | null }>`with pruned as (
+      delete from secret_versions where secret_id = ${next.secretId} and version <= ${floor}
+      returning store_version
+    )${pinPrevious}, added as (
+      insert into secret_versions (secret_id, version, actor, keys, changed_keys, store_version)
+      values (${r.secret_id}, ${r.version}, ${r.actor}, ${r.keys}::jsonb, ${r.changed_keys}::jsonb, ${r.store_version})
+      on conflict (secret_id, version) do update set created_at = now(), actor = excluded.actor,
+        keys = excluded.keys, changed_keys = excluded.changed_keys, store_version = excluded.store_version
+    )
+    select store_version from pruned`.execute(db);
+  return result.rows.flatMap((pruned) => (pruned.store_version ? [pruned.store_version] : []));
+}
+
+/** A secret's versions, newest first. */
+export function listVersions(db: Executor, secretId: string, first: number): Promise<SecretVersionRow[]> {
+  return db
+    .selectFrom('secret_versions')
+    .selectAll()
+    .where('secret_id', '=', secretId)
+    .orderBy('version', 'desc')
+    .limit(first)
+    .execute();
+}
+
+/** One version of a secret; undefined when it is not kept. */
+export function findVersion(
+  db: Executor,
+  secretId: string,
+  version: number,
+): Promise<SecretVersionRow | undefined> {
+  return db
+    .selectFrom('secret_versions')
+    .selectAll()
+    .where('secret_id', '=', secretId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+/** Every back-end version a secret's history holds (to destroy with the secret). */
+export async function storeVersionsOf(db: Executor, secretId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('secret_versions')
+    .select('store_version')
+    .where('secret_id', '=', secretId)
+    .execute();
+  return rows.flatMap((r) => (r.store_version ? [r.store_version] : []));
+}
+
+/** The back-end version now holding a version's values (the orphan collector moved the pin). */
+export async function pinCurrentVersion(
+  db: Executor,
+  secretId: string,
+  version: number,
+  pin: string,
+): Promise<void> {
+  await db
+    .updateTable('secret_versions')
+    .set({ store_version: pin })
+    .where('secret_id', '=', secretId)
+    .where('version', '=', version)
+    .execute();
+}
