@@ -128,17 +128,21 @@ export class GatewayClient {
   /**
    * Runs a subscription over SSE and yields each payload's data until the server completes
    * the stream or `signal` aborts it (then it ends quietly). `onOpen` runs once the gateway
-   * has accepted the subscription.
+   * has accepted the subscription. With `idleTimeoutMs`, a stream silent that long (the gateway
+   * pings every 12 s) counts as lost (UNREACHABLE).
    */
   async *subscribe<T = Record<string, unknown>>(
     query: string,
     variables: Record<string, unknown>,
-    options: { signal?: AbortSignal; onOpen?: () => void } = {},
+    options: { signal?: AbortSignal; onOpen?: () => void; idleTimeoutMs?: number } = {},
   ): AsyncGenerator<T> {
-    const { signal } = options;
+    const { signal, idleTimeoutMs } = options;
     let response: HttpResponse;
     try {
-      response = await this.post(JSON.stringify({ query, variables }), 'text/event-stream', { signal });
+      response = await this.post(JSON.stringify({ query, variables }), 'text/event-stream', {
+        signal,
+        idleTimeoutMs,
+      });
     } catch (error) {
       if (signal?.aborted) return;
       throw error;

@@ -65,6 +65,8 @@ export interface RunningCli {
   ): Promise<void>;
   /** Sends SIGINT (default) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has ended by itself (or been stopped). */
+  exited: Promise<number | null>;
 }
 
 function watch(child: ChildProcess): Omit<RunningCli, 'child' | 'stop'> & { exited: Promise<number | null> } {

@@ -63,11 +63,32 @@ function describeScope(scope: string | undefined): string {
   return scope ? ` in the ${scope.toLowerCase()} scope` : '';
 }
 
-export async function findSecret(context: CommandContext, name: string, withValues = false): Promise<Secret> {
+/** A version option (`--version`, `--expected-version`) as a positive integer, or undefined. */
+export function versionOf(context: CommandContext, option = 'version'): number | undefined {
+  const value = stringOption(context, option);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(value))
+    throw usageError(`--${option} takes a version number (1, 2, …), not "${value}"`);
+  return Number(value);
+}
+
+/**
+ * The secret `name` (in `--scope` if given); with `withValues` its values, of `version` when
+ * given (the current ones otherwise). NOT_FOUND when there is no such secret.
+ */
+export async function findSecret(
+  context: CommandContext,
+  name: string,
+  withValues = false,
+  version?: number,
+): Promise<Secret> {
   const scope = scopeOf(context);
+  const values = !withValues ? '' : version === undefined ? ' values' : ' values(version: $version)';
   const { secret } = await (await context.client()).request<{ secret: Secret | null }>(
-    `query($name: String!, $scope: SecretScope) { secret(name: $name, scope: $scope) { ${SECRET_FIELDS}${withValues ? ' values' : ''} } }`,
-    { name, scope },
+    `query($name: String!, $scope: SecretScope${version === undefined ? '' : ', $version: Int'}) {
+      secret(name: $name, scope: $scope) { ${SECRET_FIELDS}${values} }
+    }`,
+    { name, scope, ...(version === undefined ? {} : { version }) },
   );
   if (!secret) throw new CliError('NOT_FOUND', `no secret named "${name}"${describeScope(scope)}`);
   return secret;

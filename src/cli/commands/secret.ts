@@ -11,7 +11,11 @@ import {
   type Secret,
   STORE_SCHEMA_OPTION,
   scopeOf,
+  versionOf,
 } from './secret-common.js';
+import { historyCommand, rollbackCommand } from './secret-history.js';
+import { deletedCommand, purgeCommand, restoreCommand } from './secret-recovery.js';
+import { watchCommand } from './secret-watch.js';
 
 export { INTERACTIVE_OPTION, NEW_VALUES_DETAILS, SCHEMA_OPTION, SCOPE_OPTION, scopeOf };
 
@@ -69,16 +73,25 @@ const create: Command = {
 
 const get: Command = {
   name: 'get',
-  usage: 'NAME [-s|--scope workspace|user]',
-  summary: 'Show a secret with its values',
-  options: [SCOPE_OPTION],
+  usage: 'NAME [-s|--scope workspace|user] [--version N]',
+  summary: 'Show a secret with its values (current, or of one version)',
+  details:
+    'With --version N, the values that version held (see sgw secret history); the header says which,\n' +
+    'and -o json adds "valuesVersion". Reading values needs WRITER or ADMIN and is audited.',
+  options: [
+    SCOPE_OPTION,
+    { name: 'version', kind: 'string', value: 'N', help: 'the values of this version (default: current)' },
+  ],
   arity: [1, 1],
   argNames: ['NAME'],
   async run(context) {
-    const secret = await findSecret(context, context.positionals[0], true);
-    context.out.result(secret, () => {
+    const version = versionOf(context);
+    const secret = await findSecret(context, context.positionals[0], true, version);
+    const shown =
+      version === undefined ? `version ${secret.version}` : `version ${version} of ${secret.version}`;
+    context.out.result(version === undefined ? secret : { ...secret, valuesVersion: version }, () => {
       context.out.line(
-        `Secret ${secret.name} (${secret.scope.toLowerCase()} scope, schema ${secret.schema}, version ${secret.version}, owner ${secret.owner.name})`,
+        `Secret ${secret.name} (${secret.scope.toLowerCase()} scope, schema ${secret.schema}, ${shown}, owner ${secret.owner.name})`,
       );
       context.out.valuesTable(secret.values);
     });
@@ -153,9 +166,26 @@ const remove: Command = {
   },
 };
 
-/** The centralized store's commands; update and rename live in secret-changes.ts. */
+/**
+ * The centralized store's commands; update and rename live in secret-changes.ts, history and
+ * rollback in secret-history.ts, restore, purge and deleted in secret-recovery.ts, watch in
+ * secret-watch.ts.
+ */
 export const secretGroup: CommandGroup = {
   name: 'secret',
   summary: 'secrets in the centralized secrets store',
-  children: [create, get, list, updateCommand, renameCommand, remove],
+  children: [
+    create,
+    get,
+    list,
+    updateCommand,
+    renameCommand,
+    remove,
+    historyCommand,
+    rollbackCommand,
+    restoreCommand,
+    purgeCommand,
+    deletedCommand,
+    watchCommand,
+  ],
 };
