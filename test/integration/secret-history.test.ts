@@ -77,6 +77,10 @@ describe.each(STORES)('secret history on the %s store', (kind) => {
     expect((await valuesAt('h1', 3)).data?.secret.values).toEqual({ a: '3', b: '2' });
     expect((await valuesAt('h1', null)).data?.secret.values).toEqual({ a: '3', b: '2' });
     expect((await valuesAt('h1', 9)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const firstTwo = await t.ok('{ secret(name: "h1") { versions(first: 2) { version } } }');
+    expect(firstTwo.secret.versions).toEqual([{ version: 3 }, { version: 2 }]);
+    const none = await t.gql('{ secret(name: "h1") { versions(first: 0) { version } } }');
+    expect(none.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const reads = await t.gateway.database.db
       .selectFrom('audit_events')
       .select(sql<number>`(target->>'version')::int`.as('version'))

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/principal.js';
 import type { SecretValues } from '../../backends/backend.js';
 import type { SecretVersionRow } from '../../database/tables/secret-versions-table.js';
-import { NotFoundError } from '../../errors.js';
+import { BadUserInputError, NotFoundError } from '../../errors.js';
 import { canSee, type Secret, secretAuditTarget } from './secret.js';
 import type { SecretsServiceDeps } from './secrets-service.js';
 
@@ -41,6 +41,8 @@ export async function listVersions(
 ): Promise<SecretVersionRow[]> {
   await deps.authorize(principal, 'secret.read', { action: 'secret.get', target: secretAuditTarget(secret) });
   if (!canSee(principal, secret)) throw new NotFoundError(`Secret "${secret.name}" not found`);
-  const limit = Math.max(1, Math.min(first ?? deps.stored.history.versionsKept, 1000));
+  if (first != null && first < 1)
+    throw new BadUserInputError('Invalid version listing', [{ path: 'first', message: 'must be at least 1' }]);
+  const limit = Math.min(first ?? deps.stored.history.versionsKept, 1000);
   return deps.stored.history.list(deps.db, secret, limit);
 }
