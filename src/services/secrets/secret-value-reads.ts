@@ -42,7 +42,9 @@ export async function listVersions(
   await deps.authorize(principal, 'secret.read', { action: 'secret.get', target: secretAuditTarget(secret) });
   if (!canSee(principal, secret)) throw new NotFoundError(`Secret "${secret.name}" not found`);
   if (first != null && first < 1)
-    throw new BadUserInputError('Invalid version listing', [{ path: 'first', message: 'must be at least 1' }]);
+    throw new BadUserInputError('Invalid version listing', [
+      { path: 'first', message: 'must be at least 1' },
+    ]);
   const limit = Math.min(first ?? deps.stored.history.versionsKept, 1000);
   return deps.stored.history.list(deps.db, secret, limit);
 }
