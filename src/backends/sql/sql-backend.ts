@@ -10,7 +10,8 @@ import type {
   SecretBackend,
   SecretValues,
 } from '../backend.js';
-import { dropKeptVersions, getKeptVersion, keepVersion, resealKeptBatch } from './sql-kept-versions.js';
+import { dropKeptVersions, getKeptVersion, keepVersion } from './sql-kept-versions.js';
+import { resealBatch } from './sql-reseal.js';
 
 /** Postgres SQLSTATE of a unique constraint violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -141,40 +142,12 @@ async function listEntries(
   };
 }
 
-/** Re-encrypts one batch of entries not under the active key, in one transaction; returns how many. */
-async function resealBatch(store: SqlStore, batch: number): Promise<number> {
-  const { keyring } = store;
-  return store.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('secret_values')
-      .selectAll()
-      .where('key_id', '!=', keyring.activeKeyId)
-      .limit(batch)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    for (const row of rows) {
-      const plain = keyring.open({ keyId: row.key_id, ciphertext: row.values }, row.name);
-      const sealed = keyring.seal(plain, row.name);
-      await trx
-        .updateTable('secret_values')
-        .set({ key_id: sealed.keyId, values: sealed.ciphertext })
-        .where('name', '=', row.name)
-        .execute();
-    }
-    return rows.length;
-  });
-}
-
 /** Re-encrypts every entry and kept version not under the active key; returns how many changed. */
 async function reseal(store: SqlStore, batch: number): Promise<number> {
   let total = 0;
-  for (const resealOne of [
-    () => resealBatch(store, batch),
-    () => resealKeptBatch(store.db, store.keyring, batch),
-  ]) {
+  for (const table of ['secret_values', 'secret_value_versions'] as const) {
     for (;;) {
-      const changed = await resealOne();
+      const changed = await resealBatch(store.db, store.keyring, table, batch);
       total += changed;
       if (changed < batch) break;
     }

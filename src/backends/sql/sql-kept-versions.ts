@@ -48,30 +48,3 @@ export async function getKeptVersion(
 export async function dropKeptVersions(executor: Executor, name: string): Promise<void> {
   await executor.deleteFrom('secret_value_versions').where('name', '=', name).execute();
 }
-
-/** Re-encrypts one batch of kept versions not under the active key; how many. */
-export async function resealKeptBatch(db: Db, keyring: Keyring, batch: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('secret_value_versions')
-      .selectAll()
-      .where('key_id', '!=', keyring.activeKeyId)
-      .limit(batch)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    for (const row of rows) {
-      const sealed = keyring.seal(
-        keyring.open({ keyId: row.key_id, ciphertext: row.values }, row.name),
-        row.name,
-      );
-      await trx
-        .updateTable('secret_value_versions')
-        .set({ key_id: sealed.keyId, values: sealed.ciphertext })
-        .where('name', '=', row.name)
-        .where('version', '=', row.version)
-        .execute();
-    }
-    return rows.length;
-  });
-}

@@ -1,6 +1,6 @@
 import type { Db } from '../../database/database.js';
 import type { Logger } from '../../logger.js';
-import { leaseHolderName, releaseLease, takeLease } from './collector-lease.js';
+import { createLeasedPasses } from './collector-lease.js';
 import { purgeById, type SecretDeletionDeps } from './secret-deletion.js';
 import * as repo from './secrets-repository.js';
 
@@ -23,53 +23,33 @@ export const PURGER_ACTOR = 'system:purger';
  * values) and the secret is tried again next pass.
  */
 export function createSecretPurger(deps: SecretPurgerDeps) {
-  const holder = leaseHolderName();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-
-  async function pass(): Promise<number> {
-    if (!(await takeLease(deps.db, LEASE, holder, deps.intervalMs * 2))) return 0;
-    let purged = 0;
-    try {
-      for (const id of await repo.dueForPurge(deps.db, BATCH)) {
-        try {
-          const how = { action: 'secret.purge', deletedOnly: true, expired: true } as const;
-          if (await purgeById(deps, id, PURGER_ACTOR, how)) purged++;
-        } catch (error) {
-          deps.log.warn('purging an expired secret failed', { secretId: id, error: (error as Error).name });
-        }
-      }
-    } finally {
-      await releaseLease(deps.db, LEASE, holder).catch(() => undefined);
-    }
-    return purged;
-  }
-
-  /** One pass now (joins the one running); how many secrets it purged. */
-  function purgeOnce(): Promise<number> {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
+  const passes = createLeasedPasses({
+    ...{ db: deps.db, lease: LEASE, intervalMs: deps.intervalMs, ttlMs: deps.intervalMs * 2 },
+    enabled: true,
+    idle: () => 0,
+    work: () => purgeDue(deps),
+    onError: (error) => deps.log.warn('purging expired secrets failed', { error: (error as Error).name }),
+  });
   return {
-    purgeOnce,
-    start(): void {
-      if (timer) return;
-      timer = setInterval(() => {
-        purgeOnce().catch((error: unknown) =>
-          deps.log.warn('purging expired secrets failed', { error: (error as Error).name }),
-        );
-      }, deps.intervalMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
-    },
+    /** One pass now (joins the one running); how many secrets it purged. */
+    purgeOnce: passes.runOnce,
+    start: passes.start,
+    stop: passes.stop,
   };
+}
+
+/** Purges one batch of deleted secrets past their window, under the lease; how many. */
+async function purgeDue(deps: SecretPurgerDeps): Promise<number> {
+  let purged = 0;
+  for (const id of await repo.dueForPurge(deps.db, BATCH)) {
+    try {
+      const how = { action: 'secret.purge', deletedOnly: true, expired: true } as const;
+      if (await purgeById(deps, id, PURGER_ACTOR, how)) purged++;
+    } catch (error) {
+      deps.log.warn('purging an expired secret failed', { secretId: id, error: (error as Error).name });
+    }
+  }
+  return purged;
 }
 
 export type SecretPurger = ReturnType<typeof createSecretPurger>;

@@ -4,7 +4,7 @@ import type { CentralStore } from '../../backends/central-store.js';
 import type { Db } from '../../database/database.js';
 import type { StoreWriteIntentRow } from '../../database/tables/store-write-intents-table.js';
 import type { Logger } from '../../logger.js';
-import { leaseHolderName, releaseLease, takeLease } from './collector-lease.js';
+import { createLeasedPasses } from './collector-lease.js';
 import { pinCurrentVersion } from './secret-versions-repository.js';
 import { closeIntents } from './store-write-journal.js';
 import { pinStoreVersion, restoreCommitted, retireVersion } from './versioned-entries.js';
@@ -102,62 +102,42 @@ export async function collectIntents(
  * and the intent is tried again next pass.
  */
 export function createOrphanCollector(deps: OrphanCollectorDeps) {
-  const holder = leaseHolderName();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<CollectionReport> | undefined;
-
-  async function pass(): Promise<CollectionReport> {
-    const report: CollectionReport = { discarded: 0, repaired: 0, closed: 0 };
-    if (deps.store.kind === 'sql') return report;
-    if (!(await takeLease(deps.db, LEASE, holder, deps.intervalMs + deps.graceMs))) return report;
-    try {
-      const due = await deps.db
-        .selectFrom('store_write_intents')
-        .select('id')
-        .where('created_at', '<', sql<Date>`now() - ${deps.graceMs} * interval '1 millisecond'`)
-        .orderBy('created_at')
-        .limit(BATCH)
-        .execute();
-      for (const { id } of due) {
-        try {
-          const outcome = await collectIntent(deps, id);
-          if (outcome !== 'busy') report[outcome]++;
-        } catch (error) {
-          if (!isLockBusy(error))
-            deps.log.warn('store orphan collection failed', { intent: id, error: (error as Error).name });
-        }
-      }
-    } finally {
-      await releaseLease(deps.db, LEASE, holder).catch(() => undefined);
-    }
-    return report;
-  }
-
-  /** One pass now (joins the one running). */
-  function collectOnce(): Promise<CollectionReport> {
-    running ??= pass().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
+  const passes = createLeasedPasses<CollectionReport>({
+    ...{ db: deps.db, lease: LEASE, intervalMs: deps.intervalMs },
+    ttlMs: deps.intervalMs + deps.graceMs,
+    enabled: deps.store.kind !== 'sql',
+    idle: () => ({ discarded: 0, repaired: 0, closed: 0 }),
+    work: () => collectDue(deps),
+    onError: (error) => deps.log.warn('store orphan collection failed', { error: (error as Error).name }),
+  });
   return {
-    collectOnce,
-    start(): void {
-      if (timer || deps.store.kind === 'sql') return;
-      timer = setInterval(() => {
-        collectOnce().catch((error: unknown) =>
-          deps.log.warn('store orphan collection failed', { error: (error as Error).name }),
-        );
-      }, deps.intervalMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
-    },
+    /** One pass now (joins the one running). */
+    collectOnce: passes.runOnce,
+    start: passes.start,
+    stop: passes.stop,
   };
+}
+
+/** One batch of intents older than the grace, under the lease. */
+async function collectDue(deps: OrphanCollectorDeps): Promise<CollectionReport> {
+  const report: CollectionReport = { discarded: 0, repaired: 0, closed: 0 };
+  const due = await deps.db
+    .selectFrom('store_write_intents')
+    .select('id')
+    .where('created_at', '<', sql<Date>`now() - ${deps.graceMs} * interval '1 millisecond'`)
+    .orderBy('created_at')
+    .limit(BATCH)
+    .execute();
+  for (const { id } of due) {
+    try {
+      const outcome = await collectIntent(deps, id);
+      if (outcome !== 'busy') report[outcome]++;
+    } catch (error) {
+      if (!isLockBusy(error))
+        deps.log.warn('store orphan collection failed', { intent: id, error: (error as Error).name });
+    }
+  }
+  return report;
 }
 
 export type OrphanCollector = ReturnType<typeof createOrphanCollector>;
