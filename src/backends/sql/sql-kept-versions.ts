@@ -9,7 +9,10 @@ import type { BackendCallOptions, SecretValues } from '../backend.js';
 
 const executor = (db: Db, options?: BackendCallOptions): Executor => options?.trx ?? db;
 
-/** Copies the entry's current sealed values as `version` and drops kept versions up to `dropUpTo`, in one statement. */
+/**
+ * Copies the entry's current sealed values as `version` (a version kept already stays as it is)
+ * and drops kept versions up to `dropUpTo`, in one statement.
+ */
 export async function keepVersion(
   db: Db,
   name: string,
@@ -22,9 +25,7 @@ export async function keepVersion(
     insert into secret_value_versions (name, version, key_id, values)
     select name, ${keep.version}::integer, key_id, values from secret_values
     where name = ${name} and ${keep.version}::integer > ${keep.dropUpTo}::integer
-    on conflict (name, version) do update set key_id = excluded.key_id, values = excluded.values`.execute(
-    executor(db, options),
-  );
+    on conflict (name, version) do nothing`.execute(executor(db, options));
 }
 
 /** The values kept as `version`; undefined when not kept. */

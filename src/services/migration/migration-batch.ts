@@ -5,7 +5,13 @@ import type { ManagedSecret } from '../managed-secrets/managed-secrets-service.j
 import type { Secret } from '../secrets/secret.js';
 import { claimIntents, closeIntents, type WriteIntent } from '../secrets/store-write-journal.js';
 import type { Migration, MigrationItem } from './migration.js';
-import { planItems, saveItems, VerificationError, writeAndVerify } from './migration-item.js';
+import {
+  type PrunedVersions,
+  planItems,
+  saveItems,
+  VerificationError,
+  writeAndVerify,
+} from './migration-item.js';
 import type { JobRun, MigrationRunDeps } from './migration-run.js';
 import { deleteSources } from './migration-source-deletion.js';
 import { killPoint } from './test-kill-point.js';
@@ -155,9 +161,10 @@ async function commitGroup(deps: MigrationRunDeps, run: JobRun, group: PreparedB
   for (const prepared of group) prepared.groupSize = group.length;
   const createIds = group.flatMap((prepared) => [...prepared.createIds.values()]);
   const replaceIds = group.flatMap((prepared) => prepared.replaceIds);
-  const { journaled } = deps.storedSecrets;
+  const { journaled, history } = deps.storedSecrets;
+  let pruned: PrunedVersions[];
   try {
-    await journaled(createIds, 'create', (creates) =>
+    pruned = await journaled(createIds, 'create', (creates) =>
       journaled(replaceIds, 'update', (replaces) =>
         commitJournaled(deps, run, group, [...creates, ...replaces]),
       ),
@@ -166,6 +173,7 @@ async function commitGroup(deps: MigrationRunDeps, run: JobRun, group: PreparedB
     for (const prepared of group) prepared.saved = undefined;
     throw error;
   }
+  for (const { secretId, storeVersions } of pruned) await history.destroyPruned(secretId, storeVersions);
 }
 
 /** The group's transaction, holding the journal's intents (none on the SQL store). */
@@ -174,14 +182,14 @@ async function commitJournaled(
   run: JobRun,
   group: PreparedBatch[],
   intents: WriteIntent[],
-): Promise<void> {
+): Promise<PrunedVersions[]> {
   const { job, principal } = run;
-  await deps.audit.audited(async (trx, record) => {
+  return deps.audit.audited(async (trx, record) => {
     await claimIntents(trx, intents);
     const planned = [];
     for (const { batch, sources, existing, createIds } of group)
       planned.push(...(await planItems(deps, trx, run, batch, { sources, existing, createIds })));
-    await writeAndVerify(deps, trx, record, { principal }, planned);
+    const pruned = await writeAndVerify(deps, trx, record, { principal }, planned);
     const saved = await saveItems(trx, record, { job, owner: deps.owner }, planned);
     await closeIntents(
       trx,
@@ -193,6 +201,7 @@ async function commitJournaled(
       prepared.saved = saved.slice(at, at + prepared.batch.length);
       at += prepared.batch.length;
     }
+    return pruned;
   });
 }
 

@@ -139,10 +139,17 @@ function originOf(run: { job: Migration; manager: SecretsManager }, secretName: 
   };
 }
 
+/** Back-end versions an overwrite pushed out of a secret's history (destroyed after the commit). */
+export interface PrunedVersions {
+  secretId: string;
+  storeVersions: string[];
+}
+
 /**
  * Writes a batch's planned copies (new secrets in one insert per table; on a remote store the
  * caller journaled their entries beforehand), reads them all back from the store
- * and compares with their sources; throws VerificationError on a difference.
+ * and compares with their sources; throws VerificationError on a difference. Returns what the
+ * overwrites pruned, for the caller to destroy once committed.
  */
 export async function writeAndVerify(
   deps: Pick<MigrationRunDeps, 'storedSecrets'>,
@@ -150,15 +157,22 @@ export async function writeAndVerify(
   record: RecordAudit,
   ctx: { principal: Principal },
   planned: PlannedItem[],
-): Promise<void> {
+): Promise<PrunedVersions[]> {
   const { storedSecrets } = deps;
   const creates = planned.flatMap((p) => (p.create ? [p.create] : []));
   const written = await storedSecrets.createManyIn(trx, record, ctx.principal, creates);
+  const pruned: PrunedVersions[] = [];
   for (const p of planned) {
-    if (p.replace)
-      written.push(
-        await storedSecrets.replaceIn(trx, record, ctx.principal, p.replace.existing, p.replace.next),
-      );
+    if (!p.replace) continue;
+    const replaced = await storedSecrets.replaceIn(
+      trx,
+      record,
+      ctx.principal,
+      p.replace.existing,
+      p.replace.next,
+    );
+    written.push(replaced.secret);
+    pruned.push({ secretId: replaced.secret.id, storeVersions: replaced.pruned });
   }
   const readBack = await storedSecrets.storedValuesMany(written, trx);
   const sourceOf = new Map(planned.map((p) => [p.item.targetName, p.values ?? {}]));
@@ -166,6 +180,7 @@ export async function writeAndVerify(
     if (!sameSecretValues(readBack.get(secret.id) ?? {}, sourceOf.get(secret.name) ?? {}))
       throw new VerificationError('the copy read back from the store differs from the source');
   }
+  return pruned;
 }
 
 /** Records items' outcomes (still-pending ones only) and one `migration.progress` event per item in `trx`. */

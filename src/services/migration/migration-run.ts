@@ -25,7 +25,13 @@ export interface MigrationRunDeps {
   /** The centralized store the copies go to. */
   storedSecrets: Pick<
     StoredSecrets,
-    'findManyInScope' | 'storedValues' | 'storedValuesMany' | 'createManyIn' | 'replaceIn' | 'journaled'
+    | 'findManyInScope'
+    | 'storedValues'
+    | 'storedValuesMany'
+    | 'createManyIn'
+    | 'replaceIn'
+    | 'journaled'
+    | 'history'
   >;
   managedSecrets: Pick<ManagedSecretsService, 'managerOfComponent' | 'batchLoader' | 'entriesOf'>;
   components: Pick<ComponentsService, 'componentById'>;

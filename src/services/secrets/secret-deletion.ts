@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/principal.js';
-import { NotFoundError } from '../../errors.js';
+import type { Executor } from '../../database/database.js';
+import { BadUserInputError, NotFoundError } from '../../errors.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
 import { checkInput, deleteSecretInputSchema } from './secret-inputs.js';
 import * as repo from './secrets-repository.js';
@@ -23,6 +24,30 @@ export type SecretDeletionDeps = Pick<
 
 const notFound = (name: string, scope: SecretScope | null | undefined, what = 'Secret') =>
   new NotFoundError(`${what} "${name}" not found${scope ? ` in scope ${scope}` : ''}`);
+
+/**
+ * The deleted secret a restore or purge names: the caller's own USER one, else the WORKSPACE one;
+ * an ADMIN also reaches another user's deleted USER secret when exactly one user has one by that
+ * name (`deletedSecrets` lists them). NOT_FOUND; BAD_USER_INPUT when several users have one.
+ */
+async function findDeleted(
+  executor: Executor,
+  principal: Principal,
+  name: string,
+  scope: SecretScope | null | undefined,
+  forUpdate: boolean,
+): Promise<Secret> {
+  const own = await findSecretIn(executor, principal, name, scope, forUpdate, 'deleted');
+  if (own) return own;
+  if (principal.role !== 'ADMIN' || scope === 'WORKSPACE') throw notFound(name, scope, 'Deleted secret');
+  const others = await repo.findDeletedUserSecrets(executor, name, forUpdate);
+  if (others.length > 1)
+    throw new BadUserInputError('Ambiguous name', [
+      { path: 'name', message: `${others.length} users have a deleted USER secret named "${name}"` },
+    ]);
+  if (others.length === 0) throw notFound(name, scope, 'Deleted secret');
+  return secretFromRow(others[0]);
+}
 
 /** Deletes a secret: restorable until its purge time (or purged at once with 0 days). FORBIDDEN, BAD_USER_INPUT, NOT_FOUND. */
 export async function deleteSecret(
@@ -68,8 +93,7 @@ export async function restoreSecret(
   });
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
   return deps.audit.audited(async (trx, record) => {
-    const deleted = await findSecretIn(trx, principal, name, scope, true, 'deleted');
-    if (!deleted) throw notFound(name, scope, 'Deleted secret');
+    const deleted = await findDeleted(trx, principal, name, scope, true);
     const restored = secretFromRow(await repo.markRestored(trx, deleted.id));
     await record({ actor: principal.name, action: 'secret.restore', target: secretAuditTarget(restored) });
     return restored;
@@ -88,8 +112,7 @@ export async function purgeSecret(
     target: { kind: 'secret', name, scope },
   });
   checkInput(deleteSecretInputSchema, { scope }, 'Invalid secret lookup');
-  const deleted = await findSecretIn(deps.db, principal, name, scope, false, 'deleted');
-  if (!deleted) throw notFound(name, scope, 'Deleted secret');
+  const deleted = await findDeleted(deps.db, principal, name, scope, false);
   if (!(await purgeById(deps, deleted.id, principal.name, { action: 'secret.purge', deletedOnly: true })))
     throw notFound(name, scope, 'Deleted secret');
   return true;
@@ -138,8 +161,9 @@ export function purgeById(
         checkJournaled(remote, intents, id);
         await claimIntents(trx, intents);
         const row = await repo.findSecretById(trx, id, true);
-        const due = row?.purge_at && row.purge_at.getTime() <= Date.now();
-        if (!row || (how.deletedOnly && !row.deleted_at) || (how.expired && !due)) {
+        // Due by the database's clock, the one that chose it (dueForPurge).
+        const due = how.expired ? await repo.isPurgeDue(trx, id) : true;
+        if (!row || (how.deletedOnly && !row.deleted_at) || !due) {
           await closeIntents(
             trx,
             intents.map((intent) => intent.id),

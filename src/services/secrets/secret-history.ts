@@ -32,11 +32,101 @@ export interface VersionWrite {
   changedKeys: string[];
 }
 
-export function createSecretHistory(deps: SecretHistoryDeps) {
-  const { store, versionsKept } = deps;
+/** Destroys back-end versions that left the window (after the commit; a failure leaves an unpinned version). */
+async function destroyPruned(
+  deps: SecretHistoryDeps,
+  secretId: string,
+  storeVersions: string[],
+): Promise<void> {
+  const { backend } = deps.store;
+  if (storeVersions.length === 0 || !backend.destroyVersions) return;
+  await backend.destroyVersions(deps.store.entryName(secretId), storeVersions).catch(() => undefined);
+}
+
+/**
+ * Writes a new version inside `trx`: the current values kept (SQL store), the entry written
+ * (writeEntry), the version recorded and the window pruned. Returns the secret as written and
+ * the back-end versions to destroy once the transaction has committed.
+ */
+async function writeVersionIn(
+  deps: SecretHistoryDeps,
+  trx: Transaction<Database>,
+  w: VersionWrite,
+): Promise<{ secret: Secret; pruned: string[] }> {
+  const { store } = deps;
+  const floor = w.after.version - deps.versionsKept;
+  const name = store.entryName(w.before.id);
+  await store.backend.keepVersion?.(name, { version: w.before.version, dropUpTo: floor }, { trx });
+  const secret = await writeEntry(store, trx, w.after, w.values);
+  const pruned = await versions.recordVersion(
+    trx,
+    {
+      secretId: secret.id,
+      version: secret.version,
+      actor: w.actor,
+      keys: secret.keys,
+      changedKeys: w.changedKeys,
+      storeVersion: secret.storeVersion,
+    },
+    { version: w.before.version, pin: w.before.storeVersion },
+    floor,
+  );
+  return { secret, pruned: pruned.filter((id) => id !== secret.storeVersion) };
+}
+
+/**
+ * The values of an earlier version of `secret` (not its current one); NOT_FOUND when the version
+ * is not kept (outside the window, never written, or on a store that keeps none).
+ */
+async function valuesAt(
+  deps: SecretHistoryDeps,
+  db: Executor,
+  secret: Secret,
+  version: number,
+): Promise<SecretValues> {
+  const { store } = deps;
   const { backend } = store;
+  const gone = () =>
+    new NotFoundError(`Version ${version} of secret "${secret.name}" is not kept (it has ${secret.version})`);
+  const inWindow = version < secret.version && version > secret.version - deps.versionsKept;
+  const row = inWindow ? await versions.findVersion(db, secret.id, version) : undefined;
+  if (!row) throw gone();
+  const name = store.entryName(secret.id);
+  const trx = db.isTransaction ? { trx: db as Transaction<Database> } : undefined;
+  const values = backend.getKeptVersion
+    ? await backend.getKeptVersion(name, version, trx)
+    : isVersioned(backend) && row.store_version
+      ? await backend.getVersion(name, row.store_version)
+      : undefined;
+  if (!values) throw gone();
+  return values;
+}
+
+/**
+ * Removes versions outside their secret's window (left by a lowered SGW_SECRET_VERSIONS_KEPT;
+ * writes prune their own), with their values: the SQL store's kept values, and back-end versions
+ * destroyed where the back-end can. How many versions went.
+ */
+async function pruneBeyondWindow(deps: SecretHistoryDeps, db: Executor): Promise<number> {
+  const gone = await versions.deleteBeyondWindow(db, deps.versionsKept, 500);
+  const bySecret = new Map<string, typeof gone>();
+  for (const v of gone) bySecret.set(v.secretId, [...(bySecret.get(v.secretId) ?? []), v]);
+  for (const [secretId, rows] of bySecret) {
+    const upTo = Math.max(...rows.map((r) => r.version));
+    // Version 0 is never kept: the call only drops the kept versions up to `upTo`.
+    await deps.store.backend.keepVersion?.(deps.store.entryName(secretId), { version: 0, dropUpTo: upTo });
+    await destroyPruned(
+      deps,
+      secretId,
+      rows.flatMap((r) => (r.storeVersion ? [r.storeVersion] : [])),
+    );
+  }
+  return gone.length;
+}
+
+export function createSecretHistory(deps: SecretHistoryDeps) {
   return {
-    versionsKept,
+    versionsKept: deps.versionsKept,
     /** Records the first version of new secrets (in their creating transaction). */
     recordCreated: (trx: Executor, created: Secret[], actor: string) =>
       versions.insertVersions(
@@ -50,59 +140,13 @@ export function createSecretHistory(deps: SecretHistoryDeps) {
           storeVersion: s.storeVersion,
         })),
       ),
-    /**
-     * Writes a new version inside `trx`: the current values kept (SQL store), the entry written
-     * (writeEntry), the version recorded and the window pruned. Returns the secret as written and
-     * the back-end versions to destroy once the transaction has committed.
-     */
-    async write(trx: Transaction<Database>, w: VersionWrite): Promise<{ secret: Secret; pruned: string[] }> {
-      const floor = w.after.version - versionsKept;
-      const name = store.entryName(w.before.id);
-      await backend.keepVersion?.(name, { version: w.before.version, dropUpTo: floor }, { trx });
-      const secret = await writeEntry(store, trx, w.after, w.values);
-      const pruned = await versions.recordVersion(
-        trx,
-        {
-          secretId: secret.id,
-          version: secret.version,
-          actor: w.actor,
-          keys: secret.keys,
-          changedKeys: w.changedKeys,
-          storeVersion: secret.storeVersion,
-        },
-        { version: w.before.version, pin: w.before.storeVersion },
-        floor,
-      );
-      return { secret, pruned: pruned.filter((id) => id !== secret.storeVersion) };
-    },
-    /** Destroys back-end versions that left the window (after the commit; a failure leaves an unpinned version). */
-    async destroyPruned(secretId: string, storeVersions: string[]): Promise<void> {
-      if (storeVersions.length === 0 || !backend.destroyVersions) return;
-      await backend.destroyVersions(store.entryName(secretId), storeVersions).catch(() => undefined);
-    },
+    write: (trx: Transaction<Database>, w: VersionWrite) => writeVersionIn(deps, trx, w),
+    destroyPruned: (secretId: string, storeVersions: string[]) =>
+      destroyPruned(deps, secretId, storeVersions),
+    pruneBeyondWindow: (db: Executor) => pruneBeyondWindow(deps, db),
     /** The versions of a secret, newest first. */
     list: (db: Executor, secret: Secret, first: number) => versions.listVersions(db, secret.id, first),
-    /**
-     * The values of an earlier version of `secret` (not its current one); NOT_FOUND when the
-     * version is not kept (past the window, never written, or on a store that keeps none).
-     */
-    async valuesAt(db: Executor, secret: Secret, version: number): Promise<SecretValues> {
-      const gone = () =>
-        new NotFoundError(
-          `Version ${version} of secret "${secret.name}" is not kept (it has ${secret.version})`,
-        );
-      const row = version < secret.version ? await versions.findVersion(db, secret.id, version) : undefined;
-      if (!row) throw gone();
-      const name = store.entryName(secret.id);
-      const trx = db.isTransaction ? { trx: db as Transaction<Database> } : undefined;
-      const values = backend.getKeptVersion
-        ? await backend.getKeptVersion(name, version, trx)
-        : isVersioned(backend) && row.store_version
-          ? await backend.getVersion(name, row.store_version)
-          : undefined;
-      if (!values) throw gone();
-      return values;
-    },
+    valuesAt: (db: Executor, secret: Secret, version: number) => valuesAt(deps, db, secret, version),
   };
 }
 

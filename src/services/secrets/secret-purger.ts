@@ -3,9 +3,11 @@ import type { Logger } from '../../logger.js';
 import { createLeasedPasses } from './collector-lease.js';
 import { purgeById, type SecretDeletionDeps } from './secret-deletion.js';
 import * as repo from './secrets-repository.js';
+import type { StoredSecrets } from './stored-secrets.js';
 
 /** What the purger of expired deleted secrets uses. */
-export type SecretPurgerDeps = Pick<SecretDeletionDeps, 'store' | 'audit' | 'stored'> & {
+export type SecretPurgerDeps = Pick<SecretDeletionDeps, 'store' | 'audit'> & {
+  stored: SecretDeletionDeps['stored'] & Pick<StoredSecrets, 'history'>;
   db: Db;
   log: Logger;
   /** SGW_SECRET_PURGE_INTERVAL_MS. */
@@ -38,8 +40,16 @@ export function createSecretPurger(deps: SecretPurgerDeps) {
   };
 }
 
-/** Purges one batch of deleted secrets past their window, under the lease; how many. */
+/**
+ * Purges one batch of deleted secrets past their window, under the lease, and removes versions
+ * left outside the history window by a lowered SGW_SECRET_VERSIONS_KEPT; how many secrets it purged.
+ */
 async function purgeDue(deps: SecretPurgerDeps): Promise<number> {
+  await deps.stored.history
+    .pruneBeyondWindow(deps.db)
+    .catch((error: unknown) =>
+      deps.log.warn('pruning old versions failed', { error: (error as Error).name }),
+    );
   let purged = 0;
   for (const id of await repo.dueForPurge(deps.db, BATCH)) {
     try {

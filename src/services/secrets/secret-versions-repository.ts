@@ -106,3 +106,24 @@ export async function pinCurrentVersion(
     .where('version', '=', version)
     .execute();
 }
+
+/**
+ * Deletes up to `limit` version rows that are outside their secret's window (after
+ * SGW_SECRET_VERSIONS_KEPT was lowered); what was deleted, for the values to go too.
+ */
+export async function deleteBeyondWindow(
+  db: Executor,
+  kept: number,
+  limit: number,
+): Promise<Array<{ secretId: string; version: number; storeVersion: string | null }>> {
+  const result = await sql<{ secret_id: string; version: number; store_version: string | null }>`
+    delete from secret_versions where (secret_id, version) in (
+      select v.secret_id, v.version from secret_versions v join secrets s on s.id = v.secret_id
+      where v.version <= s.version - ${kept} limit ${limit})
+    returning secret_id, version, store_version`.execute(db);
+  return result.rows.map((r) => ({
+    secretId: r.secret_id,
+    version: r.version,
+    storeVersion: r.store_version,
+  }));
+}

@@ -159,6 +159,18 @@ export function markDeleted(db: Executor, id: string, recoveryDays: number): Pro
     .executeTakeFirstOrThrow();
 }
 
+/** Deleted USER secrets of any owner by name (an ADMIN's restore or purge), locked when asked. */
+export function findDeletedUserSecrets(db: Executor, name: string, forUpdate = false): Promise<SecretRow[]> {
+  const query = db
+    .selectFrom('secrets')
+    .selectAll()
+    .where('name', '=', name)
+    .where('scope', '=', 'USER')
+    .where('deleted_at', 'is not', null)
+    .limit(2);
+  return (forUpdate ? query.forUpdate() : query).execute();
+}
+
 /** Makes a deleted secret live again. */
 export function markRestored(db: Executor, id: string): Promise<SecretRow> {
   return db
@@ -179,6 +191,17 @@ export function listDeleted(
   if (!q.seesAllUsers)
     query = query.where((eb) => eb.or([eb('scope', '=', 'WORKSPACE'), eb('owner_id', '=', q.viewerId)]));
   return query.orderBy('deleted_at', 'desc').orderBy('id').limit(q.limit).execute();
+}
+
+/** Whether a deleted secret's recovery window has passed (by the database's clock). */
+export async function isPurgeDue(db: Executor, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('secrets')
+    .select('id')
+    .where('id', '=', id)
+    .where('purge_at', '<=', sql<Date>`now()`)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Ids of deleted secrets whose recovery window has passed, oldest first. */

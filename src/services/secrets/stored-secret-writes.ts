@@ -3,10 +3,11 @@ import type { Principal } from '../../auth/principal.js';
 import type { SecretValues } from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
 import type { Database } from '../../database/database.js';
-import { AlreadyExistsError } from '../../errors.js';
+import { AlreadyExistsError, ConflictError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
 import type { SecretHistory } from './secret-history.js';
+import type { WrittenVersion } from './secret-version-write.js';
 import * as repo from './secrets-repository.js';
 import { claimIntents, closeIntents, type WriteIntent } from './store-write-journal.js';
 import { createEntries } from './versioned-entries.js';
@@ -127,8 +128,8 @@ export async function createManyIn(
 
 /**
  * Replaces a secret's values, schema and origin (migration OVERWRITE) in the caller's transaction
- * (no authorization), as a new version. A back-end version that leaves the history here is not
- * destroyed (the transaction has not committed): the back-end's own limit retires it.
+ * (no authorization), as a new version; the back-end versions that left the history are the
+ * caller's to destroy once its transaction has committed (`history.destroyPruned`).
  */
 export async function replaceIn(
   history: SecretHistory,
@@ -137,15 +138,22 @@ export async function replaceIn(
   principal: Principal,
   secret: Secret,
   next: StoredSecretReplacement,
-): Promise<Secret> {
+): Promise<WrittenVersion> {
+  // The copy the batch planned from may be stale: the write starts from the row as it is now.
+  const locked = await repo.findSecretById(trx, secret.id, true);
+  if (!locked || locked.deleted_at)
+    throw new ConflictError(
+      `Secret "${secret.name}" was deleted while the migration ran; nothing was overwritten`,
+    );
+  const before = secretFromRow(locked);
   const row = await repo.updateSecretMeta(trx, secret.id, {
     keys: Object.keys(next.values).sort(),
     schema: next.schema,
     origin: next.origin,
   });
-  const keys = [...new Set([...Object.keys(next.values), ...secret.keys])].sort();
+  const keys = [...new Set([...Object.keys(next.values), ...before.keys])].sort();
   const written = await history.write(trx, {
-    before: secret,
+    before,
     after: secretFromRow(row),
     values: next.values,
     actor: principal.name,
@@ -157,5 +165,5 @@ export async function replaceIn(
     target: secretAuditTarget(written.secret, { replaced: true, changedKeys: keys }),
     values: next.values,
   });
-  return written.secret;
+  return written;
 }

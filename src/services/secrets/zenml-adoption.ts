@@ -8,6 +8,7 @@ import {
   zenmlSecretOf,
 } from '../../backends/zenml-store-layout.js';
 import type { Db } from '../../database/database.js';
+import { insertVersions } from './secret-versions-repository.js';
 import * as repo from './secrets-repository.js';
 
 /** Adoption runs at most this often per replica (listings and lookup misses share a run). */
@@ -21,11 +22,20 @@ const PREFIXES: Record<ZenmlStoreKind, string> = {
   hashicorp: 'zenml/',
 };
 
-/** Ids (from entry names) that have no `secrets` row yet. */
+/**
+ * Ids (from entry names) that have no `secrets` row yet, and no journaled write in flight: a
+ * create whose row has not committed, or a purge whose entry is still to be deleted, is the
+ * gateway's own and never adopted.
+ */
 async function unknownIds(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const known = await db.selectFrom('secrets').select('id').where('id', 'in', ids).execute();
-  const seen = new Set(known.map((row) => row.id));
+  const journaled = await db
+    .selectFrom('store_write_intents')
+    .select('secret_id as id')
+    .where('secret_id', 'in', ids)
+    .execute();
+  const seen = new Set([...known, ...journaled].map((row) => row.id));
   return new Set(ids.filter((id) => !seen.has(id)));
 }
 
@@ -77,20 +87,34 @@ async function adoptStrays(db: Db, store: CentralStore, kind: ZenmlStoreKind): P
     .values(users.map((id) => ({ id, name: `zenml-user-${id}`, role: 'READER' })))
     .onConflict((oc) => oc.doNothing())
     .execute();
-  const rows = await repo.insertSecrets(
-    db,
-    strays.map(({ secret, entry }) => ({
-      id: secret.id,
-      name: secret.name,
-      scope: secret.scope,
-      ownerId: secret.userId,
-      schema: 'arbitrary',
-      keys: Object.keys(entry.values).sort(),
-      origin: { adoptedFrom: 'zenml', store: kind },
-      store: store.kind,
-    })),
-  );
-  return rows.length;
+  return db.transaction().execute(async (trx) => {
+    const rows = await repo.insertSecrets(
+      trx,
+      strays.map(({ secret, entry }) => ({
+        id: secret.id,
+        name: secret.name,
+        scope: secret.scope,
+        ownerId: secret.userId,
+        schema: 'arbitrary',
+        keys: Object.keys(entry.values).sort(),
+        origin: { adoptedFrom: 'zenml', store: kind },
+        store: store.kind,
+      })),
+    );
+    // Their history starts here: the entry's current values are version 1.
+    await insertVersions(
+      trx,
+      rows.map((row) => ({
+        secretId: row.id,
+        version: row.version,
+        actor: `zenml-user-${row.owner_id}`,
+        keys: row.keys,
+        changedKeys: row.keys,
+        storeVersion: null,
+      })),
+    );
+    return rows.length;
+  });
 }
 
 /**
