@@ -8,11 +8,10 @@ import { createSqlBackend } from '../../src/backends/sql/sql-backend.js';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { secretFromRow } from '../../src/services/secrets/secret.js';
 import { createStoredSecrets } from '../../src/services/secrets/stored-secrets.js';
-import { unusedSqlBackend } from '../helpers/backend-that.js';
 import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
 import { pollUntil } from '../helpers/gateway-process.js';
 import { registerManagerStack } from '../helpers/manager-stack.js';
-import { remoteStoreEnv } from '../helpers/remote-store-env.js';
+import { type StoreGateway, startStoreGateway } from '../helpers/store-gateway.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { loadIntoGcp, zenmlStoreFixture } from '../helpers/zenml-store-fixtures.js';
@@ -24,19 +23,14 @@ describe('history on the gcp store with SGW_SECRET_VERSIONS_KEPT=1', () => {
   let fakes: CloudFakes;
   let t: TestGateway;
   let store: CentralStore;
+  let running: StoreGateway;
 
   beforeAll(async () => {
-    fakes = await startCloudFakes();
-    t = await startTestGateway({
-      env: { ...remoteStoreEnv(fakes, 'gcp'), SGW_SECRET_VERSIONS_KEPT: '1' },
-    });
-    store = await createCentralStore(t.gateway.config, { sqlBackend: unusedSqlBackend });
+    running = await startStoreGateway('gcp', { SGW_SECRET_VERSIONS_KEPT: '1' });
+    ({ t, store } = running);
+    fakes = running.fakes as CloudFakes;
   }, 30_000);
-  afterAll(async () => {
-    await store?.backend.close?.();
-    await t?.close();
-    await fakes?.close();
-  });
+  afterAll(() => running?.close());
 
   const pinOf = async (id: string) =>
     (
@@ -82,22 +76,15 @@ describe('history on the gcp store with SGW_SECRET_VERSIONS_KEPT=1', () => {
 });
 
 describe('purge reach and purge vs ZenML adoption (aws store)', () => {
-  let fakes: CloudFakes;
   let t: TestGateway;
   let store: CentralStore;
+  let running: StoreGateway;
 
   beforeAll(async () => {
-    fakes = await startCloudFakes();
-    t = await startTestGateway({
-      env: { ...remoteStoreEnv(fakes, 'aws'), SGW_STORE_COLLECT_INTERVAL_MS: '3600000' },
-    });
-    store = await createCentralStore(t.gateway.config, { sqlBackend: unusedSqlBackend });
+    running = await startStoreGateway('aws', { SGW_STORE_COLLECT_INTERVAL_MS: '3600000' });
+    ({ t, store } = running);
   }, 30_000);
-  afterAll(async () => {
-    await store?.backend.close?.();
-    await t?.close();
-    await fakes?.close();
-  });
+  afterAll(() => running?.close());
 
   it('an ADMIN can purge the deleted USER secret of another user that deletedSecrets shows it', async () => {
     const bob = await t.tokenFor('bob', 'WRITER');

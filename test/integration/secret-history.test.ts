@@ -1,12 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CentralStore } from '../../src/backends/central-store.js';
-import { createCentralStore } from '../../src/backends/create-central-store.js';
-import { unusedSqlBackend } from '../helpers/backend-that.js';
-import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
+import type { CloudFakes } from '../helpers/cloud-fakes.js';
 import { databaseText } from '../helpers/database-text.js';
-import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
-import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { REMOTE_STORE_KINDS } from '../helpers/remote-store-env.js';
+import { type StoreGateway, startStoreGateway } from '../helpers/store-gateway.js';
+import type { TestGateway } from '../helpers/test-gateway.js';
 
 // Secret history on every store: each write is a version (actor, keys, changed keys), earlier
 // values are readable while kept, a rollback writes a new version with old values, and versions
@@ -20,28 +19,19 @@ describe.each(STORES)('secret history on the %s store', (kind) => {
   let fakes: CloudFakes | undefined;
   let t: TestGateway;
   let store: CentralStore;
+  let running: StoreGateway;
   let writer: string;
   let reader: string;
   let auditor: string;
 
   beforeAll(async () => {
-    if (kind !== 'sql') fakes = await startCloudFakes();
-    t = await startTestGateway({
-      env: {
-        ...(fakes && kind !== 'sql' ? remoteStoreEnv(fakes, kind) : {}),
-        SGW_SECRET_VERSIONS_KEPT: `${KEPT}`,
-      },
-    });
-    store = await createCentralStore(t.gateway.config, { sqlBackend: unusedSqlBackend });
+    running = await startStoreGateway(kind, { SGW_SECRET_VERSIONS_KEPT: `${KEPT}` });
+    ({ t, fakes, store } = running);
     writer = await t.tokenFor('writer-h', 'WRITER');
     reader = await t.tokenFor('reader-h', 'READER');
     auditor = await t.tokenFor('auditor-h', 'AUDITOR');
   }, 30_000);
-  afterAll(async () => {
-    if (kind !== 'sql') await store?.backend.close?.();
-    await t?.close();
-    await fakes?.close();
-  });
+  afterAll(() => running?.close());
 
   const update = (name: string, values: Record<string, string | null>, token = writer) =>
     t.ok(

@@ -1,13 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CentralStore } from '../../src/backends/central-store.js';
-import { createCentralStore } from '../../src/backends/create-central-store.js';
 import { Keyring } from '../../src/crypto/keyring.js';
-import { unusedSqlBackend } from '../helpers/backend-that.js';
-import { type CloudFakes, startCloudFakes } from '../helpers/cloud-fakes.js';
+import type { CloudFakes } from '../helpers/cloud-fakes.js';
 import { databaseText } from '../helpers/database-text.js';
 import { pollUntil } from '../helpers/gateway-process.js';
-import { REMOTE_STORE_KINDS, remoteStoreEnv } from '../helpers/remote-store-env.js';
+import { REMOTE_STORE_KINDS } from '../helpers/remote-store-env.js';
+import { type StoreGateway, startStoreGateway } from '../helpers/store-gateway.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
@@ -20,24 +19,20 @@ const STORES = ['sql', ...REMOTE_STORE_KINDS] as const;
 const DAY_MS = 86_400_000;
 
 describe.each(STORES)('deleting, restoring and purging on the %s store', (kind) => {
-  let fakes: CloudFakes | undefined;
   let t: TestGateway;
   let store: CentralStore;
+  let fakes: CloudFakes | undefined;
+  let running: StoreGateway;
   let writer: string;
   let reader: string;
 
   beforeAll(async () => {
-    if (kind !== 'sql') fakes = await startCloudFakes();
-    t = await startTestGateway({ env: fakes && kind !== 'sql' ? remoteStoreEnv(fakes, kind) : {} });
-    store = await createCentralStore(t.gateway.config, { sqlBackend: unusedSqlBackend });
+    running = await startStoreGateway(kind);
+    ({ t, fakes, store } = running);
     writer = await t.tokenFor('writer-r', 'WRITER');
     reader = await t.tokenFor('reader-r', 'READER');
   }, 30_000);
-  afterAll(async () => {
-    if (kind !== 'sql') await store?.backend.close?.();
-    await t?.close();
-    await fakes?.close();
-  });
+  afterAll(() => running?.close());
 
   const codeOf = async (query: string, token?: string) =>
     (await t.gql(query, undefined, token)).errors?.[0].extensions?.code;
