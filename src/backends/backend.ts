@@ -94,11 +94,12 @@ export interface SecretBackend {
   // Kept versions, on a back-end without versions of its own that keeps a secret's history itself
   // (SQL). A back-end has both calls or neither.
   /**
-   * Keeps the entry's current values as version `version` before a write replaces them, and
-   * destroys the kept versions numbered `dropUpTo` or lower (SQL joins the caller's transaction).
+   * Replaces values (and metadata) as `update` does, first keeping the entry's current values as
+   * version `keep.version` and destroying the kept versions numbered `keep.dropUpTo` or lower, in
+   * one call (SQL: one statement in the caller's transaction); NOT_FOUND when absent.
    */
-  keepVersion?(
-    name: string,
+  updateKeeping?(
+    entry: BackendEntry,
     keep: { version: number; dropUpTo: number },
     options?: BackendCallOptions,
   ): Promise<void>;

@@ -22,7 +22,7 @@ const OPERATIONS: Record<BackendOperation, true> = {
   currentVersionId: true,
   restoreVersion: true,
   destroyVersions: true,
-  keepVersion: true,
+  updateKeeping: true,
   getKeptVersion: true,
 };
 

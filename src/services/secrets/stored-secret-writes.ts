@@ -138,15 +138,10 @@ export async function replaceIn(
   secret: Secret,
   next: StoredSecretReplacement,
 ): Promise<Secret> {
-  const row = await repo.updateSecretMeta(trx, secret.id, {
-    keys: Object.keys(next.values).sort(),
-    schema: next.schema,
-    origin: next.origin,
-  });
   const keys = [...new Set([...Object.keys(next.values), ...secret.keys])].sort();
   const written = await history.write(trx, {
     before: secret,
-    after: secretFromRow(row),
+    changes: { keys: Object.keys(next.values).sort(), schema: next.schema, origin: next.origin },
     values: next.values,
     actor: principal.name,
     changedKeys: keys,
