@@ -12,6 +12,8 @@ const CLIENTS = [1, 8, 32];
 const DURATION_MS = Number(process.env.BENCH_RW_DURATION_MS ?? 4000);
 const SECRETS = 64;
 const WARM_UP_MS = 1000;
+/** The gateway's default SGW_SECRET_VERSIONS_KEPT. */
+const VERSIONS_KEPT = 10;
 
 interface LoadResult {
   perSecond: number;
@@ -103,11 +105,36 @@ async function rawBaseline(databaseUrl: string, redisUrl: string | undefined, ke
     let q = executor
       .selectFrom('secrets as s')
       .innerJoin('secret_values as v', (join) => join.on(sql<boolean>`v.name = s.id::text`))
-      .select(['s.id', 's.name', 'v.key_id', 'v.values'])
+      .select(['s.id', 's.name', 's.version', 'v.key_id', 'v.values'])
       .where('s.name', '=', name)
       .where('s.scope', '=', 'WORKSPACE');
     if (forUpdate) q = q.forUpdate();
     return q.executeTakeFirstOrThrow();
+  };
+  /**
+   * The write and its history in one statement, as a hand-written store would: the previous sealed
+   * values kept under the old version, the new ones written, the row's version moved, the version
+   * recorded and both windows pruned (every part sees the same snapshot, so the copy is the old values).
+   */
+  const keepAndUpdate = (
+    trx: Kysely<any>,
+    row: { id: string; version: number },
+    sealed: { keyId: string; ciphertext: string },
+    keys: string[],
+  ) => {
+    const floor = row.version + 1 - VERSIONS_KEPT;
+    return sql`with kept as (
+        insert into secret_value_versions (name, version, key_id, values)
+        select name, ${row.version}::integer, key_id, values from secret_values where name = ${row.id}
+        on conflict (name, version) do update set key_id = excluded.key_id, values = excluded.values),
+      dropped as (delete from secret_value_versions where name = ${row.id} and version <= ${floor}),
+      written as (update secret_values set key_id = ${sealed.keyId}, values = ${sealed.ciphertext},
+        updated_at = now() where name = ${row.id}),
+      moved as (update secrets set version = version + 1, keys = ${JSON.stringify(keys)}::jsonb,
+        updated_at = now() where id = ${row.id} returning id, version, keys),
+      recorded as (insert into secret_versions (secret_id, version, actor, keys, changed_keys)
+        select id, version, 'bench', keys, '["password"]'::jsonb from moved)
+      delete from secret_versions where secret_id = ${row.id} and version <= ${floor}`.execute(trx);
   };
   const open = (row: { id: string; key_id: string; values: string }) =>
     JSON.parse(keyring.open({ keyId: row.key_id, ciphertext: row.values }, row.id)) as Record<string, string>;
@@ -123,16 +150,7 @@ async function rawBaseline(databaseUrl: string, redisUrl: string | undefined, ke
         const row = await find(trx, name, true);
         const values = { ...open(row), password: value };
         const sealed = keyring.seal(JSON.stringify(values), row.id);
-        await trx
-          .updateTable('secret_values')
-          .set({ key_id: sealed.keyId, values: sealed.ciphertext })
-          .where('name', '=', row.id)
-          .execute();
-        await trx
-          .updateTable('secrets')
-          .set({ version: sql`version + 1` })
-          .where('id', '=', row.id)
-          .execute();
+        await keepAndUpdate(trx, row, sealed, Object.keys(values).sort());
         await audit(trx as unknown as Kysely<any>, 'secret.update', { kind: 'secret', name: row.name });
       });
     },

@@ -92,16 +92,19 @@ export interface SecretBackend {
    */
   destroyVersions?(name: string, versionIds: string[]): Promise<void>;
   // Kept versions, on a back-end without versions of its own that keeps a secret's history itself
-  // (SQL). A back-end has both calls or neither.
+  // (SQL). A back-end has all three calls or none.
   /**
-   * Keeps the entry's current values as version `version` before a write replaces them, and
-   * destroys the kept versions numbered `dropUpTo` or lower (SQL joins the caller's transaction).
+   * Replaces values (and metadata) as `update` does, first keeping the entry's current values as
+   * version `keep.version` and destroying the kept versions numbered `keep.dropUpTo` or lower, in
+   * one call (SQL: one statement in the caller's transaction); NOT_FOUND when absent.
    */
-  keepVersion?(
-    name: string,
+  updateKeeping?(
+    entry: BackendEntry,
     keep: { version: number; dropUpTo: number },
     options?: BackendCallOptions,
   ): Promise<void>;
+  /** Destroys the kept versions numbered `upTo` or lower (a lowered window; SQL joins the caller's transaction). */
+  dropKeptVersions?(name: string, upTo: number, options?: BackendCallOptions): Promise<void>;
   /** The values kept as `version`; undefined when not kept (never, or destroyed). */
   getKeptVersion?(
     name: string,

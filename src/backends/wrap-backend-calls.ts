@@ -22,8 +22,9 @@ const OPERATIONS: Record<BackendOperation, true> = {
   currentVersionId: true,
   restoreVersion: true,
   destroyVersions: true,
-  keepVersion: true,
+  updateKeeping: true,
   getKeptVersion: true,
+  dropKeptVersions: true,
 };
 
 /** The names of every SecretBackend call. */

@@ -10,7 +10,13 @@ import type {
   SecretBackend,
   SecretValues,
 } from '../backend.js';
-import { dropKeptVersions, getKeptVersion, keepVersion } from './sql-kept-versions.js';
+import {
+  dropKeptVersions,
+  dropKeptVersionsUpTo,
+  getKeptVersion,
+  type SealedEntry,
+  updateKeeping,
+} from './sql-kept-versions.js';
 import { resealBatch } from './sql-reseal.js';
 
 /** Postgres SQLSTATE of a unique constraint violation. */
@@ -90,23 +96,40 @@ async function getValues(
   return found;
 }
 
+/** The sealed row of an entry's values (AAD = the entry name). */
+function sealedEntry(store: SqlStore, entry: BackendEntry): SealedEntry {
+  const sealed = store.keyring.seal(JSON.stringify(entry.values), entry.name);
+  return {
+    name: entry.name,
+    key_id: sealed.keyId,
+    values: sealed.ciphertext,
+    metadata: JSON.stringify(entry.metadata),
+  };
+}
+
 async function updateEntry(
   store: SqlStore,
   entry: BackendEntry,
   options?: BackendCallOptions,
 ): Promise<void> {
-  const sealed = store.keyring.seal(JSON.stringify(entry.values), entry.name);
+  const { name, ...sealed } = sealedEntry(store, entry);
   const result = await executor(store, options)
     .updateTable('secret_values')
-    .set({
-      key_id: sealed.keyId,
-      values: sealed.ciphertext,
-      metadata: JSON.stringify(entry.metadata),
-      updated_at: new Date(),
-    })
-    .where('name', '=', entry.name)
+    .set({ ...sealed, updated_at: new Date() })
+    .where('name', '=', name)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new NotFoundError(`Secret entry "${entry.name}" not found`);
+}
+
+/** `update` keeping the current values as a version first, in one statement. */
+async function updateEntryKeeping(
+  store: SqlStore,
+  entry: BackendEntry,
+  keep: { version: number; dropUpTo: number },
+  options?: BackendCallOptions,
+): Promise<void> {
+  if (!(await updateKeeping(store.db, sealedEntry(store, entry), keep, options)))
+    throw new NotFoundError(`Secret entry "${entry.name}" not found`);
 }
 
 async function deleteEntry(store: SqlStore, name: string, options?: BackendCallOptions): Promise<boolean> {
@@ -170,8 +193,9 @@ export function createSqlBackend(
     update: (entry, options) => updateEntry(store, entry, options),
     delete: (name, options) => deleteEntry(store, name, options),
     list: (query, options) => listEntries(store, query, options),
-    keepVersion: (name, keep, options) => keepVersion(db, name, keep, options),
+    updateKeeping: (entry, keep, options) => updateEntryKeeping(store, entry, keep, options),
     getKeptVersion: (name, version, options) => getKeptVersion(db, keyring, name, version, options),
+    dropKeptVersions: (name, upTo, options) => dropKeptVersionsUpTo(db, name, upTo, options),
     /** Re-encrypts every entry not under the active key; returns how many changed. */
     reseal: (batch = 500) => reseal(store, batch),
   };

@@ -2,7 +2,12 @@ import type { Transaction } from 'kysely';
 import type { Database, Db, Executor } from '../../database/database.js';
 import { type AuditHead, linkAfter } from './audit-chain.js';
 import type { AuditEvent, UnchainedAuditEvent } from './audit-event.js';
-import { appendAuditEventsAfter, insertAuditEvents, lockAuditHead } from './audit-repository.js';
+import {
+  appendAuditEventsAfter,
+  chainPendingAfter,
+  insertAuditEvents,
+  lockAuditHead,
+} from './audit-repository.js';
 
 export interface AuditAppenderDeps {
   db: Db;
@@ -28,11 +33,20 @@ export function createAuditAppender(deps: AuditAppenderDeps) {
     void deps.publish(events);
   }
 
-  /** Chains events after the locked head in `trx` and inserts them (one statement). */
-  async function appendLocked(trx: Transaction<Database>, events: UnchainedAuditEvent[]) {
-    const chained = linkAfter(await lockAuditHead(trx), events);
+  /** Chains events after `head`, locked in `trx`, and inserts them (one statement). */
+  async function insertAfterLocked(
+    trx: Transaction<Database>,
+    head: AuditHead,
+    events: UnchainedAuditEvent[],
+  ) {
+    const chained = linkAfter(head, events);
     if (chained.length) await insertAuditEvents(trx, chained, deps.publishedOnCommit);
     return chained;
+  }
+
+  /** Chains events after the locked head in `trx` and inserts them. */
+  async function appendLocked(trx: Transaction<Database>, events: UnchainedAuditEvent[]) {
+    return insertAfterLocked(trx, await lockAuditHead(trx), events);
   }
 
   /** Events chained and appended after `head` in one statement; undefined when the head moved. */
@@ -42,6 +56,24 @@ export function createAuditAppender(deps: AuditAppenderDeps) {
     return (await appendAuditEventsAfter(executor, head, chained, deps.publishedOnCommit))
       ? chained
       : undefined;
+  }
+
+  /**
+   * Chains events this process committed as pending (`seqs`, in the order given) after the known
+   * head, in one statement that also removes them from `audit_pending`; its commit is synchronous.
+   * False, with nothing written, when the head moved or a pending row was taken by another chainer.
+   */
+  async function chainPendingKnown(pending: { seqs: string[]; events: UnchainedAuditEvent[] }) {
+    if (!knownHead || pending.seqs.length === 0) return false;
+    const chained = linkAfter(knownHead, pending.events);
+    const done = await chainPendingAfter(
+      deps.db,
+      knownHead,
+      { seqs: pending.seqs, events: chained },
+      deps.publishedOnCommit,
+    ).catch(() => false);
+    if (done) committed(chained);
+    return done;
   }
 
   /**
@@ -56,7 +88,15 @@ export function createAuditAppender(deps: AuditAppenderDeps) {
     );
   }
 
-  return { knownHead: () => knownHead, committed, appendLocked, appendAfter, append };
+  return {
+    knownHead: () => knownHead,
+    committed,
+    insertAfterLocked,
+    appendLocked,
+    appendAfter,
+    append,
+    chainPendingKnown,
+  };
 }
 
 export type AuditAppender = ReturnType<typeof createAuditAppender>;

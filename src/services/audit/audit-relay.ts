@@ -18,7 +18,7 @@ export interface AuditRelayDeps {
   /** In-process buses can't lose an event after commit: nothing is left to relay. */
   publishedOnCommit: boolean;
   /** The writer's chainer: moves events left in `audit_pending` onto the chain. */
-  chainPending(): Promise<void>;
+  chainPending(): Promise<unknown>;
 }
 
 /** Unpublished events claimed, published and marked per transaction. */

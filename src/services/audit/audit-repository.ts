@@ -77,6 +77,26 @@ export async function insertAuditEvents(
     .execute();
 }
 
+/** Chained events as a `values` list, in the column order of `audit_events`. */
+function chainedValues(events: AuditEvent[], published: boolean) {
+  return sql.join(
+    events.map((e) => {
+      const c = unchainedColumns(e);
+      return sql`(${e.id}::bigint, ${c.at}::timestamptz, ${c.actor}::text, ${c.action}::text, ${c.outcome}::text,
+        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb, ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`;
+    }),
+  );
+}
+
+/** The head moved to the last event, only if it is still `head` (a CTE part named `moved`). */
+function moveHead(head: AuditHead, events: AuditEvent[]) {
+  const last = events[events.length - 1];
+  return sql`moved as (
+      update audit_head set last_id = ${last.id}, last_hash = ${last.hash}
+      where id = 1 and last_id = ${head.lastId} and last_hash = ${head.lastHash}
+      returning 1)`;
+}
+
 /**
  * Appends events (chained after `head`) and moves the head to the last one, in one statement,
  * only if the head is still `head`: false, with nothing written, when another writer moved it.
@@ -87,24 +107,65 @@ export async function appendAuditEventsAfter(
   events: AuditEvent[],
   published: boolean,
 ): Promise<boolean> {
-  const last = events[events.length - 1];
-  const rows = events.map((e) => {
-    const c = unchainedColumns(e);
-    return sql`(${e.id}::bigint, ${c.at}::timestamptz, ${c.actor}::text, ${c.action}::text, ${c.outcome}::text,
-        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb, ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`;
-  });
-  const result = await sql`with moved as (
-      update audit_head set last_id = ${last.id}, last_hash = ${last.hash}
-      where id = 1 and last_id = ${head.lastId} and last_hash = ${head.lastHash}
-      returning 1)
+  const result = await sql`with ${moveHead(head, events)}
     insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
-    select * from (values ${sql.join(rows)}) as v where exists (select 1 from moved)`.execute(executor);
+    select * from (values ${chainedValues(events, published)}) as v where exists (select 1 from moved)`.execute(
+    executor,
+  );
   return Number(result.numAffectedRows ?? 0) === events.length;
 }
 
-/** Stores events to be chained later, in the caller's transaction (one statement). */
-export async function insertPendingAuditEvents(trx: Executor, events: UnchainedAuditEvent[]): Promise<void> {
-  await trx.insertInto('audit_pending').values(events.map(unchainedColumns)).execute();
+/**
+ * Chains pending events (their `seq`s and the events as they were stored) after `head` in one
+ * statement: the head moved, the pending rows removed, the events appended — only if the head is
+ * still `head` (else false, nothing written). Rejects, with nothing written, when a pending row is
+ * gone (another chainer took it).
+ */
+export async function chainPendingAfter(
+  executor: Executor,
+  head: AuditHead,
+  pending: { seqs: string[]; events: AuditEvent[] },
+  published: boolean,
+): Promise<boolean> {
+  const { seqs, events } = pending;
+  const result = await sql<{ chained: string }>`with ${moveHead(head, events)},
+    taken as (
+      delete from audit_pending where seq in (${sql.join(seqs)}) and exists (select 1 from moved) returning 1
+    ),
+    inserted as (
+      insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
+      select * from (values ${chainedValues(events, published)}) as v where exists (select 1 from moved)
+      returning 1
+    )
+    select (select count(*) from inserted) / (case when not exists (select 1 from moved)
+      or (select count(*) from taken) = ${seqs.length} then 1 else 0 end) as chained`.execute(executor);
+  return Number(result.rows[0]?.chained ?? 0) === events.length;
+}
+
+/**
+ * Stores events to be chained later, in the caller's transaction (one statement); their `seq`s. With
+ * `flushAtCommit` false the same statement lets that transaction's commit return before the WAL
+ * is flushed to disk: the caller then waits for a later synchronous commit (the chainer's), which
+ * flushes the WAL up to and past this one, before it answers.
+ */
+export async function insertPendingAuditEvents(
+  trx: Executor,
+  events: UnchainedAuditEvent[],
+  flushAtCommit = true,
+): Promise<string[]> {
+  const rows = events.map((e) => {
+    const c = unchainedColumns(e);
+    return sql`(${c.at}::timestamptz, ${c.actor}::text, ${c.action}::text, ${c.outcome}::text,
+        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb)`;
+  });
+  const result = await sql<{ seq: string }>`with unflushed as (
+      select set_config('synchronous_commit',
+        case when ${flushAtCommit}::boolean then current_setting('synchronous_commit') else 'off' end, true)
+    )
+    insert into audit_pending (at, actor, action, outcome, target, value_fingerprints)
+    select v.* from (values ${sql.join(rows)}) as v, unflushed
+    returning seq`.execute(trx);
+  return result.rows.map((row) => String(row.seq));
 }
 
 /** Whether any event waits to be chained (a cheap check before locking the head). */
@@ -113,15 +174,37 @@ export async function hasPendingAuditEvents(db: Executor): Promise<boolean> {
   return row !== undefined;
 }
 
-/** Removes up to `limit` pending events (the oldest) and returns them in `seq` order. */
-export async function takePendingAuditEvents(trx: Executor, limit: number): Promise<UnchainedAuditEvent[]> {
-  const rows = await trx
-    .deleteFrom('audit_pending')
-    .where('seq', 'in', (eb) => eb.selectFrom('audit_pending').select('seq').orderBy('seq').limit(limit))
-    .returningAll()
-    .execute();
-  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
-  return rows.map(unchainedFromRow);
+/**
+ * Locks the chain head and removes up to `limit` pending events (the oldest), in one statement:
+ * the head (last id and hash), the events in `seq` order and their `seq`s. The head is locked even when no event
+ * is pending (the transaction's commit then still flushes the WAL).
+ */
+export async function takePendingUnderLockedHead(
+  trx: Executor,
+  limit: number,
+): Promise<{ head: AuditHead; events: UnchainedAuditEvent[]; seqs: string[] }> {
+  const result = await sql<
+    { last_id: string; last_hash: string } & { [K in keyof AuditPendingRow]: AuditPendingRow[K] | null } & {
+      seq: string | null;
+    }
+  >`with head as (select last_id, last_hash from audit_head where id = 1 for update),
+    taken as (
+      delete from audit_pending
+      where seq in (select seq from audit_pending order by seq limit ${limit}) and exists (select 1 from head)
+      returning *
+    )
+    select head.last_id, head.last_hash, taken.* from head left join taken on true`.execute(trx);
+  const [first] = result.rows;
+  if (!first) throw new Error('the audit chain head is missing');
+  const taken = result.rows.filter((row) => row.seq !== null) as unknown as Array<
+    AuditPendingRow & { seq: string }
+  >;
+  taken.sort((a, b) => Number(a.seq) - Number(b.seq));
+  return {
+    head: { lastId: Number(first.last_id), lastHash: first.last_hash },
+    events: taken.map(unchainedFromRow),
+    seqs: taken.map((row) => String(row.seq)),
+  };
 }
 
 export type { AuditPageQuery } from './audit-page-query.js';

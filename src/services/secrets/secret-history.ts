@@ -3,13 +3,15 @@ import { isVersioned, type SecretValues } from '../../backends/backend.js';
 import type { CentralStore } from '../../backends/central-store.js';
 import type { Database, Executor } from '../../database/database.js';
 import { NotFoundError } from '../../errors.js';
-import type { Secret } from './secret.js';
+import { type Secret, secretFromRow } from './secret.js';
 import * as versions from './secret-versions-repository.js';
+import type { SecretMetaChanges } from './secrets-repository.js';
+import * as repo from './secrets-repository.js';
 import { writeEntry } from './versioned-entries.js';
 
 // A secret's history: every write is a new version (the row's `version`), recorded in
 // `secret_versions` with its actor, keys and changed keys. The values of earlier versions stay
-// where the store keeps them: the SQL store copies them sealed (keepVersion), a store with versions
+// where the store keeps them: the SQL store copies them sealed (updateKeeping), a store with versions
 // keeps them as back-end versions (the row's `store_version`). Past SGW_SECRET_VERSIONS_KEPT,
 // versions are deleted with their values (back-end versions destroyed after the commit, where the
 // back-end can destroy one).
@@ -25,39 +27,31 @@ export interface SecretHistoryDeps {
 export interface VersionWrite {
   /** The locked secret before the write. */
   before: Secret;
-  /** Its row after the write (version incremented). */
-  after: Secret;
+  /** What changes in its row (the version moves by one in any case). */
+  changes: SecretMetaChanges;
   values: SecretValues;
   actor: string;
   changedKeys: string[];
 }
 
-/** Destroys back-end versions that left the window (after the commit; a failure leaves an unpinned version). */
-async function destroyPruned(
-  deps: SecretHistoryDeps,
-  secretId: string,
-  storeVersions: string[],
-): Promise<void> {
-  const { backend } = deps.store;
-  if (storeVersions.length === 0 || !backend.destroyVersions) return;
-  await backend.destroyVersions(deps.store.entryName(secretId), storeVersions).catch(() => undefined);
+/** What a version write did: the secret as written, back-end versions to destroy after the commit. */
+export interface WrittenSecretVersion {
+  secret: Secret;
+  pruned: string[];
 }
 
 /**
- * Writes a new version inside `trx`: the current values kept (SQL store), the entry written
- * (writeEntry), the version recorded and the window pruned. Returns the secret as written and
- * the back-end versions to destroy once the transaction has committed.
+ * The version write on a store with versions: the row moved, the values written as a new
+ * back-end version (pinned in the row), then the version recorded with that pin.
  */
-async function writeVersionIn(
-  deps: SecretHistoryDeps,
+async function writeWithBackendVersion(
+  store: CentralStore,
   trx: Transaction<Database>,
   w: VersionWrite,
-): Promise<{ secret: Secret; pruned: string[] }> {
-  const { store } = deps;
-  const floor = w.after.version - deps.versionsKept;
-  const name = store.entryName(w.before.id);
-  await store.backend.keepVersion?.(name, { version: w.before.version, dropUpTo: floor }, { trx });
-  const secret = await writeEntry(store, trx, w.after, w.values);
+  floor: number,
+): Promise<WrittenSecretVersion> {
+  const after = secretFromRow(await repo.updateSecretMeta(trx, w.before.id, w.changes));
+  const secret = await writeEntry(store, trx, after, w.values);
   const pruned = await versions.recordVersion(
     trx,
     {
@@ -72,6 +66,44 @@ async function writeVersionIn(
     floor,
   );
   return { secret, pruned: pruned.filter((id) => id !== secret.storeVersion) };
+}
+
+/**
+ * The version write on a store without versions, in two statements: the row moved and the version
+ * recorded (one), the entry written keeping the values it replaces (one, where the back-end keeps
+ * versions: SQL).
+ */
+async function writeInPlace(
+  store: CentralStore,
+  trx: Transaction<Database>,
+  w: VersionWrite,
+  floor: number,
+): Promise<WrittenSecretVersion> {
+  const { backend } = store;
+  const { row, pruned } = await versions.updateRecorded(
+    trx,
+    repo.secretMetaUpdate(trx, w.before.id, w.changes),
+    { secretId: w.before.id, actor: w.actor, changedKeys: w.changedKeys },
+    { version: w.before.version, pin: w.before.storeVersion },
+    floor,
+  );
+  const secret = secretFromRow(row);
+  const entry = { name: store.entryName(secret.id), values: w.values, metadata: store.entryMetadata(secret) };
+  if (backend.updateKeeping)
+    await backend.updateKeeping(entry, { version: w.before.version, dropUpTo: floor }, { trx });
+  else await backend.update(entry, { trx });
+  return { secret, pruned };
+}
+
+/** Destroys back-end versions that left the window (after the commit; a failure leaves an unpinned version). */
+async function destroyPruned(
+  deps: SecretHistoryDeps,
+  secretId: string,
+  storeVersions: string[],
+): Promise<void> {
+  const { backend } = deps.store;
+  if (storeVersions.length === 0 || !backend.destroyVersions) return;
+  await backend.destroyVersions(deps.store.entryName(secretId), storeVersions).catch(() => undefined);
 }
 
 /**
@@ -113,8 +145,7 @@ async function pruneBeyondWindow(deps: SecretHistoryDeps, db: Executor): Promise
   for (const v of gone) bySecret.set(v.secretId, [...(bySecret.get(v.secretId) ?? []), v]);
   for (const [secretId, rows] of bySecret) {
     const upTo = Math.max(...rows.map((r) => r.version));
-    // Version 0 is never kept: the call only drops the kept versions up to `upTo`.
-    await deps.store.backend.keepVersion?.(deps.store.entryName(secretId), { version: 0, dropUpTo: upTo });
+    await deps.store.backend.dropKeptVersions?.(deps.store.entryName(secretId), upTo);
     await destroyPruned(
       deps,
       secretId,
@@ -125,8 +156,10 @@ async function pruneBeyondWindow(deps: SecretHistoryDeps, db: Executor): Promise
 }
 
 export function createSecretHistory(deps: SecretHistoryDeps) {
+  const { store, versionsKept } = deps;
+  const { backend } = store;
   return {
-    versionsKept: deps.versionsKept,
+    versionsKept,
     /** Records the first version of new secrets (in their creating transaction). */
     recordCreated: (trx: Executor, created: Secret[], actor: string) =>
       versions.insertVersions(
@@ -140,7 +173,18 @@ export function createSecretHistory(deps: SecretHistoryDeps) {
           storeVersion: s.storeVersion,
         })),
       ),
-    write: (trx: Transaction<Database>, w: VersionWrite) => writeVersionIn(deps, trx, w),
+    /**
+     * Writes a new version inside `trx`: the row moved, the entry written (the values it replaces
+     * kept, where the store keeps them itself: SQL), the version recorded and the window pruned.
+     * Returns the secret as written and the back-end versions to destroy once the transaction has
+     * committed.
+     */
+    write(trx: Transaction<Database>, w: VersionWrite): Promise<WrittenSecretVersion> {
+      const floor = w.before.version + 1 - versionsKept;
+      return isVersioned(backend)
+        ? writeWithBackendVersion(store, trx, w, floor)
+        : writeInPlace(store, trx, w, floor);
+    },
     destroyPruned: (secretId: string, storeVersions: string[]) =>
       destroyPruned(deps, secretId, storeVersions),
     pruneBeyondWindow: (db: Executor) => pruneBeyondWindow(deps, db),

@@ -1,9 +1,8 @@
 import type { Principal } from '../../auth/principal.js';
 import { BadUserInputError } from '../../errors.js';
-import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import { type Secret, type SecretScope, secretAuditTarget } from './secret.js';
 import { checkInput, getSecretInputSchema } from './secret-inputs.js';
 import { type VersionWriteDeps, writeVersion } from './secret-version-write.js';
-import * as repo from './secrets-repository.js';
 import type { SecretsServiceDeps } from './secrets-service.js';
 
 /** What a rollback uses. */
@@ -45,10 +44,9 @@ export async function rollbackSecret(
         : await deps.stored.history.valuesAt(trx, secret, input.version);
     const changed = Object.keys(values).filter((key) => current[key] !== values[key]);
     const removed = Object.keys(current).filter((key) => !Object.hasOwn(values, key));
-    const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort() });
     const written = await deps.stored.history.write(trx, {
       before: secret,
-      after: secretFromRow(row),
+      changes: { keys: Object.keys(values).sort() },
       values,
       actor: principal.name,
       changedKeys: [...changed, ...removed].sort(),

@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
+import { type Compilable, type OperationNodeSource, sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { SecretVersionRow } from '../../database/tables/secret-versions-table.js';
+import type { SecretRow } from '../../database/tables/secrets-table.js';
+import { NotFoundError } from '../../errors.js';
 
 /** A version of a secret to record (never its values). */
 export interface NewSecretVersion {
@@ -27,34 +29,77 @@ export async function insertVersions(db: Executor, versions: NewSecretVersion[])
   await db.insertInto('secret_versions').values(versions.map(row)).execute();
 }
 
+/** The previous version of a secret, and the back-end version holding its values (stores with versions). */
+export interface PreviousVersion {
+  version: number;
+  pin: string | null;
+}
+
+/** The CTE parts that prune the window and keep the previous version's pin (recordVersion's and updateRecorded's). */
+function pruneAndPin(secretId: string, previous: PreviousVersion, floor: number) {
+  const pin =
+    previous.pin !== null && previous.version > floor
+      ? sql`, pinned as (update secret_versions set store_version = ${previous.pin}
+          where secret_id = ${secretId} and version = ${previous.version})`
+      : sql``;
+  return sql`pruned as (
+      delete from secret_versions where secret_id = ${secretId} and version <= ${floor}
+      returning store_version
+    )${pin}`;
+}
+
+/** The back-end versions of the deleted rows that held one. */
+const prunedPins = (rows: Array<{ store_version: string | null }>) =>
+  rows.flatMap((pruned) => (pruned.store_version ? [pruned.store_version] : []));
+
 /**
  * Records a secret's new version in one statement: the previous version's row keeps the back-end
- * version that held its values (`previousPin`, stores with versions), and rows numbered `floor` or
+ * version that held its values (`previous.pin`, stores with versions), and rows numbered `floor` or
  * lower are deleted. Returns the back-end versions of the deleted rows (to destroy after commit).
  */
 export async function recordVersion(
   db: Executor,
   next: NewSecretVersion,
-  previous: { version: number; pin: string | null },
+  previous: PreviousVersion,
   floor: number,
 ): Promise<string[]> {
   const r = row(next);
-  const pinPrevious =
-    previous.pin !== null && previous.version > floor
-      ? sql`, pinned as (update secret_versions set store_version = ${previous.pin}
-          where secret_id = ${next.secretId} and version = ${previous.version})`
-      : sql``;
-  const result = await sql<{ store_version: string | null }>`with pruned as (
-      delete from secret_versions where secret_id = ${next.secretId} and version <= ${floor}
-      returning store_version
-    )${pinPrevious}, added as (
+  const result = await sql<{
+    store_version: string | null;
+  }>`with ${pruneAndPin(next.secretId, previous, floor)}, added as (
       insert into secret_versions (secret_id, version, actor, keys, changed_keys, store_version)
       values (${r.secret_id}, ${r.version}, ${r.actor}, ${r.keys}::jsonb, ${r.changed_keys}::jsonb, ${r.store_version})
       on conflict (secret_id, version) do update set created_at = now(), actor = excluded.actor,
         keys = excluded.keys, changed_keys = excluded.changed_keys, store_version = excluded.store_version
     )
     select store_version from pruned`.execute(db);
-  return result.rows.flatMap((pruned) => (pruned.store_version ? [pruned.store_version] : []));
+  return prunedPins(result.rows);
+}
+
+/**
+ * Moves a secret's row to its next version (`update`: secretMetaUpdate, returning the row) and
+ * records that version in the same statement (its keys and back-end version as the row now has
+ * them; the window pruned as recordVersion does). Returns the row and the pruned back-end versions.
+ */
+export async function updateRecorded(
+  db: Executor,
+  update: Compilable & OperationNodeSource,
+  next: { secretId: string; actor: string; changedKeys: string[] },
+  previous: PreviousVersion,
+  floor: number,
+): Promise<{ row: SecretRow; pruned: string[] }> {
+  const result = await sql<SecretRow & { pruned_pins: Array<string | null> }>`with moved as (${update}),
+    ${pruneAndPin(next.secretId, previous, floor)}, added as (
+      insert into secret_versions (secret_id, version, actor, keys, changed_keys, store_version)
+      select id, version, ${next.actor}, keys, ${JSON.stringify(next.changedKeys)}::jsonb, store_version from moved
+      on conflict (secret_id, version) do update set created_at = now(), actor = excluded.actor,
+        keys = excluded.keys, changed_keys = excluded.changed_keys, store_version = excluded.store_version
+    )
+    select moved.*, array(select store_version from pruned) as pruned_pins from moved`.execute(db);
+  const [first] = result.rows;
+  if (!first) throw new NotFoundError(`Secret ${next.secretId} not found`);
+  const { pruned_pins: pins, ...moved } = first;
+  return { row: moved, pruned: prunedPins(pins.map((pin) => ({ store_version: pin }))) };
 }
 
 /** A secret's versions, newest first. */

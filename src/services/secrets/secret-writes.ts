@@ -7,7 +7,7 @@ import { AlreadyExistsError, BadUserInputError, type InputIssue } from '../../er
 import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { mergeChanges } from '../merge-changes.js';
-import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
+import { type Secret, type SecretScope, secretAuditTarget } from './secret.js';
 import {
   checkInput,
   createSecretInputSchema,
@@ -135,10 +135,9 @@ async function applyUpdate(
   const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => current[k] !== v));
   const removed = Object.keys(current).filter((k) => !(k in values));
   const scope = await newScopeOf(trx, secret, input.newScope);
-  const row = await repo.updateSecretMeta(trx, secret.id, { keys: Object.keys(values).sort(), scope });
   const written = await deps.stored.history.write(trx, {
     before: secret,
-    after: secretFromRow(row),
+    changes: { keys: Object.keys(values).sort(), scope },
     values,
     actor: u.principal.name,
     changedKeys: [...Object.keys(changed), ...removed].sort(),
@@ -194,12 +193,11 @@ export async function renameSecret(
     ) {
       throw new AlreadyExistsError(`A ${secret.scope} secret named "${newName}" already exists`);
     }
-    const renamed = secretFromRow(await repo.updateSecretMeta(trx, secret.id, { name: newName }));
     // A remote store's entry carries the name in its tags (ZenML's layout): a new version rewrites them.
     const values = await deps.stored.storedValues(secret, trx);
     const written = await deps.stored.history.write(trx, {
       before: secret,
-      after: renamed,
+      changes: { name: newName },
       values,
       actor: principal.name,
       changedKeys: [],

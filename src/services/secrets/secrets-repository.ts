@@ -107,17 +107,17 @@ export async function insertSecrets(db: Executor, secrets: NewSecret[]): Promise
     .execute();
 }
 
-export async function updateSecretMeta(
-  db: Executor,
-  id: string,
-  changes: {
-    name?: string;
-    scope?: string;
-    keys?: string[];
-    schema?: string;
-    origin?: Record<string, unknown> | null;
-  },
-): Promise<SecretRow> {
+/** What a write changes in a secret's row (its version always moves by one). */
+export interface SecretMetaChanges {
+  name?: string;
+  scope?: string;
+  keys?: string[];
+  schema?: string;
+  origin?: Record<string, unknown> | null;
+}
+
+/** The update of a secret's row to its next version, returning the row (not run: embed or execute it). */
+export function secretMetaUpdate(db: Executor, id: string, changes: SecretMetaChanges) {
   return db
     .updateTable('secrets')
     .set((eb) => ({
@@ -132,8 +132,12 @@ export async function updateSecretMeta(
       updated_at: new Date(),
     }))
     .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .returningAll();
+}
+
+/** Moves a secret's row to its next version with these changes; the row. */
+export function updateSecretMeta(db: Executor, id: string, changes: SecretMetaChanges): Promise<SecretRow> {
+  return secretMetaUpdate(db, id, changes).executeTakeFirstOrThrow();
 }
 
 export async function deleteSecret(db: Executor, id: string): Promise<void> {

@@ -146,15 +146,10 @@ export async function replaceIn(
       `Secret "${secret.name}" was deleted while the migration ran; nothing was overwritten`,
     );
   const before = secretFromRow(locked);
-  const row = await repo.updateSecretMeta(trx, secret.id, {
-    keys: Object.keys(next.values).sort(),
-    schema: next.schema,
-    origin: next.origin,
-  });
   const keys = [...new Set([...Object.keys(next.values), ...before.keys])].sort();
   const written = await history.write(trx, {
     before,
-    after: secretFromRow(row),
+    changes: { keys: Object.keys(next.values).sort(), schema: next.schema, origin: next.origin },
     values: next.values,
     actor: principal.name,
     changedKeys: keys,
