@@ -238,7 +238,9 @@ describe('encryption at rest', () => {
       for (let i = 0; i < 5; i += 1)
         await first.ok(CREATE, { name: `enc-${i}`, values: { password: `${value}-${i}` } });
       // enc-0's first version is kept, sealed, beside its current values.
-      await first.ok(`mutation { updateSecret(name: "enc-0", values: {password: "${value}-new"}) { version } }`);
+      await first.ok(
+        `mutation { updateSecret(name: "enc-0", values: {password: "${value}-new"}) { version } }`,
+      );
       const rows = await sql<{
         values: string;
         key_id: string;
