@@ -57,6 +57,25 @@ export function findSecretsVisibleTo(
     .execute();
 }
 
+/** A secret row with its SQL store entry's sealed columns (null when it has none). */
+export type SecretRowWithSealed = SecretRow & { sealed_key_id: string | null; sealed_values: string | null };
+
+/** As `findSecretsVisibleTo`, each row with its sealed `secret_values` entry (named by the secret's id), one query. */
+export function findSecretsVisibleToWithSealed(
+  db: Executor,
+  lookup: { names: string[]; ownerIds: string[] },
+): Promise<SecretRowWithSealed[]> {
+  return db
+    .selectFrom('secrets')
+    .leftJoin('secret_values', (join) => join.on(sql<boolean>`secret_values.name = secrets.id::text`))
+    .selectAll('secrets')
+    .select(['secret_values.key_id as sealed_key_id', 'secret_values.values as sealed_values'])
+    .where('secrets.name', 'in', lookup.names)
+    .where('secrets.deleted_at', 'is', null)
+    .where(visibleTo(lookup.ownerIds))
+    .execute();
+}
+
 /** Secrets of one scope (and owner, for USER) by name. */
 export function findSecrets(
   db: Executor,
