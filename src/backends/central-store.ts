@@ -1,5 +1,6 @@
 import type { SecretsStoreKind } from '../config.js';
-import type { SecretBackend, SecretMetadata } from './backend.js';
+import type { SecretBackend, SecretMetadata, SecretValues } from './backend.js';
+import type { SealedValuesRow } from './sql/sql-backend.js';
 import { zenmlLayoutBackend } from './zenml-layout-backend.js';
 import {
   type StoreIdentity,
@@ -21,13 +22,21 @@ export interface CentralStore {
   entryName(secretId: string): string;
   /** Metadata (tags/labels) stored beside the values, ZenML-style. */
   entryMetadata(secret: StoreSecretFacts): SecretMetadata;
+  /**
+   * The SQL store only: opens the sealed `secret_values` row a secret lookup joined (entry named
+   * by the secret's id), so a value read needs no second query.
+   */
+  openJoined?(row: SealedValuesRow): SecretValues;
 }
 
 /** The SQL store: entries named by secret id, no extra metadata needed. */
-export function createSqlCentralStore(backend: SecretBackend): CentralStore {
+export function createSqlCentralStore(
+  backend: SecretBackend & { openSealed?(row: SealedValuesRow): SecretValues },
+): CentralStore {
   return {
     kind: 'sql',
     backend,
+    openJoined: backend.openSealed,
     entryName: (id) => id,
     entryMetadata: (s) => ({
       zenml_secret_id: s.id,

@@ -56,7 +56,7 @@ export async function createSecretBackendForKind(
  */
 export async function createCentralStore(
   config: Config,
-  deps: { sqlBackend: SecretBackend; cwd?: string; identity?: StoreIdentity },
+  deps: { sqlBackend: Parameters<typeof createSqlCentralStore>[0]; cwd?: string; identity?: StoreIdentity },
 ): Promise<CentralStore> {
   const kind = config.secretsStore;
   if (kind === 'sql') return createSqlCentralStore(deps.sqlBackend);

@@ -6,5 +6,7 @@ export interface EventBus {
   subscribe(channel: string): AsyncIterableIterator<unknown>;
   /** True when published events reach other replicas' subscribers right now. */
   isConnected(): boolean;
+  /** Calls `listener` whenever the subscribing connection drops (what was published meanwhile is lost). */
+  onDisconnect?(listener: () => void): void;
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ export function createRedisEventBus(url: string): EventBus {
     },
     subscribe: (channel) => pubSub.subscribe(channel)[Symbol.asyncIterator](),
     isConnected: () => publishClient.status === 'ready' && subscribeClient.status === 'ready',
+    onDisconnect: (listener) => void subscribeClient.on('close', listener),
     async close() {
       publishClient.disconnect();
       subscribeClient.disconnect();

@@ -64,8 +64,10 @@ function wireAudit(infra: Infrastructure) {
   });
   const audit = createAuditService({ trail, db, authorize, checkpointer });
   const subscriptions = createSubscriptionRegistry();
-  const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions });
-  const tokens = createTokensService({ db, audit, authorize, access });
+  // Sessions are cached where every replica's changes arrive: over Redis, or in one PGlite process.
+  const cacheSessions = Boolean(config.redisUrl) || !config.databaseUrl;
+  const access = createAccessFeed({ db, bus, channels, log, registry: subscriptions, cacheSessions });
+  const tokens = createTokensService({ db, audit, authorize, access, sessions: access.sessions });
   return { audit, authorize, tokens, subscriptions, access, checkpointer };
 }
 

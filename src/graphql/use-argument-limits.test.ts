@@ -70,4 +70,24 @@ describe('useArgumentLimits', () => {
     expect((await send(nested, { n: 10 })).errors).toBeUndefined();
     expect((await send(page, { n: 1000 })).errors).toBeUndefined();
   });
+
+  it('one yoga, one cached document: checked on every request with its own variables', async () => {
+    const yoga = createYoga({ schema, plugins: [useArgumentLimits()], logging: false });
+    const post = async (query: string, variables: Record<string, unknown>) => {
+      const response = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { errors?: Array<{ extensions: Record<string, any> }> };
+    };
+    const names = 'query($n: [String!]) { items(names: $n) { name } }';
+    expect((await post(names, { n: many(3) })).errors).toBeUndefined();
+    expect((await post(names, { n: many(1001) })).errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    const page = 'query($n: Int) { items(first: $n) { name } }';
+    expect((await post(page, { n: 3 })).errors).toBeUndefined();
+    expect((await post(page, { n: 1001 })).errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+    // No page size and no list argument: nothing to look at, answered.
+    expect((await post('{ items { name } }', {})).errors).toBeUndefined();
+  });
 });

@@ -110,12 +110,54 @@ function costIssues(schema: GraphQLSchema, document: DocumentNode): InputIssue[]
   return issues;
 }
 
+/** Whether an input type can hold a list anywhere (itself, or a field of an input object, nested). */
+function holdsList(type: GraphQLInputType, seen = new Set<GraphQLInputType>()): boolean {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return true;
+  if (!isInputObjectType(nullable) || seen.has(nullable)) return false;
+  seen.add(nullable);
+  return Object.values(nullable.getFields()).some((field) => holdsList(field.type, seen));
+}
+
+/** Whether a document has an argument the limits look at: a page size, or one that can hold a list. */
+function hasLimitedArguments(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let found = false;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument() {
+        const argument = typeInfo.getArgument();
+        if (argument && (PAGE_ARGUMENTS.has(argument.name) || holdsList(argument.type))) found = true;
+      },
+    }),
+  );
+  return found;
+}
+
+/**
+ * Per parsed document (yoga caches them, so a repeated operation is the same object): whether it
+ * has an argument the limits look at. Most operations have none and skip the walks below.
+ */
+const limitedDocuments = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, boolean>>();
+
 /** What `useArgumentLimits` refuses in a document with its variables (none: within the limits). */
 export function argumentLimitIssues(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Variables,
 ): InputIssue[] {
+  let known = limitedDocuments.get(schema);
+  if (!known) {
+    known = new WeakMap();
+    limitedDocuments.set(schema, known);
+  }
+  let limited = known.get(document);
+  if (limited === undefined) {
+    limited = hasLimitedArguments(schema, document);
+    known.set(document, limited);
+  }
+  if (!limited) return [];
   const issues = argumentIssues(schema, document, variables);
   const inlined = issues.length ? undefined : withPageSizesInlined(document, variables);
   return inlined ? costIssues(schema, inlined) : issues;

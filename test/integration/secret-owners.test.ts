@@ -37,7 +37,7 @@ describe('listing secrets with their owners', () => {
     return { count: best, data };
   }
 
-  it('costs at most half again the statements with owner { name }, and names every owner', async () => {
+  it('costs one statement more with owner { name } (all owners in one query), and names every owner', async () => {
     const total = OWNERS.length * PER_OWNER;
     const without = await statementsOf(`{ secrets(first: ${total}) { nodes { name } } }`);
     const withOwner = await statementsOf(`{ secrets(first: ${total}) { nodes { name owner { name } } } }`);
@@ -49,6 +49,7 @@ describe('listing secrets with their owners', () => {
     expect(new Set(nodes.map((n) => n.owner.name))).toEqual(new Set(OWNERS));
 
     expect(without.count).toBeGreaterThan(0);
-    expect(withOwner.count).toBeLessThanOrEqual(1.5 * without.count);
+    // The token's session is cached, so the listing alone may be a single statement.
+    expect(withOwner.count).toBeLessThanOrEqual(without.count + 1);
   });
 });

@@ -38,9 +38,16 @@ interface SecretValueRow {
   metadata: Record<string, string>;
 }
 
+/** A sealed `secret_values` row's columns, as read by this back-end or joined by a lookup. */
+export type SealedValuesRow = Pick<SecretValueRow, 'name' | 'key_id' | 'values'>;
+
+/** The values of a sealed row (AAD: its entry name); throws when it does not open. */
+function openValues(keyring: Keyring, row: SealedValuesRow): SecretValues {
+  return JSON.parse(keyring.open({ keyId: row.key_id, ciphertext: row.values }, row.name));
+}
+
 function open(store: SqlStore, row: SecretValueRow): BackendEntry {
-  const values = JSON.parse(store.keyring.open({ keyId: row.key_id, ciphertext: row.values }, row.name));
-  return { name: row.name, values, metadata: row.metadata };
+  return { name: row.name, values: openValues(store.keyring, row), metadata: row.metadata };
 }
 
 /** Inserts every entry in one statement: all rows or none; a taken name is ALREADY_EXISTS. */
@@ -182,7 +189,10 @@ async function reseal(store: SqlStore, batch: number): Promise<number> {
 export function createSqlBackend(
   db: Db,
   keyring: Keyring,
-): SecretBackend & { reseal(batch?: number): Promise<number> } {
+): SecretBackend & {
+  reseal(batch?: number): Promise<number>;
+  openSealed(row: SealedValuesRow): SecretValues;
+} {
   const store: SqlStore = { db, keyring };
   return {
     kind: 'sql',
@@ -198,5 +208,7 @@ export function createSqlBackend(
     dropKeptVersions: (name, upTo, options) => dropKeptVersionsUpTo(db, name, upTo, options),
     /** Re-encrypts every entry not under the active key; returns how many changed. */
     reseal: (batch = 500) => reseal(store, batch),
+    /** Opens a row a lookup read with its secret (`secret_values` joined): the values, no query. */
+    openSealed: (row) => openValues(keyring, row),
   };
 }

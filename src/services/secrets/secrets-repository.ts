@@ -57,6 +57,32 @@ export function findSecretsVisibleTo(
     .execute();
 }
 
+/** A secret row with its SQL store entry's sealed columns (null when it has none). */
+export type SecretRowWithSealed = SecretRow & { sealed_key_id: string | null; sealed_values: string | null };
+
+/**
+ * As `findSecretsVisibleTo`, each row with its sealed `secret_values` entry (named by the
+ * secret's id), in one query: the hot path of every value read, so no query builder per call.
+ * One name for one owner (a lone read) is compared with `=` (cheaper to plan than `= any`).
+ */
+export async function findSecretsVisibleToWithSealed(
+  db: Executor,
+  lookup: { names: string[]; ownerIds: string[] },
+): Promise<SecretRowWithSealed[]> {
+  const lone = lookup.names.length === 1 && lookup.ownerIds.length === 1;
+  const names = lone ? sql`s.name = ${lookup.names[0]}` : sql`s.name = any(${lookup.names}::text[])`;
+  const owners = lone
+    ? sql`s.owner_id = ${lookup.ownerIds[0]}`
+    : sql`s.owner_id = any(${lookup.ownerIds}::uuid[])`;
+  const { rows } =
+    await sql<SecretRowWithSealed>`select s.*, v.key_id as sealed_key_id, v.values as sealed_values
+    from secrets s left join secret_values v on v.name = s.id::text
+    where ${names} and s.deleted_at is null and (s.scope = 'WORKSPACE' or (s.scope = 'USER' and ${owners}))`.execute(
+      db,
+    );
+  return rows;
+}
+
 /** Secrets of one scope (and owner, for USER) by name. */
 export function findSecrets(
   db: Executor,

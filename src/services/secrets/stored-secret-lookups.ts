@@ -1,8 +1,11 @@
 import type { Principal } from '../../auth/principal.js';
+import type { SealedValuesRow } from '../../backends/sql/sql-backend.js';
 import type { Db, Executor } from '../../database/database.js';
+import type { SecretRow } from '../../database/tables/secrets-table.js';
 import { NotFoundError } from '../../errors.js';
 import { microBatch } from '../micro-batch.js';
 import { type Secret, type SecretScope, secretFromRow } from './secret.js';
+import type { SecretRowWithSealed } from './secrets-repository.js';
 import * as repo from './secrets-repository.js';
 
 /** One lookup of a shared batch; its JSON is the batch key. */
@@ -45,13 +48,25 @@ export async function requireSecretIn(
   return secret;
 }
 
-/** Answers a batch of lookups from one query; the USER secret wins over the WORKSPACE one. */
-async function findShared(db: Db, keys: string[]): Promise<Map<string, Secret>> {
+/**
+ * The SQL store's sealed values read in the lookup's own query, by the secret object the lookup
+ * returned (so only that lookup's caller finds them); opened by the value read, after its checks.
+ */
+export type JoinedValues = WeakMap<Secret, SealedValuesRow>;
+
+/**
+ * Answers a batch of lookups from one query; the USER secret wins over the WORKSPACE one. With
+ * `joined`, the query also reads each secret's sealed values and keeps them there.
+ */
+async function findShared(db: Db, keys: string[], joined?: JoinedValues): Promise<Map<string, Secret>> {
   const asked = keys.map((key) => JSON.parse(key) as SharedLookup);
-  const rows = await repo.findSecretsVisibleTo(db, {
+  const lookup = {
     names: [...new Set(asked.map((a) => a.name))],
     ownerIds: [...new Set(asked.map((a) => a.ownerId))],
-  });
+  };
+  const rows: Array<SecretRow & Partial<SecretRowWithSealed>> = joined
+    ? await repo.findSecretsVisibleToWithSealed(db, lookup)
+    : await repo.findSecretsVisibleTo(db, lookup);
   const found = new Map<string, Secret>();
   for (const [i, a] of asked.entries()) {
     const candidates = rows.filter(
@@ -61,14 +76,21 @@ async function findShared(db: Db, keys: string[]): Promise<Map<string, Secret>> 
         (row.scope !== 'USER' || row.owner_id === a.ownerId),
     );
     const row = candidates.find((c) => c.scope === 'USER') ?? candidates[0];
-    if (row) found.set(keys[i], secretFromRow(row));
+    if (!row) continue;
+    const secret = secretFromRow(row);
+    found.set(keys[i], secret);
+    if (joined && row.sealed_key_id && row.sealed_values)
+      joined.set(secret, { name: row.id, key_id: row.sealed_key_id, values: row.sealed_values });
   }
   return found;
 }
 
-/** Lookups outside transactions: concurrent ones share one query (no cache). A failed query rejects its batch. */
-export function createBatchedLookup(db: Db): BatchedLookup {
-  const lookupShared = microBatch((keys: string[]) => findShared(db, keys));
+/**
+ * Lookups outside transactions: concurrent ones share one query (no cache). A failed query
+ * rejects its batch. With `joined` (the SQL store), each found secret's sealed values come along.
+ */
+export function createBatchedLookup(db: Db, joined?: JoinedValues): BatchedLookup {
+  const lookupShared = microBatch((keys: string[]) => findShared(db, keys, joined));
   return (principal, name, scope) => {
     // No stored name holds NUL (Postgres text can't), and it would fail the shared query.
     if (name.includes('\u0000')) return Promise.resolve(undefined);

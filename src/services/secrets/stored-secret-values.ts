@@ -5,6 +5,7 @@ import type { Database } from '../../database/database.js';
 import { NotFoundError } from '../../errors.js';
 import { microBatch } from '../micro-batch.js';
 import type { Secret } from './secret.js';
+import type { JoinedValues } from './stored-secret-lookups.js';
 
 /** A secret's values, read together with the reads asked for at the same time; NOT_FOUND when absent. */
 export type BatchedValues = (secret: Secret) => Promise<SecretValues>;
@@ -91,6 +92,23 @@ export function createBatchedValues(store: CentralStore): BatchedValues {
     const values = await load(`${secret.id} ${secret.storeVersion ?? ''}`);
     if (!values) throw missingValues(store, secret);
     return values;
+  };
+}
+
+/**
+ * `valuesOf` that opens the values its lookup read along (the SQL store: `store.openJoined`), and
+ * reads the others with `read`: a secret found by the batched lookup then read costs one query.
+ */
+export function withJoinedValues(
+  store: CentralStore,
+  joined: JoinedValues | undefined,
+  read: BatchedValues,
+): BatchedValues {
+  const open = store.openJoined;
+  if (!joined || !open) return read;
+  return async (secret) => {
+    const row = joined.get(secret);
+    return row ? open(row) : read(secret);
   };
 }
 

@@ -8,8 +8,13 @@ import type { Secret, SecretScope } from './secret.js';
 import { createSecretHistory } from './secret-history.js';
 import type { WriteIntent } from './store-write-journal.js';
 import { createStoredJournal } from './stored-secret-journal.js';
-import { createBatchedLookup, findManyInScope } from './stored-secret-lookups.js';
-import { createBatchedValues, storedValues, storedValuesMany } from './stored-secret-values.js';
+import { createBatchedLookup, findManyInScope, type JoinedValues } from './stored-secret-lookups.js';
+import {
+  createBatchedValues,
+  storedValues,
+  storedValuesMany,
+  withJoinedValues,
+} from './stored-secret-values.js';
 import { createManyIn, replaceIn, type ValidatedSecret } from './stored-secret-writes.js';
 import { createStoreAdoption } from './zenml-adoption.js';
 
@@ -30,7 +35,9 @@ export interface StoredSecretsDeps {
  */
 export function createStoredSecrets(deps: StoredSecretsDeps) {
   const { db, store } = deps;
-  const lookup = createBatchedLookup(db);
+  // The SQL store: a lookup reads the sealed values too, so the value read that follows needs no query.
+  const joined: JoinedValues | undefined = store.openJoined ? new WeakMap() : undefined;
+  const lookup = createBatchedLookup(db, joined);
   const adoptStoreEntries = createStoreAdoption({ db, store, onError: deps.onAdoptionError });
   /** A lookup miss first adopts what a ZenML server sharing the store wrote, then looks again. */
   const findVisible = async (principal: Principal, name: string, scope?: SecretScope | null) => {
@@ -38,7 +45,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
     if (found || !(await adoptStoreEntries())) return found;
     return lookup(principal, name, scope);
   };
-  const valuesOf = createBatchedValues(store);
+  const valuesOf = withJoinedValues(store, joined, createBatchedValues(store));
   const history = createSecretHistory({ store, versionsKept: deps.versionsKept });
 
   /** A visible secret by name (in `scope`, else USER then WORKSPACE), with values when asked; the caller audits. */
