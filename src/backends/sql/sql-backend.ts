@@ -56,15 +56,7 @@ async function createMany(
   entries: BackendEntry[],
   options?: BackendCallOptions,
 ): Promise<void> {
-  const rows = entries.map((entry) => {
-    const sealed = store.keyring.seal(JSON.stringify(entry.values), entry.name);
-    return {
-      name: entry.name,
-      key_id: sealed.keyId,
-      values: sealed.ciphertext,
-      metadata: JSON.stringify(entry.metadata),
-    };
-  });
+  const rows = entries.map((entry) => sealedEntry(store, entry));
   try {
     await executor(store, options).insertInto('secret_values').values(rows).execute();
   } catch (error) {
