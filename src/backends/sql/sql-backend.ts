@@ -10,13 +10,7 @@ import type {
   SecretBackend,
   SecretValues,
 } from '../backend.js';
-import {
-  dropKeptVersions,
-  dropKeptVersionsUpTo,
-  getKeptVersion,
-  type SealedEntry,
-  updateKeeping,
-} from './sql-kept-versions.js';
+import { dropKeptVersions, getKeptVersion, type SealedEntry, updateKeeping } from './sql-kept-versions.js';
 import { resealBatch } from './sql-reseal.js';
 
 /** Postgres SQLSTATE of a unique constraint violation. */
@@ -197,7 +191,7 @@ export function createSqlBackend(
     list: (query, options) => listEntries(store, query, options),
     updateKeeping: (entry, keep, options) => updateEntryKeeping(store, entry, keep, options),
     getKeptVersion: (name, version, options) => getKeptVersion(db, keyring, name, version, options),
-    dropKeptVersions: (name, upTo, options) => dropKeptVersionsUpTo(db, name, upTo, options),
+    dropKeptVersions: (name, upTo, options) => dropKeptVersions(executor(store, options), name, upTo),
     /** Re-encrypts every entry not under the active key; returns how many changed. */
     reseal: (batch = 500) => reseal(store, batch),
     /** Opens a row a lookup read with its secret (`secret_values` joined): the values, no query. */

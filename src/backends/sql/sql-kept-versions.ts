@@ -62,21 +62,9 @@ export async function getKeptVersion(
   return row && JSON.parse(keyring.open({ keyId: row.key_id, ciphertext: row.values }, name));
 }
 
-/** Deletes an entry's kept versions numbered `upTo` or lower (a lowered window). */
-export async function dropKeptVersionsUpTo(
-  db: Db,
-  name: string,
-  upTo: number,
-  options?: BackendCallOptions,
-): Promise<void> {
-  await executor(db, options)
-    .deleteFrom('secret_value_versions')
-    .where('name', '=', name)
-    .where('version', '<=', upTo)
-    .execute();
-}
-
-/** Deletes every kept version of an entry (with the entry). */
-export async function dropKeptVersions(executor: Executor, name: string): Promise<void> {
-  await executor.deleteFrom('secret_value_versions').where('name', '=', name).execute();
+/** Deletes an entry's kept versions numbered `upTo` or lower (a lowered window), or all of them (with the entry). */
+export async function dropKeptVersions(executor: Executor, name: string, upTo?: number): Promise<void> {
+  let query = executor.deleteFrom('secret_value_versions').where('name', '=', name);
+  if (upTo !== undefined) query = query.where('version', '<=', upTo);
+  await query.execute();
 }

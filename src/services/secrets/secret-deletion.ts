@@ -6,7 +6,7 @@ import { checkInput, deleteSecretInputSchema } from './secret-inputs.js';
 import * as repo from './secrets-repository.js';
 import type { SecretsServiceDeps } from './secrets-service.js';
 import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
-import { findSecretIn } from './stored-secret-lookups.js';
+import { findSecretIn, requireSecretIn } from './stored-secret-lookups.js';
 
 // Deleting a secret keeps it restorable for SGW_SECRET_RECOVERY_DAYS (its name stays taken, its
 // values and history stay where they are); `restoreSecret` brings it back; a purge — by an ADMIN,
@@ -68,8 +68,7 @@ export async function deleteSecret(
     return true;
   }
   await deps.audit.audited(async (trx, record) => {
-    const secret = await findSecretIn(trx, principal, name, scope, true);
-    if (!secret) throw notFound(name, scope);
+    const secret = await requireSecretIn(trx, principal, name, scope, true);
     const row = await repo.markDeleted(trx, secret.id, deps.recoveryDays);
     await record({
       actor: principal.name,

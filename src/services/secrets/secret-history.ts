@@ -7,7 +7,7 @@ import { type Secret, secretFromRow } from './secret.js';
 import * as versions from './secret-versions-repository.js';
 import type { SecretMetaChanges } from './secrets-repository.js';
 import * as repo from './secrets-repository.js';
-import { writeEntry } from './versioned-entries.js';
+import { retireVersions, writeEntry } from './versioned-entries.js';
 
 // A secret's history: every write is a new version (the row's `version`), recorded in
 // `secret_versions` with its actor, keys and changed keys. The values of earlier versions stay
@@ -95,17 +95,6 @@ async function writeInPlace(
   return { secret, pruned };
 }
 
-/** Destroys back-end versions that left the window (after the commit; a failure leaves an unpinned version). */
-async function destroyPruned(
-  deps: SecretHistoryDeps,
-  secretId: string,
-  storeVersions: string[],
-): Promise<void> {
-  const { backend } = deps.store;
-  if (storeVersions.length === 0 || !backend.destroyVersions) return;
-  await backend.destroyVersions(deps.store.entryName(secretId), storeVersions).catch(() => undefined);
-}
-
 /**
  * The values of an earlier version of `secret` (not its current one); NOT_FOUND when the version
  * is not kept (outside the window, never written, or on a store that keeps none).
@@ -146,8 +135,8 @@ async function pruneBeyondWindow(deps: SecretHistoryDeps, db: Executor): Promise
   for (const [secretId, rows] of bySecret) {
     const upTo = Math.max(...rows.map((r) => r.version));
     await deps.store.backend.dropKeptVersions?.(deps.store.entryName(secretId), upTo);
-    await destroyPruned(
-      deps,
+    await retireVersions(
+      deps.store,
       secretId,
       rows.flatMap((r) => (r.storeVersion ? [r.storeVersion] : [])),
     );
@@ -185,8 +174,9 @@ export function createSecretHistory(deps: SecretHistoryDeps) {
         ? writeWithBackendVersion(store, trx, w, floor)
         : writeInPlace(store, trx, w, floor);
     },
+    /** Destroys back-end versions that left the window, after the commit (`retireVersions`). */
     destroyPruned: (secretId: string, storeVersions: string[]) =>
-      destroyPruned(deps, secretId, storeVersions),
+      retireVersions(store, secretId, storeVersions),
     pruneBeyondWindow: (db: Executor) => pruneBeyondWindow(deps, db),
     /** The versions of a secret, newest first. */
     list: (db: Executor, secret: Secret, first: number) => versions.listVersions(db, secret.id, first),

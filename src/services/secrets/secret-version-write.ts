@@ -4,6 +4,7 @@ import type { Database } from '../../database/database.js';
 import { ConflictError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import type { Secret, SecretScope } from './secret.js';
+import type { WrittenSecretVersion } from './secret-history.js';
 import type { SecretsServiceDeps } from './secrets-service.js';
 import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
 import { requireSecretIn } from './stored-secret-lookups.js';
@@ -18,18 +19,12 @@ export interface VersionWriteTarget {
   expectedVersion?: number | null;
 }
 
-/** What one write did in its transaction: the secret as written, back-end versions to destroy after the commit. */
-export interface WrittenVersion {
-  secret: Secret;
-  pruned: string[];
-}
-
 /** The write of a locked secret inside its audited transaction. */
 export type ApplyVersion = (
   trx: Transaction<Database>,
   record: RecordAudit,
   secret: Secret,
-) => Promise<WrittenVersion>;
+) => Promise<WrittenSecretVersion>;
 
 /** The secret a remote-store write will journal (looked up before its transaction); none for the SQL store. */
 function journalTarget(deps: VersionWriteDeps, principal: Principal, target: VersionWriteTarget) {

@@ -99,7 +99,7 @@ export async function updateRecorded(
   const [first] = result.rows;
   if (!first) throw new NotFoundError(`Secret ${next.secretId} not found`);
   const { pruned_pins: pins, ...moved } = first;
-  return { row: moved, pruned: prunedPins(pins.map((pin) => ({ store_version: pin }))) };
+  return { row: moved, pruned: pins.filter((pin): pin is string => pin !== null) };
 }
 
 /** A secret's versions, newest first. */
@@ -125,16 +125,6 @@ export function findVersion(
     .where('secret_id', '=', secretId)
     .where('version', '=', version)
     .executeTakeFirst();
-}
-
-/** Every back-end version a secret's history holds (to destroy with the secret). */
-export async function storeVersionsOf(db: Executor, secretId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('secret_versions')
-    .select('store_version')
-    .where('secret_id', '=', secretId)
-    .execute();
-  return rows.flatMap((r) => (r.store_version ? [r.store_version] : []));
 }
 
 /** The back-end version now holding a version's values (the orphan collector moved the pin). */

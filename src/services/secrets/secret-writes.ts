@@ -8,6 +8,7 @@ import { secretValuesInput } from '../../schemas/secret-values-input.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { mergeChanges } from '../merge-changes.js';
 import { type Secret, type SecretScope, secretAuditTarget } from './secret.js';
+import type { WrittenSecretVersion } from './secret-history.js';
 import {
   checkInput,
   createSecretInputSchema,
@@ -15,7 +16,7 @@ import {
   renameSecretInputSchema,
   updateSecretInputSchema,
 } from './secret-inputs.js';
-import { type WrittenVersion, writeVersion } from './secret-version-write.js';
+import { writeVersion } from './secret-version-write.js';
 import * as repo from './secrets-repository.js';
 import type { CreateSecretInput, SecretsServiceDeps, UpdateSecretInput } from './secrets-service.js';
 import { retryingCollected } from './store-write-journal.js';
@@ -124,7 +125,7 @@ async function applyUpdate(
     input: UpdateSecretInput;
     changes: Record<string, string | null>;
   },
-): Promise<WrittenVersion> {
+): Promise<WrittenSecretVersion> {
   const { trx, secret, input } = u;
   const current = await deps.stored.storedValues(secret, trx);
   const next: Record<string, unknown> = mergeChanges(input.replace ? {} : current, u.changes);

@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.js';
 import { createLeasedPasses } from './collector-lease.js';
 import { pinCurrentVersion } from './secret-versions-repository.js';
 import { closeIntents } from './store-write-journal.js';
-import { pinStoreVersion, restoreCommitted, retireVersion } from './versioned-entries.js';
+import { pinStoreVersion, restoreCommitted, retireVersions } from './versioned-entries.js';
 
 export interface OrphanCollectorDeps {
   db: Db;
@@ -73,7 +73,7 @@ async function collectIntent(deps: Pick<OrphanCollectorDeps, 'db' | 'store'>, id
     await closeIntents(trx, [intent.id]);
     return done;
   });
-  if (retired) await retireVersion(store, retired.secretId, retired.versionId);
+  if (retired) await retireVersions(store, retired.secretId, [retired.versionId]);
   return outcome;
 }
 

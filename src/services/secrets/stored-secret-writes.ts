@@ -6,8 +6,7 @@ import type { Database } from '../../database/database.js';
 import { AlreadyExistsError, ConflictError } from '../../errors.js';
 import type { RecordAudit } from '../audit/audit-service.js';
 import { type Secret, type SecretScope, secretAuditTarget, secretFromRow } from './secret.js';
-import type { SecretHistory } from './secret-history.js';
-import type { WrittenVersion } from './secret-version-write.js';
+import type { SecretHistory, WrittenSecretVersion } from './secret-history.js';
 import * as repo from './secrets-repository.js';
 import { claimIntents, closeIntents, type WriteIntent } from './store-write-journal.js';
 import { createEntries } from './versioned-entries.js';
@@ -138,7 +137,7 @@ export async function replaceIn(
   principal: Principal,
   secret: Secret,
   next: StoredSecretReplacement,
-): Promise<WrittenVersion> {
+): Promise<WrittenSecretVersion> {
   // The copy the batch planned from may be stale: the write starts from the row as it is now.
   const locked = await repo.findSecretById(trx, secret.id, true);
   if (!locked || locked.deleted_at)

@@ -111,17 +111,18 @@ export async function createEntries(
 }
 
 /**
- * Retires the version a committed write left behind (GCP and Vault destroy it; AWS and Azure
- * keep it as the back-end does), after the commit; a failure leaves an unpinned version, no harm.
+ * Retires back-end versions nothing points to any more (a repaired write's replaced pin, versions
+ * that left a secret's history), after the commit: GCP and Vault destroy them, AWS and Azure keep
+ * them as the back-end does; a failure leaves an unpinned version, no harm.
  */
-export async function retireVersion(
+export async function retireVersions(
   store: CentralStore,
   secretId: string,
-  versionId: string | null,
+  versionIds: string[],
 ): Promise<void> {
   const { backend } = store;
-  if (!versionId || !backend.destroyVersions) return;
-  await backend.destroyVersions(store.entryName(secretId), [versionId]).catch(() => undefined);
+  if (versionIds.length === 0 || !backend.destroyVersions) return;
+  await backend.destroyVersions(store.entryName(secretId), versionIds).catch(() => undefined);
 }
 
 /**
