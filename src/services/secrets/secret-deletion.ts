@@ -159,10 +159,8 @@ export function purgeById(
       const purged = await deps.audit.audited(async (trx, record) => {
         checkJournaled(remote, intents, id);
         await claimIntents(trx, intents);
-        const row = await repo.findSecretById(trx, id, true);
-        // Due by the database's clock, the one that chose it (dueForPurge).
-        const due = how.expired ? await repo.isPurgeDue(trx, id) : true;
-        if (!row || (how.deletedOnly && !row.deleted_at) || !due) {
+        const row = await repo.findForPurge(trx, id);
+        if (!row || (how.deletedOnly && !row.deleted_at) || (how.expired && !row.due)) {
           await closeIntents(
             trx,
             intents.map((intent) => intent.id),

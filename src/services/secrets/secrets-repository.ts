@@ -223,15 +223,18 @@ export function listDeleted(
   return query.orderBy('deleted_at', 'desc').orderBy('id').limit(q.limit).execute();
 }
 
-/** Whether a deleted secret's recovery window has passed (by the database's clock). */
-export async function isPurgeDue(db: Executor, id: string): Promise<boolean> {
-  const row = await db
+/**
+ * A secret's row for a purge, locked, with whether its recovery window has passed by the
+ * database's clock (the one `dueForPurge` chose it by); undefined when absent.
+ */
+export function findForPurge(db: Executor, id: string): Promise<(SecretRow & { due: boolean }) | undefined> {
+  return db
     .selectFrom('secrets')
-    .select('id')
+    .selectAll()
+    .select(sql<boolean>`coalesce(purge_at <= now(), false)`.as('due'))
     .where('id', '=', id)
-    .where('purge_at', '<=', sql<Date>`now()`)
+    .forUpdate()
     .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Ids of deleted secrets whose recovery window has passed, oldest first. */

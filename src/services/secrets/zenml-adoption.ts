@@ -29,13 +29,13 @@ const PREFIXES: Record<ZenmlStoreKind, string> = {
  */
 async function unknownIds(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const known = await db.selectFrom('secrets').select('id').where('id', 'in', ids).execute();
-  const journaled = await db
-    .selectFrom('store_write_intents')
-    .select('secret_id as id')
-    .where('secret_id', 'in', ids)
+  const known = await db
+    .selectFrom('secrets')
+    .select('id')
+    .where('id', 'in', ids)
+    .union(db.selectFrom('store_write_intents').select('secret_id as id').where('secret_id', 'in', ids))
     .execute();
-  const seen = new Set([...known, ...journaled].map((row) => row.id));
+  const seen = new Set(known.map((row) => row.id));
   return new Set(ids.filter((id) => !seen.has(id)));
 }
 
