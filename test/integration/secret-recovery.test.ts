@@ -180,9 +180,10 @@ describe.runIf(process.env.DATABASE_URL)('expiry by one replica of two', () => {
   let b: TestGateway;
   beforeAll(async () => {
     database = await createTestDatabase();
-    // 0.00002 days is 1.7 s; both replicas try to purge every 100 ms.
+    // 0.00005 days is 4.3 s (the six deletes and the check below fit well inside it); both
+    // replicas try to purge every 100 ms.
     const env = {
-      SGW_SECRET_RECOVERY_DAYS: '0.00002',
+      SGW_SECRET_RECOVERY_DAYS: '0.00005',
       SGW_SECRET_PURGE_INTERVAL_MS: '100',
       SGW_ENCRYPTION_KEYS: Keyring.generateDescription('k1'),
     };
