@@ -94,6 +94,17 @@ describe('the reference graph: Secret.referencedBy and delete warnings', () => {
     }
   });
 
+  it('refuses a cursor that is not an audit event id: BAD_USER_INPUT', async () => {
+    const { url } = await t.listen();
+    const sub = await subscribeSse(url, tokens.rita, 'subscription { secretChanges(after: "12x") { id } }');
+    try {
+      const [first] = await sub.waitFor(1);
+      expect(first.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    } finally {
+      sub.close();
+    }
+  });
+
   it('warns in extensions.warnings when a referenced secret is deleted, and only once it is', async () => {
     const refused = await t.gql(DELETE, { name: 'db_creds' }, tokens.rita);
     expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');

@@ -49,7 +49,8 @@ export interface AuditListArgs {
 /** The target of an audit-log read (every one is for ADMIN and AUDITOR: `audit.read`). */
 const auditTarget = () => ({ kind: 'audit' });
 
-function checkCursor(value: string | null | undefined, path: string, issues: InputIssue[]): void {
+/** An audit event id as a cursor (`after`, `before`): digits, at most 18; a problem goes to `issues`. */
+export function checkCursor(value: string | null | undefined, path: string, issues: InputIssue[]): void {
   if (value != null && !/^\d{1,18}$/.test(value)) issues.push({ path, message: 'must be an audit event id' });
 }
 

@@ -1,8 +1,9 @@
 import type { Authorize } from '../../auth/authorize.js';
 import type { Principal } from '../../auth/principal.js';
 import { roleAllows } from '../../auth/roles.js';
-import { BadUserInputError } from '../../errors.js';
+import { BadUserInputError, type InputIssue } from '../../errors.js';
 import type { AuditEvent, AuditFilter } from '../audit/audit-event.js';
+import { checkCursor } from '../audit/audit-query-service.js';
 import type { ReferencedSecret, SecretReferenceUse } from '../references/reference-uses.js';
 import {
   canSeeChange,
@@ -57,10 +58,9 @@ async function subscribeSecretChanges(
     action: 'secret.watch',
     target: { kind: 'secret', names: args.names ?? null },
   });
-  if (args.after != null && !/^\d{1,18}$/.test(args.after))
-    throw new BadUserInputError('Invalid secret change subscription', [
-      { path: 'after', message: 'must be an audit event id' },
-    ]);
+  const issues: InputIssue[] = [];
+  checkCursor(args.after, 'after', issues);
+  if (issues.length) throw new BadUserInputError('Invalid secret change subscription', issues);
   const names = args.names?.length ? new Set(args.names) : null;
   return changesFor(deps, principal, deps.subscribe(FILTER, args.after ?? null), names);
 }
