@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub } from 'graphql-yoga';
+import { type ChannelTarget, listenNow } from './bus-subscription.js';
 import type { EventBus } from './event-bus.js';
 
 /** An event bus inside one process: no replicas, nothing to lose. */
@@ -7,12 +7,11 @@ export function createInProcessEventBus(): EventBus {
   // Every subscriber of a channel listens on this target: many are expected (no leak warning).
   const eventTarget = new EventTarget();
   setMaxListeners(0, eventTarget);
-  const pubSub = createPubSub<Record<string, [unknown]>>({ eventTarget });
   return {
     async publish(channel, payload) {
-      pubSub.publish(channel, payload);
+      eventTarget.dispatchEvent(new CustomEvent(channel, { detail: payload }));
     },
-    subscribe: (channel) => pubSub.subscribe(channel)[Symbol.asyncIterator](),
+    subscribe: (channel) => listenNow(eventTarget as ChannelTarget, channel, async () => {}),
     isConnected: () => true,
     async close() {},
   };

@@ -1,5 +1,5 @@
-import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { listenNow } from './bus-subscription.js';
 import type { EventBus } from './event-bus.js';
 import { createRedisEventTarget } from './redis-event-target.js';
 
@@ -22,14 +22,12 @@ export function createRedisEventBus(url: string): EventBus {
   // Connection errors are expected while Redis is down; ioredis reconnects by itself.
   publishClient.on('error', () => {});
   subscribeClient.on('error', () => {});
-  const pubSub = createPubSub<Record<string, [unknown]>>({
-    eventTarget: createRedisEventTarget(publishClient, subscribeClient),
-  });
+  const target = createRedisEventTarget(subscribeClient);
   return {
     async publish(channel, payload) {
       await publishClient.publish(channel, JSON.stringify(payload));
     },
-    subscribe: (channel) => pubSub.subscribe(channel)[Symbol.asyncIterator](),
+    subscribe: (channel) => listenNow(target, channel, () => target.subscribed(channel)),
     isConnected: () => publishClient.status === 'ready' && subscribeClient.status === 'ready',
     onDisconnect: (listener) => void subscribeClient.on('close', listener),
     async close() {

@@ -1,19 +1,34 @@
-import type { createPubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
+import type { ChannelTarget } from './bus-subscription.js';
 
-type PubSubEventTarget = NonNullable<NonNullable<Parameters<typeof createPubSub>[0]>['eventTarget']>;
 type Listener = (event: CustomEvent) => void;
 
+/** Longest wait for a channel's SUBSCRIBE to be acknowledged before a reader goes on without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
+}
+
 /**
- * The event target behind yoga's `createPubSub` on Redis: the first local listener of a channel
- * subscribes to it, the last one to leave unsubscribes; a message becomes a `CustomEvent` whose
- * `detail` is the parsed JSON. Dispatching publishes the event's detail as JSON.
+ * The channels of one Redis subscribing connection as an event target: the first local listener
+ * of a channel subscribes to it, the last one to leave unsubscribes; a message becomes a
+ * `CustomEvent` whose `detail` is the parsed JSON. `subscribed(channel)` resolves once that
+ * channel's SUBSCRIBE is acknowledged (bounded: see SUBSCRIBE_WAIT_MS).
  */
-export function createRedisEventTarget(publishClient: Redis, subscribeClient: Redis): PubSubEventTarget {
-  const listeners = new Map<string, Set<Listener>>();
+export function createRedisEventTarget(subscribeClient: Redis) {
+  const listeners = new Map<string, { local: Set<Listener>; subscribed: Promise<void> }>();
   subscribeClient.on('message', (channel: string, message: string) => {
-    const local = listeners.get(channel);
-    if (!local) return;
+    const entry = listeners.get(channel);
+    if (!entry) return;
     let detail: unknown;
     try {
       detail = message === '' ? null : JSON.parse(message);
@@ -21,7 +36,7 @@ export function createRedisEventTarget(publishClient: Redis, subscribeClient: Re
       return; // not ours (anyone may PUBLISH on a channel): dropped, never thrown inside ioredis
     }
     const event = new CustomEvent(channel, { detail });
-    for (const listener of local) {
+    for (const listener of entry.local) {
       try {
         listener(event);
       } catch {
@@ -29,29 +44,27 @@ export function createRedisEventTarget(publishClient: Redis, subscribeClient: Re
       }
     }
   });
-  const target = {
-    addEventListener(channel: string, listener: Listener | null) {
-      if (!listener) return;
-      let local = listeners.get(channel);
-      if (!local) {
-        local = new Set();
-        listeners.set(channel, local);
-        subscribeClient.subscribe(channel).catch(() => {}); // re-subscribed by ioredis on reconnect
+  const target: ChannelTarget & { subscribed(channel: string): Promise<void> } = {
+    addEventListener(channel, listener) {
+      let entry = listeners.get(channel);
+      if (!entry) {
+        // Re-subscribed by ioredis on reconnect.
+        const subscribing = subscribeClient.subscribe(channel);
+        subscribing.catch(() => {});
+        entry = { local: new Set(), subscribed: settledWithin(subscribing, SUBSCRIBE_WAIT_MS) };
+        listeners.set(channel, entry);
       }
-      local.add(listener);
+      entry.local.add(listener);
     },
-    removeEventListener(channel: string, listener: Listener | null) {
-      const local = listeners.get(channel);
-      if (!local || !listener) return;
-      local.delete(listener);
-      if (local.size > 0) return;
+    removeEventListener(channel, listener) {
+      const entry = listeners.get(channel);
+      if (!entry) return;
+      entry.local.delete(listener);
+      if (entry.local.size > 0) return;
       listeners.delete(channel);
       subscribeClient.unsubscribe(channel).catch(() => {});
     },
-    dispatchEvent(event: CustomEvent) {
-      publishClient.publish(event.type, JSON.stringify(event.detail ?? null)).catch(() => {});
-      return true;
-    },
+    subscribed: (channel) => listeners.get(channel)?.subscribed ?? Promise.resolve(),
   };
-  return target as unknown as PubSubEventTarget;
+  return target;
 }

@@ -129,6 +129,7 @@ function start(hub: Hub): Promise<void> {
     const live = hub.deps.bus.subscribe(hub.deps.channels.audit);
     hub.live = live;
     try {
+      await live.ready;
       const head = Number(await lastAuditEventId(hub.deps.db));
       if (hub.live !== live) return;
       hub.cursor = head;

@@ -30,6 +30,7 @@ export async function* subscribeAuditFeed(
   const { db, bus, channels } = deps;
   const live = bus.subscribe(channels.audit);
   try {
+    await live.ready;
     let cursor = after ?? (await lastAuditEventId(db));
     const catchUp = async function* (until: string | null) {
       for (;;) {

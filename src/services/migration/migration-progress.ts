@@ -45,6 +45,7 @@ async function* watchProgress(
 ): AsyncGenerator<MigrationProgress> {
   const live = deps.bus.subscribe(deps.channels.migration(id));
   try {
+    await live.ready;
     let current = await readStored();
     yield { migration: current, item: null };
     if (TERMINAL.has(current.status)) return;
