@@ -5,7 +5,13 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { fingerprintValues } from '../src/crypto/fingerprint.js';
 import { Keyring } from '../src/crypto/keyring.js';
-import { type AuditHead, GENESIS_HEAD, linkAfter } from '../src/services/audit/audit-chain.js';
+import {
+  type AuditHead,
+  CHAIN_START,
+  GENESIS_HEAD,
+  linkAfter,
+  verifyLinks,
+} from '../src/services/audit/audit-chain.js';
 import type { AuditEvent, UnchainedAuditEvent } from '../src/services/audit/audit-event.js';
 import { groupCommit } from '../src/services/audit/group-commit.js';
 
@@ -172,6 +178,17 @@ export async function startRawSecretServer(databaseUrl: string, redisUrl: string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Throws unless the baseline's audit events form one unbroken chain; their count. */
+    async verifiedEvents() {
+      const { rows } = await sql<any>`select * from bench_raw_audit order by id`.execute(db);
+      const events = rows.map((r) => ({
+        ...{ id: r.id, at: r.at, actor: 'bench', action: r.action, outcome: 'SUCCESS' as const },
+        ...{ target: r.target, valueFingerprints: r.value_fingerprints, prevHash: r.prev_hash, hash: r.hash },
+      }));
+      const progress = verifyLinks(events, CHAIN_START);
+      if (progress.firstBrokenId !== null) throw new Error(`raw chain broken at ${progress.firstBrokenId}`);
+      return progress.checked;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
