@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type AuditHead,
@@ -32,6 +33,33 @@ function chainOf(count: number): { events: AuditEvent[]; head: AuditHead } {
   const last = events[events.length - 1];
   return { events, head: last ? { lastId: Number(last.id), lastHash: last.hash } : GENESIS_HEAD };
 }
+
+describe('the documented hash format', () => {
+  it('is SHA-256 of prevHash, a newline and the canonical JSON spelled out by hand', () => {
+    const event = {
+      id: '42',
+      at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)),
+      actor: 'token:ci',
+      action: 'secret.update' as const,
+      outcome: 'SUCCESS' as const,
+      target: {
+        name: 'db',
+        kind: 'secret',
+        keys: ['b', 'a'],
+        extra: undefined,
+        nested: { z: 1, ä: true, A: null },
+      },
+      valueFingerprints: null,
+    };
+    const body =
+      '{"action":"secret.update","actor":"token:ci","at":"2026-01-02T03:04:05.006Z","id":"42","outcome":"SUCCESS",' +
+      '"target":{"keys":["b","a"],"kind":"secret","name":"db","nested":{"A":null,"z":1,"ä":true}},"valueFingerprints":null}';
+    const expected = createHash('sha256')
+      .update(`${'f'.repeat(64)}\n${body}`, 'utf8')
+      .digest('hex');
+    expect(auditEventHash('f'.repeat(64), event)).toBe(expected);
+  });
+});
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops undefined members', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditEvent, UnchainedAuditEvent } from './audit-event.js';
 
 /**
@@ -52,15 +52,19 @@ export interface ChainProgress {
 /** A verification before any event. */
 export const CHAIN_START: ChainProgress = { head: GENESIS_HEAD, checked: 0, firstBrokenId: null };
 
-/** JSON with object keys sorted at every level, so equal data always hashes the same. */
+/** JSON with object keys sorted (by UTF-16 code units) at every level, so equal data always hashes the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  let out = '{';
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }
 
 /** SHA-256 over the previous hash and the canonical event (without its own hashes). */
@@ -74,7 +78,7 @@ export function auditEventHash(prevHash: string, event: Omit<AuditEvent, 'prevHa
     target: event.target,
     valueFingerprints: event.valueFingerprints,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  return hash('sha256', `${prevHash}\n${body}`);
 }
 
 /** Gives events the ids after `head` and links each to the hash before it, in order. */
