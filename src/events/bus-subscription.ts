@@ -2,8 +2,8 @@
 export interface BusSubscription extends AsyncIterableIterator<unknown> {
   /**
    * Resolves once payloads published from then on are received: at once in one process; on
-   * Redis when the channel's SUBSCRIBE is acknowledged (or, with Redis unreachable, given up on
-   * after a bound — what is published meanwhile is lost, as while it is down).
+   * Redis when its SUBSCRIBE for this subscription is acknowledged (or, with Redis unreachable,
+   * given up on after a bound — what is published meanwhile is lost, as while it is down).
    */
   ready: Promise<void>;
 }
@@ -15,6 +15,12 @@ export interface ChannelTarget {
 }
 
 /**
+ * Most payloads kept unread: past it the oldest is dropped, as if the bus had lost it (readers
+ * fill gaps from Postgres: audit ids are gapless, migration progress carries absolute counts).
+ */
+const MAX_UNREAD = 10_000;
+
+/**
  * Listens on `channel` from this call on (not from the first `next()`, as yoga's pubsub
  * iterators do — a reader that subscribes, then queries, then waits would miss what came in
  * between), queueing payloads until they are read. `readyOnceListening` gives its `ready`.
@@ -24,40 +30,39 @@ export function listenNow(
   channel: string,
   readyOnceListening: () => Promise<void>,
 ): BusSubscription {
-  const queued: unknown[] = [];
-  let waiting: ((result: IteratorResult<unknown>) => void) | undefined;
+  const unread: unknown[] = [];
+  const waiting: Array<(result: IteratorResult<unknown>) => void> = [];
   let done = false;
   const listener = (event: CustomEvent) => {
     if (done) return;
-    if (waiting) {
-      const resolve = waiting;
-      waiting = undefined;
-      resolve({ done: false, value: event.detail });
-    } else queued.push(event.detail);
+    const reader = waiting.shift();
+    if (reader) reader({ done: false, value: event.detail });
+    else if (unread.push(event.detail) > MAX_UNREAD) unread.shift();
   };
   target.addEventListener(channel, listener);
   const ready = readyOnceListening();
-  const end = async (): Promise<IteratorResult<unknown>> => {
-    if (!done) {
-      done = true;
-      target.removeEventListener(channel, listener);
-      queued.length = 0;
-      waiting?.({ done: true, value: undefined });
-      waiting = undefined;
-    }
-    return { done: true, value: undefined };
+  const end = () => {
+    if (done) return;
+    done = true;
+    target.removeEventListener(channel, listener);
+    unread.length = 0;
+    for (const reader of waiting.splice(0)) reader({ done: true, value: undefined });
   };
   return {
     ready,
     next() {
-      if (queued.length > 0) return Promise.resolve({ done: false, value: queued.shift() });
+      if (unread.length > 0) return Promise.resolve({ done: false, value: unread.shift() });
       if (done) return Promise.resolve({ done: true, value: undefined });
-      return new Promise((resolve) => {
-        waiting = resolve;
-      });
+      return new Promise((resolve) => waiting.push(resolve));
     },
-    return: end,
-    throw: end,
+    async return() {
+      end();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      end();
+      throw error;
+    },
     [Symbol.asyncIterator]() {
       return this;
     },

@@ -10,25 +10,26 @@ const SUBSCRIBE_WAIT_MS = 2_000;
 function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    timer.unref();
-    promise.then(
-      () => resolve(),
-      () => resolve(),
-    );
+    const settle = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    promise.then(settle, settle);
   });
 }
 
 /**
  * The channels of one Redis subscribing connection as an event target: the first local listener
  * of a channel subscribes to it, the last one to leave unsubscribes; a message becomes a
- * `CustomEvent` whose `detail` is the parsed JSON. `subscribed(channel)` resolves once that
- * channel's SUBSCRIBE is acknowledged (bounded: see SUBSCRIBE_WAIT_MS).
+ * `CustomEvent` whose `detail` is the parsed JSON. `subscribed(channel)` sends SUBSCRIBE again
+ * (a no-op for Redis when already subscribed; after a reconnect it may not be yet) and resolves
+ * once Redis acknowledges it (bounded: see SUBSCRIBE_WAIT_MS).
  */
 export function createRedisEventTarget(subscribeClient: Redis) {
-  const listeners = new Map<string, { local: Set<Listener>; subscribed: Promise<void> }>();
+  const listeners = new Map<string, Set<Listener>>();
   subscribeClient.on('message', (channel: string, message: string) => {
-    const entry = listeners.get(channel);
-    if (!entry) return;
+    const local = listeners.get(channel);
+    if (!local) return;
     let detail: unknown;
     try {
       detail = message === '' ? null : JSON.parse(message);
@@ -36,7 +37,7 @@ export function createRedisEventTarget(subscribeClient: Redis) {
       return; // not ours (anyone may PUBLISH on a channel): dropped, never thrown inside ioredis
     }
     const event = new CustomEvent(channel, { detail });
-    for (const listener of entry.local) {
+    for (const listener of local) {
       try {
         listener(event);
       } catch {
@@ -46,25 +47,23 @@ export function createRedisEventTarget(subscribeClient: Redis) {
   });
   const target: ChannelTarget & { subscribed(channel: string): Promise<void> } = {
     addEventListener(channel, listener) {
-      let entry = listeners.get(channel);
-      if (!entry) {
-        // Re-subscribed by ioredis on reconnect.
-        const subscribing = subscribeClient.subscribe(channel);
-        subscribing.catch(() => {});
-        entry = { local: new Set(), subscribed: settledWithin(subscribing, SUBSCRIBE_WAIT_MS) };
-        listeners.set(channel, entry);
+      let local = listeners.get(channel);
+      if (!local) {
+        local = new Set();
+        listeners.set(channel, local);
+        subscribeClient.subscribe(channel).catch(() => {}); // re-subscribed by ioredis on reconnect
       }
-      entry.local.add(listener);
+      local.add(listener);
     },
     removeEventListener(channel, listener) {
-      const entry = listeners.get(channel);
-      if (!entry) return;
-      entry.local.delete(listener);
-      if (entry.local.size > 0) return;
+      const local = listeners.get(channel);
+      if (!local) return;
+      local.delete(listener);
+      if (local.size > 0) return;
       listeners.delete(channel);
       subscribeClient.unsubscribe(channel).catch(() => {});
     },
-    subscribed: (channel) => listeners.get(channel)?.subscribed ?? Promise.resolve(),
+    subscribed: (channel) => settledWithin(subscribeClient.subscribe(channel), SUBSCRIBE_WAIT_MS),
   };
   return target;
 }

@@ -53,6 +53,7 @@ describe('signed checkpoints', () => {
   it('covers an appended event within the interval, signed with the key auditPublicKey gives', async () => {
     const channel = `${t.config.redisPrefix}sgw:audit:checkpoint`;
     const published = t.gateway.bus.subscribe(channel);
+    await published.ready;
     const next = published.next();
     await t.ok('mutation { createSecret(name: "cp-1", values: {k: "v"}) { id } }');
     const appended = Date.now();

@@ -1,11 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { setImmediate } from 'node:timers/promises';
 import type { AuditSigningKey } from '../../crypto/audit-signing-key.js';
 import type { Db, Executor } from '../../database/database.js';
 import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
-import { type AuditHead, CHAIN_START, type ChainProgress, GENESIS_HEAD, verifyLinks } from './audit-chain.js';
+import { type AuditHead, CHAIN_START, GENESIS_HEAD } from './audit-chain.js';
 import {
   eventsToSign,
   insertAuditCheckpoints,
@@ -13,7 +12,6 @@ import {
   readCheckpointLag,
   tryCheckpointLock,
 } from './audit-checkpoint-repository.js';
-import type { AuditEvent } from './audit-event.js';
 import { AUDIT_PAGE } from './audit-repository.js';
 import {
   type AuditCheckpoint,
@@ -21,6 +19,7 @@ import {
   publicKeyFromRaw,
   signCheckpoint,
 } from './checkpoint-signature.js';
+import { verifyLinksYielding } from './verify-links-yielding.js';
 
 /** A checkpoint covers at most this many events after the one before it. */
 export const CHECKPOINT_EVERY = 1000;
@@ -46,22 +45,6 @@ export const checkpointMessage = (c: AuditCheckpoint) => ({ ...c, at: c.at.toISO
 /** Thrown (and logged) when the stored chain does not extend the last signed checkpoint: nothing is signed. */
 class UnsignableChainError extends Error {}
 
-/** Events checked between two yields to the event loop (about 0.5 ms of hashing). */
-const VERIFY_SLICE = 100;
-
-/**
- * `verifyLinks` a slice at a time, yielding to the event loop between slices: a page of events
- * hashed in one go held up every request in flight for several milliseconds (the read p99).
- */
-async function verifyYielding(events: AuditEvent[], from: ChainProgress): Promise<ChainProgress> {
-  let progress = from;
-  for (let start = 0; start < events.length; start += VERIFY_SLICE) {
-    await setImmediate();
-    progress = verifyLinks(events.slice(start, start + VERIFY_SLICE), progress);
-  }
-  return progress;
-}
-
 /**
  * Walks the events after `from` up to `head`, checking every link, and returns the hashes of the
  * events a checkpoint will cover: every CHECKPOINT_EVERY-th id after `from`, and the head.
@@ -71,7 +54,7 @@ async function coveredHashes(trx: Executor, from: AuditHead, head: AuditHead): P
   let progress = { ...CHAIN_START, head: from };
   while (progress.head.lastId < head.lastId) {
     const events = await eventsToSign(trx, progress.head.lastId, head.lastId, AUDIT_PAGE);
-    progress = await verifyYielding(events, progress);
+    progress = await verifyLinksYielding(events, progress);
     if (progress.firstBrokenId !== null || events.length === 0)
       throw new UnsignableChainError(
         `audit event ${progress.firstBrokenId ?? progress.head.lastId + 1} breaks the chain`,

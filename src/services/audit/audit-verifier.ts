@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../../database/database.js';
 import {
   type AuditChainReport,
@@ -20,6 +19,7 @@ import type { CheckpointHighWater } from './audit-checkpointer.js';
 import { AUDIT_PAGE, findAuditEvents, readAuditHead } from './audit-repository.js';
 import { firstChangedAfter } from './audit-rewrite-locator.js';
 import { type AuditCheckpoint, checkpointSignatureHolds } from './checkpoint-signature.js';
+import { verifyLinksYielding } from './verify-links-yielding.js';
 
 /** A verification's report (API.md AuditChainReport). */
 export interface AuditVerification extends AuditChainReport {
@@ -102,11 +102,10 @@ async function walk(db: Db, start: ChainProgress, checkpoints: AuditCheckpoint[]
   const byEvent = new Map(checkpoints.map((c) => [Number(c.lastEventId), c]));
   let progress = start;
   let lastIntact = start.head.lastId;
-  for (let page = 0; ; page += 1) {
-    if (page > 0) await setImmediate();
+  for (;;) {
     const events = await findAuditEvents(db, { after: String(progress.head.lastId), limit: AUDIT_PAGE });
     const before = progress.head.lastId;
-    progress = verifyLinks(events, progress);
+    progress = await verifyLinksYielding(events, progress);
     for (const e of events) {
       const id = Number(e.id);
       if (id <= before || id > progress.head.lastId) continue;
