@@ -46,7 +46,8 @@ function rawChain(db: Kysely<any>) {
       from bench_raw_head where id = 1 for update`.execute(trx);
     const locked = { lastId: Number(rows[0].last_id), lastHash: rows[0].last_hash };
     const chained = linkAfter(locked, events);
-    await insertAfter(trx, locked, chained);
+    if (!(await insertAfter(trx, locked, chained)))
+      throw new Error('raw audit append failed under the head lock');
     return chained;
   };
   /** Appends events in `executor` (a transaction: held until it commits); the chained events. */
@@ -94,8 +95,10 @@ export async function startRawSecretServer(databaseUrl: string, redisUrl: string
     db,
   );
   const append = rawChain(db);
-  const publish = (events: AuditEvent[]) =>
-    Promise.all(events.map((e) => redis?.publish('bench:raw-audit', JSON.stringify(e))));
+  /** Sends committed events on Redis without waiting for it, as the gateway's outbox does. */
+  const publish = (events: AuditEvent[]) => {
+    for (const e of events) redis?.publish('bench:raw-audit', JSON.stringify(e)).catch(() => {});
+  };
   const event = (action: string, name: string, values: Record<string, string>): UnchainedAuditEvent => ({
     at: new Date(),
     actor: 'bench',
@@ -105,7 +108,7 @@ export async function startRawSecretServer(databaseUrl: string, redisUrl: string
     valueFingerprints: fingerprintValues(hmacKey, values),
   });
   const recordRead = groupCommit<UnchainedAuditEvent>(async (events) => {
-    await publish(await append(db, events));
+    publish(await append(db, events));
   }, 500);
   const find = (executor: Kysely<any>, name: string, forUpdate = false) => {
     let q = executor
@@ -161,13 +164,34 @@ export async function startRawSecretServer(databaseUrl: string, redisUrl: string
       events = await append(trx, [event('secret.update', row.name, { password: value })]);
       return moved.rows[0].version;
     });
-    await publish(events);
+    publish(events);
     return { version };
   };
+  /** Whether every request served left one event on one unbroken chain ending at the stored head. */
+  const verify = async (served: number) => {
+    const { rows } = await sql<any>`select * from bench_raw_audit order by id`.execute(db);
+    const events = rows.map((r) => ({
+      ...{ id: r.id, at: r.at, actor: 'bench', action: r.action, outcome: 'SUCCESS' as const },
+      ...{ target: r.target, valueFingerprints: r.value_fingerprints, prevHash: r.prev_hash, hash: r.hash },
+    }));
+    const progress = verifyLinks(events, CHAIN_START);
+    const stored = await sql<{
+      last_hash: string;
+    }>`select last_hash from bench_raw_head where id = 1`.execute(db);
+    return {
+      served,
+      events: progress.checked,
+      intact: progress.firstBrokenId === null && progress.head.lastHash === stored.rows[0].last_hash,
+    };
+  };
+  let served = 0;
   const server = createServer(async (req, res) => {
     try {
+      if (req.method === 'GET' && req.url === '/verify')
+        return void res.end(JSON.stringify(await verify(served)));
       const body = await bodyOf(req);
       const answer = req.url === '/write' ? await write(body.name, body.value) : await read(body.name);
+      served += 1;
       const text = JSON.stringify({ data: answer });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
@@ -178,17 +202,6 @@ export async function startRawSecretServer(databaseUrl: string, redisUrl: string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** Throws unless the baseline's audit events form one unbroken chain; their count. */
-    async verifiedEvents() {
-      const { rows } = await sql<any>`select * from bench_raw_audit order by id`.execute(db);
-      const events = rows.map((r) => ({
-        ...{ id: r.id, at: r.at, actor: 'bench', action: r.action, outcome: 'SUCCESS' as const },
-        ...{ target: r.target, valueFingerprints: r.value_fingerprints, prevHash: r.prev_hash, hash: r.hash },
-      }));
-      const progress = verifyLinks(events, CHAIN_START);
-      if (progress.firstBrokenId !== null) throw new Error(`raw chain broken at ${progress.firstBrokenId}`);
-      return progress.checked;
-    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
