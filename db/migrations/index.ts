@@ -10,6 +10,7 @@ import * as m0008 from './0008_create_audit_sink_cursors.js';
 import * as m0009 from './0009_index_audit_filters.js';
 import * as m0010 from './0010_store_identity.js';
 import * as m0011 from './0011_keep_secret_history.js';
+import * as m0012 from './0012_track_unpublished_audit_events.js';
 
 /** Every migration by name, in order. Add new files here; never edit a landed one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_index_audit_filters': m0009,
   '0010_store_identity': m0010,
   '0011_keep_secret_history': m0011,
+  '0012_track_unpublished_audit_events': m0012,
 };

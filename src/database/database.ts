@@ -2,7 +2,12 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ActiveStacksTable } from './tables/active-stacks-table.js';
 import type { AuditCheckpointsTable, AuditVerificationTable } from './tables/audit-checkpoints-table.js';
 import type { AuditEventSecretsTable } from './tables/audit-event-secrets-table.js';
-import type { AuditEventsTable, AuditHeadTable, AuditPendingTable } from './tables/audit-events-table.js';
+import type {
+  AuditEventsTable,
+  AuditHeadTable,
+  AuditPendingTable,
+  AuditUnpublishedTable,
+} from './tables/audit-events-table.js';
 import type { AuditSinkCursorsTable } from './tables/audit-sink-cursors-table.js';
 import type { ComponentsTable } from './tables/components-table.js';
 import type { MigrationItemsTable } from './tables/migration-items-table.js';
@@ -33,6 +38,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   audit_pending: AuditPendingTable;
+  audit_unpublished: AuditUnpublishedTable;
   audit_sink_cursors: AuditSinkCursorsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_verification: AuditVerificationTable;

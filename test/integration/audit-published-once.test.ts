@@ -60,7 +60,7 @@ describe.runIf(hasServices)('audit events on Redis, two replicas', () => {
       expect([...messages.keys()].sort((x, y) => Number(x) - Number(y))).toEqual(ids);
       const unpublished = await sql<{
         n: string;
-      }>`select count(*) as n from audit_events where not published`.execute(a.gateway.database.db);
+      }>`select count(*) as n from audit_unpublished`.execute(a.gateway.database.db);
       expect(Number(unpublished.rows[0].n)).toBe(0);
     } finally {
       subscriber.disconnect();

@@ -83,7 +83,7 @@ describe.runIf(process.env.DATABASE_URL)('audit while Redis is down', () => {
       for (;;) {
         const pending = await sql<{
           n: string;
-        }>`select count(*) as n from audit_events where not published`.execute(t.gateway.database.db);
+        }>`select count(*) as n from audit_unpublished`.execute(t.gateway.database.db);
         if (Number(pending.rows[0].n) === 0) break;
         if (Date.now() > deadline) throw new Error(`${pending.rows[0].n} events still unpublished`);
         await new Promise((r) => setTimeout(r, 200));

@@ -11,6 +11,7 @@ export interface AuditEventsTable {
   value_fingerprints: ColumnType<Record<string, string> | null, string | null, never>;
   prev_hash: string;
   hash: string;
+  /** Rows written since migration 0012 are stored true: `audit_unpublished` lists those not yet sent. */
   published: ColumnType<boolean, boolean | undefined, boolean>;
 }
 export type AuditEventRow = Selectable<AuditEventsTable>;
@@ -27,3 +28,8 @@ export type AuditPendingTable = Pick<
   'at' | 'actor' | 'action' | 'outcome' | 'target' | 'value_fingerprints'
 > & { seq: Generated<string> };
 export type AuditPendingRow = Omit<Selectable<AuditPendingTable>, 'seq'>;
+
+/** Ids of events committed but not yet sent on the live feed (the outbox and the relay delete them once sent). */
+export interface AuditUnpublishedTable {
+  id: ColumnType<string, number | string, never>;
+}

@@ -4,6 +4,7 @@ import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { toAuditMessage } from './audit-event.js';
 import {
+  adoptFlaggedUnpublished,
   claimUnpublishedAuditEvents,
   hasPendingAuditEvents,
   lastAuditEventId,
@@ -35,6 +36,7 @@ export async function relayOnce(
 ): Promise<number> {
   const { db, bus, channels } = deps;
   if (!bus.isConnected()) return 0;
+  await adoptFlaggedUnpublished(db, upTo ?? Number.MAX_SAFE_INTEGER);
   let total = 0;
   for (;;) {
     const sent = await db.transaction().execute(async (trx) => {

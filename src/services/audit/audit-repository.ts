@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../database/database.js';
 import type { AuditEventRow, AuditPendingRow } from '../../database/tables/audit-events-table.js';
 import type { AuditHead } from './audit-chain.js';
@@ -48,7 +48,10 @@ function unchainedColumns(e: UnchainedAuditEvent) {
   };
 }
 
-/** Inserts events (already chained) and moves the head to the last one, in one statement. */
+/**
+ * Inserts events (already chained) and moves the head to the last one, in one statement; unless
+ * `published`, their ids are listed in `audit_unpublished` by the same statement.
+ */
 export async function insertAuditEvents(
   trx: Executor,
   events: AuditEvent[],
@@ -56,37 +59,36 @@ export async function insertAuditEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const last = events[events.length - 1];
-  await trx
-    .with('inserted', (db) =>
-      db
-        .insertInto('audit_events')
-        .values(
-          events.map((e) => ({
-            id: e.id,
-            ...unchainedColumns(e),
-            prev_hash: e.prevHash,
-            hash: e.hash,
-            published,
-          })),
-        )
-        .returning('id'),
-    )
-    .updateTable('audit_head')
-    .set({ last_id: last.id, last_hash: last.hash })
-    .where('id', '=', 1)
-    .execute();
+  await sql`with inserted as (
+      insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash)
+      select * from (values ${chainedValues(events)}) as v returning id
+    )${unpublishedPart(events, published, sql`true`)}
+    update audit_head set last_id = ${last.id}, last_hash = ${last.hash} where id = 1`.execute(trx);
 }
 
 /** Chained events as a `values` list, in the column order of `audit_events`. */
-function chainedValues(events: AuditEvent[], published: boolean) {
+function chainedValues(events: AuditEvent[]) {
   return sql.join(
     events.map((e) => {
       const c = unchainedColumns(e);
       return sql`(${e.id}::bigint, ${c.at}::timestamptz, ${c.actor}::text, ${c.action}::text, ${c.outcome}::text,
-        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb, ${e.prevHash}::text, ${e.hash}::text, ${published}::boolean)`;
+        ${c.target}::jsonb, ${c.value_fingerprints}::jsonb, ${e.prevHash}::text, ${e.hash}::text)`;
     }),
   );
 }
+
+/**
+ * Unless `published`, a CTE part (after a comma) listing the events' ids in `audit_unpublished`
+ * when `condition` holds; else nothing.
+ */
+function unpublishedPart(events: AuditEvent[], published: boolean, condition: RawBuilder<unknown>) {
+  if (published) return sql``;
+  return sql`, unpublished as (insert into audit_unpublished (id)
+      select id from (values ${sql.join(events.map((e) => sql`(${e.id}::bigint)`))}) as u (id) where ${condition})`;
+}
+
+/** That the head was moved (a condition on the CTE part `moved`). */
+const moved = sql`exists (select 1 from moved)`;
 
 /** The head moved to the last event, only if it is still `head` (a CTE part named `moved`). */
 function moveHead(head: AuditHead, events: AuditEvent[]) {
@@ -107,9 +109,9 @@ export async function appendAuditEventsAfter(
   events: AuditEvent[],
   published: boolean,
 ): Promise<boolean> {
-  const result = await sql`with ${moveHead(head, events)}
-    insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
-    select * from (values ${chainedValues(events, published)}) as v where exists (select 1 from moved)`.execute(
+  const result = await sql`with ${moveHead(head, events)}${unpublishedPart(events, published, moved)}
+    insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash)
+    select * from (values ${chainedValues(events)}) as v where exists (select 1 from moved)`.execute(
     executor,
   );
   return Number(result.numAffectedRows ?? 0) === events.length;
@@ -128,13 +130,15 @@ export async function chainPendingAfter(
   published: boolean,
 ): Promise<boolean> {
   const { seqs, events } = pending;
-  const result = await sql<{ chained: string }>`with ${moveHead(head, events)},
+  const result = await sql<{
+    chained: string;
+  }>`with ${moveHead(head, events)}${unpublishedPart(events, published, moved)},
     taken as (
       delete from audit_pending where seq in (${sql.join(seqs)}) and exists (select 1 from moved) returning 1
     ),
     inserted as (
-      insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash, published)
-      select * from (values ${chainedValues(events, published)}) as v where exists (select 1 from moved)
+      insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash)
+      select * from (values ${chainedValues(events)}) as v where exists (select 1 from moved)
       returning 1
     )
     select (select count(*) from inserted) / (case when not exists (select 1 from moved)
@@ -244,16 +248,30 @@ export async function claimUnpublishedAuditEvents(
   limit: number,
   upTo?: number,
 ): Promise<AuditEvent[]> {
-  let query = trx.selectFrom('audit_events').selectAll().where('published', '=', false);
-  if (upTo !== undefined) query = query.where('id', '<=', String(upTo));
-  const rows = await query.orderBy('id', 'asc').limit(limit).forUpdate().skipLocked().execute();
+  const upToPart = upTo === undefined ? sql`` : sql`where u.id <= ${String(upTo)}`;
+  const { rows } =
+    await sql<AuditEventRow>`select e.* from audit_unpublished u join audit_events e on e.id = u.id
+    ${upToPart} order by u.id limit ${limit} for update of u skip locked`.execute(trx);
   return rows.map(auditEventFromRow);
 }
 
 /** Marks events as sent on the live feed (the relay skips them from then on); no-op for none. */
 export async function markAuditEventsPublished(db: Executor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('audit_events').set({ published: true }).where('id', 'in', ids).execute();
+  await db.deleteFrom('audit_unpublished').where('id', 'in', ids).execute();
+}
+
+/**
+ * Lists in `audit_unpublished` the events (up to id `upTo`) a replica of the release before
+ * migration 0012 left flagged unpublished, so the relay sends them; cheap through the partial
+ * index `audit_events_unpublished`, empty once every replica runs this release.
+ */
+export async function adoptFlaggedUnpublished(db: Executor, upTo: number): Promise<void> {
+  await sql`with flagged as (
+      update audit_events set published = true
+      where id in (select id from audit_events where not published and id <= ${String(upTo)} limit 1000)
+      returning id)
+    insert into audit_unpublished (id) select id from flagged on conflict do nothing`.execute(db);
 }
 
 /** The chain head as stored (no lock): the last id (as a string) and its hash. */
@@ -273,12 +291,12 @@ export interface AuditBacklog {
   unpublished: number;
 }
 
-/** The audit backlog in one cheap statement (`unpublished` counts through a partial index). */
+/** The audit backlog in one cheap statement. */
 export async function readAuditBacklog(db: Executor): Promise<AuditBacklog> {
   const result = await sql<{ head_id: string; pending: string; unpublished: string }>`select
       (select last_id from audit_head where id = 1) as head_id,
       (select count(*) from audit_pending) as pending,
-      (select count(*) from audit_events where not published) as unpublished`.execute(db);
+      (select count(*) from audit_unpublished) as unpublished`.execute(db);
   const row = result.rows[0];
   return { headId: Number(row.head_id), pending: Number(row.pending), unpublished: Number(row.unpublished) };
 }
