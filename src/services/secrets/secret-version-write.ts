@@ -7,7 +7,6 @@ import type { Secret, SecretScope } from './secret.js';
 import type { WrittenSecretVersion } from './secret-history.js';
 import type { SecretsServiceDeps } from './secrets-service.js';
 import { checkJournaled, claimIntents, closeIntents, retryingCollected } from './store-write-journal.js';
-import { requireSecretIn } from './stored-secret-lookups.js';
 
 /** What a version write uses. */
 export type VersionWriteDeps = Pick<SecretsServiceDeps, 'store' | 'audit' | 'stored'>;
@@ -58,7 +57,7 @@ export async function writeVersion(
     if (journaled) await deps.stored.pinLegacyRow(journaled);
     return deps.stored.journaled(journaled ? [journaled.id] : [], 'update', (intents) =>
       deps.audit.audited(async (trx, record) => {
-        const secret = await requireSecretIn(trx, principal, target.name, target.scope, true);
+        const secret = await deps.stored.lockForWrite(trx, principal, target);
         checkJournaled(deps.store.kind !== 'sql', intents, secret.id);
         await claimIntents(trx, intents);
         checkExpectedVersion(secret, target.expectedVersion);

@@ -25,6 +25,7 @@ export interface SecretsServiceDeps {
     | 'findVisible'
     | 'valuesOf'
     | 'storedValues'
+    | 'lockForWrite'
     | 'createManyIn'
     | 'journaled'
     | 'history'

@@ -1,6 +1,7 @@
+import { sql, type Transaction } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import type { SealedValuesRow } from '../../backends/sql/sql-backend.js';
-import type { Db, Executor } from '../../database/database.js';
+import type { Database, Db, Executor } from '../../database/database.js';
 import type { SecretRow } from '../../database/tables/secrets-table.js';
 import { NotFoundError } from '../../errors.js';
 import { microBatch } from '../micro-batch.js';
@@ -45,6 +46,39 @@ export async function requireSecretIn(
 ): Promise<Secret> {
   const secret = await findSecretIn(executor, principal, name, scope, forUpdate);
   if (!secret) throw new NotFoundError(`Secret "${name}" not found${scope ? ` in scope ${scope}` : ''}`);
+  return secret;
+}
+
+/**
+ * As `requireSecretIn` locking the row, on the SQL store: the secret and its sealed values in one
+ * query that locks both rows (`for update of s, v`, so a concurrent write that committed first is
+ * re-read whole, never a newer row with older values), kept in `locked` for the write's value
+ * read. A secret without a values row is looked up (and its values read) the usual way.
+ */
+export async function requireLockedWithSealed(
+  trx: Transaction<Database>,
+  principal: Principal,
+  target: { name: string; scope?: SecretScope | null },
+  locked: JoinedValues,
+): Promise<Secret> {
+  const { name, scope } = target;
+  const inScope = scope
+    ? sql`scope = ${scope} and (scope <> 'USER' or owner_id = ${principal.id})`
+    : sql`(scope = 'WORKSPACE' or (scope = 'USER' and owner_id = ${principal.id}))`;
+  // The secret is chosen among secrets alone (a USER one first); the outer conditions are checked
+  // again on the newest row when a concurrent write committed first (renamed or deleted: no row).
+  const { rows } =
+    await sql<SecretRowWithSealed>`select s.*, v.key_id as sealed_key_id, v.values as sealed_values
+    from secrets s join secret_values v on v.name = s.id::text
+    where s.id = (select id from secrets where name = ${name} and deleted_at is null and ${inScope}
+        order by scope = 'USER' desc limit 1)
+      and s.name = ${name} and s.deleted_at is null
+    for update of s, v`.execute(trx);
+  const row = rows[0];
+  if (!row) return requireSecretIn(trx, principal, name, scope, true);
+  const secret = secretFromRow(row);
+  if (row.sealed_key_id && row.sealed_values)
+    locked.set(secret, { name: row.id, key_id: row.sealed_key_id, values: row.sealed_values });
   return secret;
 }
 

@@ -8,7 +8,13 @@ import type { Secret, SecretScope } from './secret.js';
 import { createSecretHistory } from './secret-history.js';
 import type { WriteIntent } from './store-write-journal.js';
 import { createStoredJournal } from './stored-secret-journal.js';
-import { createBatchedLookup, findManyInScope, type JoinedValues } from './stored-secret-lookups.js';
+import {
+  createBatchedLookup,
+  findManyInScope,
+  type JoinedValues,
+  requireLockedWithSealed,
+  requireSecretIn,
+} from './stored-secret-lookups.js';
 import {
   createBatchedValues,
   storedValues,
@@ -29,6 +35,32 @@ export interface StoredSecretsDeps {
 }
 
 /**
+ * A write's locking lookup and its value read: on the SQL store the lookup reads the sealed values
+ * along (kept for that write's own read inside its transaction, never for reads outside one).
+ */
+function createWriteLookups(store: CentralStore) {
+  const locked: JoinedValues | undefined = store.openJoined ? new WeakMap() : undefined;
+  return {
+    /** The stored values of a secret, inside `trx` when given; those its locking lookup read, if any. */
+    valuesIn(secret: Secret, trx?: Transaction<Database>): Promise<SecretValues> {
+      const row = trx && locked?.get(secret);
+      return row && store.openJoined
+        ? Promise.resolve(store.openJoined(row))
+        : storedValues(store, secret, trx);
+    },
+    lockForWrite(
+      trx: Transaction<Database>,
+      principal: Principal,
+      target: { name: string; scope?: SecretScope | null },
+    ): Promise<Secret> {
+      return locked
+        ? requireLockedWithSealed(trx, principal, target, locked)
+        : requireSecretIn(trx, principal, target.name, target.scope, true);
+    },
+  };
+}
+
+/**
  * The centralized store's secrets WITHOUT permission checks, for the services that check (or
  * need no check) themselves: the public secrets service, migration and references. Not in
  * `Services`, so no resolver reaches it. Reads outside transactions are micro-batched.
@@ -46,6 +78,7 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
     return lookup(principal, name, scope);
   };
   const valuesOf = withJoinedValues(store, joined, createBatchedValues(store));
+  const forWrites = createWriteLookups(store);
   const history = createSecretHistory({ store, versionsKept: deps.versionsKept });
 
   /** A visible secret by name (in `scope`, else USER then WORKSPACE), with values when asked; the caller audits. */
@@ -85,7 +118,9 @@ export function createStoredSecrets(deps: StoredSecretsDeps) {
     /** Versions of secrets: recorded with every write, read back by number. */
     history,
     ...createStoredJournal(db, store),
-    storedValues: (secret: Secret, trx?: Transaction<Database>) => storedValues(store, secret, trx),
+    storedValues: forWrites.valuesIn,
+    /** The secret a write addresses, its row locked (NOT_FOUND); on the SQL store with its values, in one query. */
+    lockForWrite: forWrites.lockForWrite,
     storedValuesMany: (secrets: Secret[], trx?: Transaction<Database>) =>
       storedValuesMany(store, secrets, trx),
     findManyInScope: (principal: Principal, names: string[], scope: SecretScope) =>
