@@ -5,7 +5,7 @@ describe('in-process event bus', () => {
   it('delivers what is published after subscribe, before the first next(), in order', async () => {
     const bus = createInProcessEventBus();
     const events = bus.subscribe('audit');
-    await (events as any).ready;
+    await events.ready;
     await bus.publish('audit', { id: '1' });
     await bus.publish('other', { id: 'x' });
     await bus.publish('audit', { id: '2' });

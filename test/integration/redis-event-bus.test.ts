@@ -27,7 +27,7 @@ describe.skipIf(!REDIS_URL)('Redis event bus (needs REDIS_URL)', () => {
   it('once ready, receives what is published before its first next()', async () => {
     const channel = `test:${randomBytes(4).toString('hex')}:audit`;
     const events = bus.subscribe(channel);
-    await (events as any).ready;
+    await events.ready;
     expect(await raw.publish(channel, JSON.stringify({ id: '7' }))).toBe(1);
     await bus.publish(channel, { id: '8' });
     expect(await events.next()).toEqual({ done: false, value: { id: '7' } });
