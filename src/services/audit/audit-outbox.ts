@@ -3,7 +3,7 @@ import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { type AuditEvent, toAuditMessage } from './audit-event.js';
-import { markAuditEventsPublished } from './audit-repository.js';
+import { markAuditEventsPublished } from './audit-unpublished-repository.js';
 
 export interface AuditOutboxDeps {
   db: Db;

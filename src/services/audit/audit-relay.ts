@@ -3,13 +3,12 @@ import type { Channels } from '../../events/channels.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../logger.js';
 import { toAuditMessage } from './audit-event.js';
+import { hasPendingAuditEvents, lastAuditEventId } from './audit-repository.js';
 import {
   adoptFlaggedUnpublished,
   claimUnpublishedAuditEvents,
-  hasPendingAuditEvents,
-  lastAuditEventId,
   markAuditEventsPublished,
-} from './audit-repository.js';
+} from './audit-unpublished-repository.js';
 
 export interface AuditRelayDeps {
   db: Db;

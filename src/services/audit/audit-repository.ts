@@ -111,9 +111,7 @@ export async function appendAuditEventsAfter(
 ): Promise<boolean> {
   const result = await sql`with ${moveHead(head, events)}${unpublishedPart(events, published, moved)}
     insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash)
-    select * from (values ${chainedValues(events)}) as v where exists (select 1 from moved)`.execute(
-    executor,
-  );
+    select * from (values ${chainedValues(events)}) as v where ${moved}`.execute(executor);
   return Number(result.numAffectedRows ?? 0) === events.length;
 }
 
@@ -134,11 +132,11 @@ export async function chainPendingAfter(
     chained: string;
   }>`with ${moveHead(head, events)}${unpublishedPart(events, published, moved)},
     taken as (
-      delete from audit_pending where seq in (${sql.join(seqs)}) and exists (select 1 from moved) returning 1
+      delete from audit_pending where seq in (${sql.join(seqs)}) and ${moved} returning 1
     ),
     inserted as (
       insert into audit_events (id, at, actor, action, outcome, target, value_fingerprints, prev_hash, hash)
-      select * from (values ${chainedValues(events)}) as v where exists (select 1 from moved)
+      select * from (values ${chainedValues(events)}) as v where ${moved}
       returning 1
     )
     select (select count(*) from inserted) / (case when not exists (select 1 from moved)
@@ -240,38 +238,6 @@ export async function lastAuditEventId(db: Executor): Promise<string> {
     .where('id', '=', 1)
     .executeTakeFirstOrThrow();
   return String(head.last_id);
-}
-
-/** Events not yet published on the live feed (up to id `upTo`, if given), oldest first, locked for this relay. */
-export async function claimUnpublishedAuditEvents(
-  trx: Executor,
-  limit: number,
-  upTo?: number,
-): Promise<AuditEvent[]> {
-  const upToPart = upTo === undefined ? sql`` : sql`where u.id <= ${String(upTo)}`;
-  const { rows } =
-    await sql<AuditEventRow>`select e.* from audit_unpublished u join audit_events e on e.id = u.id
-    ${upToPart} order by u.id limit ${limit} for update of u skip locked`.execute(trx);
-  return rows.map(auditEventFromRow);
-}
-
-/** Marks events as sent on the live feed (the relay skips them from then on); no-op for none. */
-export async function markAuditEventsPublished(db: Executor, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.deleteFrom('audit_unpublished').where('id', 'in', ids).execute();
-}
-
-/**
- * Lists in `audit_unpublished` the events (up to id `upTo`) a replica of the release before
- * migration 0012 left flagged unpublished, so the relay sends them; cheap through the partial
- * index `audit_events_unpublished`, empty once every replica runs this release.
- */
-export async function adoptFlaggedUnpublished(db: Executor, upTo: number): Promise<void> {
-  await sql`with flagged as (
-      update audit_events set published = true
-      where id in (select id from audit_events where not published and id <= ${String(upTo)} limit 1000)
-      returning id)
-    insert into audit_unpublished (id) select id from flagged on conflict do nothing`.execute(db);
 }
 
 /** The chain head as stored (no lock): the last id (as a string) and its hash. */
