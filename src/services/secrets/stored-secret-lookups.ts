@@ -77,8 +77,7 @@ export async function requireLockedWithSealed(
   const row = rows[0];
   if (!row) return requireSecretIn(trx, principal, name, scope, true);
   const secret = secretFromRow(row);
-  if (row.sealed_key_id && row.sealed_values)
-    locked.set(secret, { name: row.id, key_id: row.sealed_key_id, values: row.sealed_values });
+  keepSealed(locked, secret, row);
   return secret;
 }
 
@@ -87,6 +86,16 @@ export async function requireLockedWithSealed(
  * returned (so only that lookup's caller finds them); opened by the value read, after its checks.
  */
 export type JoinedValues = WeakMap<Secret, SealedValuesRow>;
+
+/** Keeps the sealed values a lookup read along with `secret`'s row, when it has them. */
+function keepSealed(
+  joined: JoinedValues,
+  secret: Secret,
+  row: Partial<SecretRowWithSealed> & { id: string },
+): void {
+  if (row.sealed_key_id && row.sealed_values)
+    joined.set(secret, { name: row.id, key_id: row.sealed_key_id, values: row.sealed_values });
+}
 
 /**
  * Answers a batch of lookups from one query; the USER secret wins over the WORKSPACE one. With
@@ -113,8 +122,7 @@ async function findShared(db: Db, keys: string[], joined?: JoinedValues): Promis
     if (!row) continue;
     const secret = secretFromRow(row);
     found.set(keys[i], secret);
-    if (joined && row.sealed_key_id && row.sealed_values)
-      joined.set(secret, { name: row.id, key_id: row.sealed_key_id, values: row.sealed_values });
+    if (joined) keepSealed(joined, secret, row);
   }
   return found;
 }
