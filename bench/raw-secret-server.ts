@@ -18,6 +18,12 @@ import { groupCommit } from '../src/services/audit/group-commit.js';
 /** The gateway's default SGW_SECRET_VERSIONS_KEPT. */
 const VERSIONS_KEPT = 10;
 
+/** The head a chained batch leaves: its last event. */
+function headOf(chained: AuditEvent[]): AuditHead {
+  const last = chained[chained.length - 1];
+  return { lastId: Number(last.id), lastHash: last.hash };
+}
+
 /**
  * The raw chain: events linked by SHA-256 (the gateway's hashing) after a one-row head. Appends
  * expect the head this process last wrote, moving it in the same statement as the insert (so a
@@ -54,12 +60,12 @@ function rawChain(db: Kysely<any>) {
   return async (executor: Kysely<any>, events: UnchainedAuditEvent[]) => {
     const expected = head;
     let chained = linkAfter(expected, events);
-    head = { lastId: Number(chained[chained.length - 1].id), lastHash: chained[chained.length - 1].hash };
+    head = headOf(chained);
     if (!(await insertAfter(executor, expected, chained)))
       chained = executor.isTransaction
         ? await appendLocked(executor, events)
         : await db.transaction().execute((trx) => appendLocked(trx, events));
-    head = { lastId: Number(chained[chained.length - 1].id), lastHash: chained[chained.length - 1].hash };
+    head = headOf(chained);
     return chained;
   };
 }
